@@ -1,0 +1,12 @@
+using System.CommandLine;
+using EdgeTiny.Cli;
+using EdgeTiny.Cli.Commands;
+
+// edgetiny: convert trained models to .etb, inspect them, and run them. Commands live in Commands/, one file each.
+var root = new RootCommand("EdgeTiny: compressed language models for microcontroller-class boards.")
+{
+    ConvertCommand.Create(),
+    InspectCommand.Create(),
+    RunCommand.Create(),
+};
+return Cli.Invoke(root, args);

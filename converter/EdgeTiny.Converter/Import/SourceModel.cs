@@ -1,0 +1,22 @@
+using EdgeTiny.Runtime.Model;
+
+namespace EdgeTiny.Converter.Import;
+
+/// <summary>A float32 tensor read from a source checkpoint, named as in the .etb file (see <see cref="TensorNames"/>).</summary>
+public sealed record SourceTensor(string Name, int Rows, int Cols, float[] Data)
+{
+    /// <summary>Norm weights (1 × n vectors) stay float32 whatever the policy.</summary>
+    public bool IsNorm => Rows == 1;
+}
+
+/// <summary>A tokenizer as llama2.c stores it: one byte string and merge score per token.</summary>
+public sealed record SourceTokenizer(byte[][] Pieces, float[] Scores, int MaxTokenLength);
+
+/// <summary>A trained model read from disk, before compression: config, float32 tensors in file order, tokenizer.</summary>
+public sealed record SourceModel(ModelConfig Config, IReadOnlyList<SourceTensor> Tensors, SourceTokenizer Tokenizer, string SourcePath, string SourceSha256)
+{
+    public SourceTensor Tensor(string name) =>
+        Tensors.FirstOrDefault(t => t.Name == name) ?? throw new KeyNotFoundException($"no tensor '{name}'");
+
+    public long ParameterCount => Tensors.Sum(t => (long)t.Rows * t.Cols);
+}

@@ -1,0 +1,78 @@
+namespace EdgeTiny.Runtime.Kernels
+{
+    /// <summary>
+    /// Plain scalar loops: the reference implementation, and what runs on a board without native kernels.
+    /// Accumulation is in float, in index order, like llama2.c's run.c.
+    /// </summary>
+    public sealed class PortableKernels : IKernels
+    {
+        public void MatVecF32(float[] w, int wOff, int rows, int cols, float[] x, int xOff, float[] y, int yOff)
+        {
+            for (int r = 0; r < rows; r++)
+            {
+                int wi = wOff + r * cols;
+                float sum = 0f;
+                for (int c = 0; c < cols; c++) sum += w[wi + c] * x[xOff + c];
+                y[yOff + r] = sum;
+            }
+        }
+
+        public void MatVecQ8(sbyte[] q, int qOff, float[] scales, int sOff, int groupSize, int rows, int cols,
+            float[] x, int xOff, float[] y, int yOff)
+        {
+            int groups = (cols + groupSize - 1) / groupSize;
+            for (int r = 0; r < rows; r++)
+            {
+                int qi = qOff + r * cols;
+                int si = sOff + r * groups;
+                float sum = 0f;
+                for (int g = 0; g < groups; g++)
+                {
+                    int start = g * groupSize;
+                    int end = start + groupSize;
+                    if (end > cols) end = cols;
+                    float part = 0f;
+                    for (int c = start; c < end; c++) part += q[qi + c] * x[xOff + c];
+                    sum += part * scales[si + g];
+                }
+                y[yOff + r] = sum;
+            }
+        }
+
+        public void RmsNorm(float[] o, float[] x, float[] w, int wOff, int size, float eps)
+        {
+            float ss = 0f;
+            for (int i = 0; i < size; i++) ss += x[i] * x[i];
+            ss = ss / size + eps;
+            float inv = 1f / (float)System.Math.Sqrt(ss);
+            for (int i = 0; i < size; i++) o[i] = w[wOff + i] * (inv * x[i]);
+        }
+
+        public void Softmax(float[] x, int off, int size)
+        {
+            float max = x[off];
+            for (int i = 1; i < size; i++) if (x[off + i] > max) max = x[off + i];
+            float sum = 0f;
+            for (int i = 0; i < size; i++)
+            {
+                float e = (float)System.Math.Exp(x[off + i] - max);
+                x[off + i] = e;
+                sum += e;
+            }
+            float inv = 1f / sum;
+            for (int i = 0; i < size; i++) x[off + i] *= inv;
+        }
+
+        public float Dot(float[] a, int aOff, float[] b, int bOff, int n)
+        {
+            float sum = 0f;
+            for (int i = 0; i < n; i++) sum += a[aOff + i] * b[bOff + i];
+            return sum;
+        }
+
+        public void Axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n)
+        {
+            for (int i = 0; i < n; i++) y[yOff + i] += alpha * x[xOff + i];
+        }
+    }
+}

@@ -1,0 +1,29 @@
+namespace EdgeTiny.Runtime.Model
+{
+    /// <summary>Section names of a Llama model's tensors (the converter writes them, the runtime looks them up).</summary>
+    public static class TensorNames
+    {
+        public const string Config = "config";
+        public const string Tokenizer = "tokenizer";
+        public const string Manifest = "manifest";
+        public const string TokenEmbedding = "tok_embedding";
+        public const string Classifier = "classifier";
+        public const string RmsFinal = "rms_final";
+
+        public const string RmsAtt = "rms_att";
+        public const string Wq = "wq";
+        public const string Wk = "wk";
+        public const string Wv = "wv";
+        public const string Wo = "wo";
+        public const string RmsFfn = "rms_ffn";
+        public const string W1 = "w1";
+        public const string W2 = "w2";
+        public const string W3 = "w3";
+
+        /// <summary>"L{layer}.{tensor}", e.g. "L3.wq".</summary>
+        public static string Layer(int layer, string tensor)
+        {
+            return "L" + layer.ToString() + "." + tensor;
+        }
+    }
+}

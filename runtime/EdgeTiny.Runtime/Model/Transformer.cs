@@ -1,0 +1,167 @@
+using EdgeTiny.Runtime.Kernels;
+using EdgeTiny.Runtime.Memory;
+
+namespace EdgeTiny.Runtime.Model
+{
+    /// <summary>
+    /// The Llama forward pass, one token at a time, written top to bottom like llama2.c's run.c:
+    /// embedding → per layer [RMSNorm → q,k,v → RoPE → grouped-query attention over the KV cache → wo → residual
+    /// → RMSNorm → gated FFN → residual] → final RMSNorm → classifier.
+    /// All activation buffers and the KV cache are allocated once here (through the ledger); Forward allocates nothing.
+    /// </summary>
+    public sealed class Transformer
+    {
+        private readonly ModelConfig _c;
+        private readonly LlamaWeights _w;
+        private readonly IKernels _k;
+        private readonly int _context;
+
+        // Activations (llama2.c names). Shapes in comments.
+        private readonly float[] _x;       // (dim) residual stream
+        private readonly float[] _xb;      // (dim) normed input / attention output
+        private readonly float[] _xb2;     // (dim) projection output
+        private readonly float[] _hb;      // (hidden) FFN gate
+        private readonly float[] _hb2;     // (hidden) FFN up
+        private readonly float[] _q;       // (dim) query
+        private readonly float[] _att;     // (n_heads, context) attention scores
+        private readonly float[] _logits;  // (vocab)
+        private readonly float[][] _keyCache;   // per layer (context, kv_dim)
+        private readonly float[][] _valueCache; // per layer (context, kv_dim)
+        private readonly float[] _ropeFreq;     // (head_size / 2) 1 / theta^(2i / head_size)
+        private readonly float[] _ropeCos;      // (head_size / 2) at the current position
+        private readonly float[] _ropeSin;
+
+        public ModelConfig Config { get { return _c; } }
+        public int ContextLength { get { return _context; } }
+        /// <summary>The logits of the last <see cref="Forward"/> call.</summary>
+        public float[] Logits { get { return _logits; } }
+
+        /// <param name="contextLength">Positions the KV cache holds (≤ the model's seq_len); bounds the RAM it takes.</param>
+        public Transformer(ModelConfig config, LlamaWeights weights, IKernels kernels, int contextLength, MemoryLedger ledger)
+        {
+            if (contextLength <= 0 || contextLength > config.SeqLen)
+                throw new System.ArgumentOutOfRangeException("contextLength", "context length must be in 1.." + config.SeqLen.ToString());
+            _c = config;
+            _w = weights;
+            _k = kernels;
+            _context = contextLength;
+            int dim = config.Dim;
+            _x = ledger.Floats("state.x", dim);
+            _xb = ledger.Floats("state.xb", dim);
+            _xb2 = ledger.Floats("state.xb2", dim);
+            _hb = ledger.Floats("state.hb", config.HiddenDim);
+            _hb2 = ledger.Floats("state.hb2", config.HiddenDim);
+            _q = ledger.Floats("state.q", dim);
+            _att = ledger.Floats("state.att", config.Heads * contextLength);
+            _logits = ledger.Floats("state.logits", config.VocabSize);
+            _keyCache = new float[config.Layers][];
+            _valueCache = new float[config.Layers][];
+            for (int l = 0; l < config.Layers; l++)
+            {
+                _keyCache[l] = ledger.Floats("kv.key", contextLength * config.KvDim);
+                _valueCache[l] = ledger.Floats("kv.value", contextLength * config.KvDim);
+            }
+            int half = config.HeadSize / 2;
+            _ropeFreq = ledger.Floats("rope.freq", half);
+            _ropeCos = ledger.Floats("rope.cos", half);
+            _ropeSin = ledger.Floats("rope.sin", half);
+            for (int i = 0; i < half; i++)
+                _ropeFreq[i] = 1f / (float)System.Math.Pow(config.RopeTheta, (2 * i) / (float)config.HeadSize);
+        }
+
+        /// <summary>Runs one token at position <paramref name="pos"/> and returns the logits (a buffer reused by every call).</summary>
+        public float[] Forward(int token, int pos)
+        {
+            ModelConfig c = _c;
+            if (token < 0 || token >= c.VocabSize) throw new System.ArgumentOutOfRangeException("token");
+            if (pos < 0 || pos >= _context) throw new System.ArgumentOutOfRangeException("pos", "position is beyond the context length");
+            int dim = c.Dim;
+            int kvDim = c.KvDim;
+            int headSize = c.HeadSize;
+            int hidden = c.HiddenDim;
+
+            _w.TokenEmbedding.CopyRow(token, _x, 0);
+            SetRopeAngles(pos);
+
+            for (int l = 0; l < c.Layers; l++)
+            {
+                // Attention block: qkv for this position; k and v go straight into the cache row of `pos`.
+                _k.RmsNorm(_xb, _x, _w.RmsAtt[l].F32, 0, dim, c.NormEps);
+                float[] keys = _keyCache[l];
+                float[] values = _valueCache[l];
+                int row = pos * kvDim;
+                _w.Wq[l].MatVec(_k, _xb, 0, _q, 0);
+                _w.Wk[l].MatVec(_k, _xb, 0, keys, row);
+                _w.Wv[l].MatVec(_k, _xb, 0, values, row);
+
+                // RoPE: rotate each (2i, 2i+1) pair of every query and key head by pos · freq_i.
+                Rotate(_q, 0, dim, headSize);
+                Rotate(keys, row, kvDim, headSize);
+
+                // Grouped-query attention: query head h reads key/value head h / kv_mul.
+                float scale = (float)System.Math.Sqrt(headSize);
+                for (int h = 0; h < c.Heads; h++)
+                {
+                    int qOff = h * headSize;
+                    int attOff = h * _context;
+                    int kvOff = (h / c.KvMul) * headSize;
+                    for (int t = 0; t <= pos; t++)
+                        _att[attOff + t] = _k.Dot(_q, qOff, keys, t * kvDim + kvOff, headSize) / scale;
+                    _k.Softmax(_att, attOff, pos + 1);
+                    System.Array.Clear(_xb, qOff, headSize);
+                    for (int t = 0; t <= pos; t++)
+                        _k.Axpy(_att[attOff + t], values, t * kvDim + kvOff, _xb, qOff, headSize);
+                }
+                _w.Wo[l].MatVec(_k, _xb, 0, _xb2, 0);
+                _k.Axpy(1f, _xb2, 0, _x, 0, dim);
+
+                // FFN block: w2(act(w1 x) * w3 x).
+                _k.RmsNorm(_xb, _x, _w.RmsFfn[l].F32, 0, dim, c.NormEps);
+                _w.W1[l].MatVec(_k, _xb, 0, _hb, 0);
+                _w.W3[l].MatVec(_k, _xb, 0, _hb2, 0);
+                if (c.FfnActivation == ModelConfig.ActivationSwiGlu)
+                {
+                    for (int i = 0; i < hidden; i++)
+                    {
+                        float v = _hb[i];
+                        _hb[i] = v * (1f / (1f + (float)System.Math.Exp(-v))) * _hb2[i];
+                    }
+                }
+                else
+                {
+                    for (int i = 0; i < hidden; i++) _hb[i] = _hb[i] > 0f ? _hb[i] * _hb2[i] : 0f;
+                }
+                _w.W2[l].MatVec(_k, _hb, 0, _xb, 0);
+                _k.Axpy(1f, _xb, 0, _x, 0, dim);
+            }
+
+            _k.RmsNorm(_x, _x, _w.RmsFinal.F32, 0, dim, c.NormEps);
+            _w.Classifier.MatVec(_k, _x, 0, _logits, 0);
+            return _logits;
+        }
+
+        private void SetRopeAngles(int pos)
+        {
+            for (int i = 0; i < _ropeFreq.Length; i++)
+            {
+                float angle = pos * _ropeFreq[i];
+                _ropeCos[i] = (float)System.Math.Cos(angle);
+                _ropeSin[i] = (float)System.Math.Sin(angle);
+            }
+        }
+
+        private void Rotate(float[] v, int offset, int length, int headSize)
+        {
+            for (int i = 0; i < length; i += 2)
+            {
+                int pair = (i % headSize) / 2;
+                float c = _ropeCos[pair];
+                float s = _ropeSin[pair];
+                float v0 = v[offset + i];
+                float v1 = v[offset + i + 1];
+                v[offset + i] = v0 * c - v1 * s;
+                v[offset + i + 1] = v0 * s + v1 * c;
+            }
+        }
+    }
+}

@@ -1,0 +1,43 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+
+namespace EdgeTiny.TestSupport;
+
+/// <summary>The outcome of one `edgetiny` process.</summary>
+public sealed record CliResult(int ExitCode, string Stdout, string Stderr)
+{
+    public JsonObject Json => JsonNode.Parse(Stdout)!.AsObject();
+
+    /// <summary>The stderr lines that are not empty.</summary>
+    public string[] ErrorLines => Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    public override string ToString() => $"exit {ExitCode}\nstdout: {Stdout}\nstderr: {Stderr}";
+}
+
+/// <summary>Runs the real `edgetiny` command (edgetiny.dll built beside the tests) in a child process.</summary>
+public static class CliRunner
+{
+    public static string CliDll => System.IO.Path.Combine(AppContext.BaseDirectory, "edgetiny.dll");
+
+    public static CliResult Run(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        psi.ArgumentList.Add(CliDll);
+        foreach (string a in args) psi.ArgumentList.Add(a);
+        psi.Environment["NO_COLOR"] = "1";
+        using var p = Process.Start(psi)!;
+        Task<string> stdout = p.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(TimeSpan.FromMinutes(5)))
+        {
+            p.Kill(entireProcessTree: true);
+            throw new TimeoutException($"edgetiny {string.Join(' ', args)} did not finish in 5 minutes");
+        }
+        return new CliResult(p.ExitCode, stdout.Result, stderr.Result);
+    }
+}
