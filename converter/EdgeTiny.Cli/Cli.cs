@@ -1,6 +1,7 @@
 using System.CommandLine;
 using EdgeTiny.Converter;
 using EdgeTiny.Runtime.Format;
+using Spectre.Console;
 
 namespace EdgeTiny.Cli;
 
@@ -16,6 +17,7 @@ public static class Cli
 
     public static int Invoke(RootCommand root, string[] args)
     {
+        ConfigureTerminal();
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
@@ -41,6 +43,22 @@ public static class Cli
             Console.Error.WriteLine($"edgetiny: internal error: {e.GetType().Name}: {e.Message}");
             return ExitInternal;
         }
+    }
+
+    /// <summary>
+    /// Piped output (a file, another program, a test) gets plain text, wide enough that tables never wrap;
+    /// a terminal gets colours and its own width.
+    /// </summary>
+    private static void ConfigureTerminal()
+    {
+        if (!Console.IsOutputRedirected) return;
+        AnsiConsole.Console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Out = new AnsiConsoleOutput(Console.Out),
+        });
+        AnsiConsole.Profile.Width = 240;
     }
 
     /// <summary>Throws a bad-input error for <paramref name="flag"/> unless <paramref name="ok"/>.</summary>

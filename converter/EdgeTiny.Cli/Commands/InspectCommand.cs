@@ -87,7 +87,7 @@ public static class InspectCommand
     {
         AnsiConsole.MarkupLineInterpolated($"[bold]{path}[/]: .etb v{reader.MajorVersion}.{reader.MinorVersion}, {bytes:N0} bytes, {sections.Count} sections, {Parameters(sections):N0} parameters");
         AnsiConsole.MarkupLineInterpolated($"model: dim {c.Dim}, hidden {c.HiddenDim}, {c.Layers} layers, {c.Heads} heads ({c.KvHeads} kv), vocab {c.VocabSize}, seq_len {c.SeqLen}, classifier {(c.SharedClassifier ? "shared" : "separate")}");
-        if (manifest is not null) AnsiConsole.MarkupLineInterpolated($"manifest: {manifest}");
+        if (manifest is not null) Console.Out.WriteLine($"manifest: {manifest}"); // one line, never wrapped: scripts grep it
         var table = new Table().AddColumns("section", "kind", "codec", "shape", "group", "offset", "bytes", "crc32");
         foreach (var s in sections)
             table.AddRow(s.Name, SectionKind.Name(s.Kind), Codec.Name(s.Codec), s.Kind == SectionKind.Tensor ? $"{s.Rows}x{s.Cols}" : "",
