@@ -11,8 +11,7 @@ public static class AtomicFile
     {
         string full = Path.GetFullPath(path);
         string? dir = Path.GetDirectoryName(full);
-        if (dir is not null && !Directory.Exists(dir))
-            throw new InputException(path, $"output folder {dir} does not exist");
+        if (dir is not null) Directory.CreateDirectory(dir);
         string temp = Path.Combine(dir ?? ".", $".{Path.GetFileName(full)}.{Environment.ProcessId}.tmp");
         try
         {
