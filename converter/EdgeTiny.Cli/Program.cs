@@ -8,5 +8,7 @@ var root = new RootCommand("EdgeTiny: compressed language models for microcontro
     ConvertCommand.Create(),
     InspectCommand.Create(),
     RunCommand.Create(),
+    BenchCommand.Create(),
+    BoardsCommand.Create(),
 };
 return Cli.Invoke(root, args);

@@ -8,15 +8,13 @@ using EdgeTiny.Runtime.Text;
 namespace EdgeTiny.Runtime
 {
     /// <summary>
-    /// A model opened from an .etb file: config, tokenizer, manifest and weights, with every byte it holds
-    /// accounted in <see cref="Ledger"/>. Start here: <c>EtbModel.Load(source)</c>, then
-    /// <see cref="CreateTransformer"/> and a <see cref="Generation.Generator"/>.
+    /// A model opened from an .etb file within a RAM budget: config, tokenizer, manifest and weights (resident or
+    /// streamed, as the <see cref="Plan"/> decided), with every byte it holds accounted in <see cref="Ledger"/>.
+    /// Start here: <c>EtbModel.Open(file, options)</c>, then <see cref="CreateTransformer(IKernels)"/> and a
+    /// <see cref="Generation.Generator"/>.
     /// </summary>
     public sealed class EtbModel
     {
-        /// <summary>Bytes of the scratch buffer used to stream sections while loading.</summary>
-        public const int LoadChunkBytes = 4096;
-
         public EtbReader Reader;
         public ModelConfig Config;
         public LlamaWeights Weights;
@@ -24,42 +22,68 @@ namespace EdgeTiny.Runtime
         /// <summary>The converter's manifest (JSON text: source hash, converter version, policy…).</summary>
         public string Manifest;
         public MemoryLedger Ledger;
+        public MemoryPlan Plan;
+        public RuntimeOptions Options;
+        /// <summary>The board's simulated SD card, or null when no storage timing was given.</summary>
+        public SimulatedSdCard Storage;
+        /// <summary>The block cache in front of storage (possibly of zero size).</summary>
+        public BlockCache Cache;
+        /// <summary>The source every read ends at (counts device-level reads and bytes).</summary>
+        public BlockSource Device;
 
-        public static EtbModel Load(BlockSource source)
+        /// <summary>Opens with no budget: everything resident, float KV cache of the model's full context.</summary>
+        public static EtbModel Load(BlockSource file)
         {
-            return Load(source, new MemoryLedger());
+            return Open(file, new RuntimeOptions());
         }
 
-        public static EtbModel Load(BlockSource source, MemoryLedger ledger)
+        public static EtbModel Open(BlockSource file, RuntimeOptions options)
         {
             EtbModel m = new EtbModel();
+            MemoryLedger ledger = new MemoryLedger();
             m.Ledger = ledger;
-            m.Reader = new EtbReader(source);
-            m.Config = ModelConfig.Parse(m.Reader.ReadSection(m.Reader.Require(TensorNames.Config)));
+            m.Options = options;
+            if (options.Storage != null) m.Storage = new SimulatedSdCard(file, options.Storage);
+            m.Device = m.Storage != null ? (BlockSource)m.Storage : file;
 
+            m.Reader = new EtbReader(m.Device);
+            ledger.Record("directory", MemoryLedger.ArrayCost((long)m.Reader.SectionCount * EtbLayout.DirectoryEntryBytes));
+            m.Config = ModelConfig.Parse(m.Reader.ReadSection(m.Reader.Require(TensorNames.Config)));
             m.Tokenizer = new Tokenizer(m.Reader.ReadSection(m.Reader.Require(TensorNames.Tokenizer)));
             if (m.Tokenizer.VocabSize != m.Config.VocabSize)
                 throw new ModelFormatException("tokenizer has " + m.Tokenizer.VocabSize.ToString() + " tokens, the model's vocabulary is "
                     + m.Config.VocabSize.ToString());
             ledger.Record("tokenizer", m.Tokenizer.HeldBytes);
-
             SectionEntry manifest = m.Reader.Find(TensorNames.Manifest);
-            if (manifest != null)
-            {
-                byte[] text = m.Reader.ReadSection(manifest);
-                m.Manifest = new string(System.Text.Encoding.UTF8.GetChars(text));
-            }
+            if (manifest != null) m.Manifest = new string(System.Text.Encoding.UTF8.GetChars(m.Reader.ReadSection(manifest)));
 
-            byte[] scratch = ledger.Bytes("load.scratch", LoadChunkBytes);
-            m.Weights = LlamaWeights.Load(m.Reader, m.Config, ledger, scratch);
-            ledger.Release("load.scratch", LoadChunkBytes);
+            MemoryPlan plan = MemoryPlanner.Plan(m.Reader, m.Config, ledger.CurrentBytes, options);
+            m.Plan = plan;
+            m.Cache = new BlockCache(m.Device, plan.CacheBlockBytes, plan.CacheBytes);
+            ledger.Record("cache", m.Cache.HeldBytes);
+            bool anyF32 = false;
+            string[] matrices = LlamaWeights.MatrixNames(m.Config);
+            for (int i = 0; i < matrices.Length; i++) if (m.Reader.Require(matrices[i]).Codec == Codec.F32) anyF32 = true;
+            WeightStream stream = new WeightStream(m.Cache, plan.ChunkBytes, anyF32, ledger);
+            m.Weights = LlamaWeights.Load(m.Reader, m.Config, plan, stream, options.VerifyStreamedTensors, ledger);
+
+            // From here on, counters measure generation only.
+            m.Device.ResetCounters();
+            m.Cache.ResetCounters();
+            if (m.Storage != null) m.Storage.ResetSimulation();
             return m;
         }
 
-        /// <summary>A forward pass with its own activations and a KV cache of <paramref name="contextLength"/> positions.</summary>
+        /// <summary>A forward pass sized by the plan (context, KV precision), its buffers counted in the ledger.</summary>
+        public Transformer CreateTransformer(IKernels kernels)
+        {
+            return new Transformer(Config, Weights, kernels, Plan.Context, Plan.KvInt8, Ledger);
+        }
+
+        /// <summary>A forward pass with an explicit context (float KV cache), outside the plan.</summary>
         public Transformer CreateTransformer(IKernels kernels, int contextLength)
         {
-            return new Transformer(Config, Weights, kernels, contextLength, Ledger);
+            return new Transformer(Config, Weights, kernels, contextLength, false, Ledger);
         }
 
         /// <summary>A sampler whose buffers are counted in the ledger.</summary>

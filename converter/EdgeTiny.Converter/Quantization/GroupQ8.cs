@@ -1,37 +1,36 @@
-using System.Runtime.InteropServices;
+using System.Buffers.Binary;
 using EdgeTiny.Runtime.Format;
 
 namespace EdgeTiny.Converter.Quantization;
 
 /// <summary>
 /// Group-symmetric int8 quantization along rows: each group of <c>groupSize</c> consecutive values in a row shares
-/// one float scale = max|w| / 127, and q = round(w / scale) in [-127, 127]. The payload is the int8 values
-/// (row-major) followed by the float32 scales, as <see cref="Codec.Q8"/> describes.
+/// one float scale = max|w| / 127, and q = round(w / scale) in [-127, 127]. The payload stores each row as its
+/// float32 scales followed by its int8 values (<see cref="Codec.Q8"/>), so one read fetches whole rows.
 /// </summary>
 public static class GroupQ8
 {
     public static byte[] Encode(float[] w, int rows, int cols, int groupSize)
     {
         int groups = Codec.GroupsPerRow(cols, groupSize);
-        var q = new sbyte[(long)rows * cols];
-        var scales = new float[rows * groups];
+        int rowBytes = Codec.RowBytes(Codec.Q8, cols, groupSize);
+        byte[] payload = new byte[Codec.PayloadBytes(Codec.Q8, rows, cols, groupSize)];
         for (int r = 0; r < rows; r++)
         {
+            Span<byte> row = payload.AsSpan(r * rowBytes, rowBytes);
             for (int g = 0; g < groups; g++)
             {
-                int start = r * cols + g * groupSize;
-                int end = r * cols + Math.Min(cols, (g + 1) * groupSize);
+                int start = g * groupSize, end = Math.Min(cols, start + groupSize);
+                ReadOnlySpan<float> values = w.AsSpan(r * cols + start, end - start);
                 float max = 0f;
-                for (int i = start; i < end; i++) max = Math.Max(max, Math.Abs(w[i]));
+                foreach (float v in values) max = Math.Max(max, Math.Abs(v));
                 float scale = max / 127f;
-                scales[r * groups + g] = scale;
+                BinaryPrimitives.WriteSingleLittleEndian(row[(g * 4)..], scale);
                 float inv = scale == 0f ? 0f : 1f / scale;
-                for (int i = start; i < end; i++) q[i] = (sbyte)Math.Clamp(MathF.Round(w[i] * inv), -127f, 127f);
+                for (int i = 0; i < values.Length; i++)
+                    row[groups * 4 + start + i] = (byte)(sbyte)Math.Clamp(MathF.Round(values[i] * inv), -127f, 127f);
             }
         }
-        byte[] payload = new byte[Codec.PayloadBytes(Codec.Q8, rows, cols, groupSize)];
-        MemoryMarshal.AsBytes(q.AsSpan()).CopyTo(payload);
-        MemoryMarshal.AsBytes(scales.AsSpan()).CopyTo(payload.AsSpan(q.Length));
         return payload;
     }
 
@@ -39,13 +38,14 @@ public static class GroupQ8
     public static float[] Decode(byte[] payload, int rows, int cols, int groupSize)
     {
         int groups = Codec.GroupsPerRow(cols, groupSize);
-        int n = rows * cols;
-        ReadOnlySpan<sbyte> q = MemoryMarshal.Cast<byte, sbyte>(payload.AsSpan(0, n));
-        ReadOnlySpan<float> scales = MemoryMarshal.Cast<byte, float>(payload.AsSpan(n, rows * groups * 4));
-        var w = new float[n];
+        int rowBytes = Codec.RowBytes(Codec.Q8, cols, groupSize);
+        var w = new float[rows * cols];
         for (int r = 0; r < rows; r++)
+        {
+            ReadOnlySpan<byte> row = payload.AsSpan(r * rowBytes, rowBytes);
             for (int c = 0; c < cols; c++)
-                w[r * cols + c] = q[r * cols + c] * scales[r * groups + c / groupSize];
+                w[r * cols + c] = (sbyte)row[groups * 4 + c] * BinaryPrimitives.ReadSingleLittleEndian(row[(c / groupSize * 4)..]);
+        }
         return w;
     }
 }

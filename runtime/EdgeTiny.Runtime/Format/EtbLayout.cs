@@ -62,8 +62,9 @@ namespace EdgeTiny.Runtime.Format
         /// <summary>rows × cols float32, row-major.</summary>
         public const int F32 = 1;
         /// <summary>
-        /// Group-symmetric int8: rows × cols int8 values (row-major), then rows × ceil(cols / group) float32
-        /// scales. Groups run along a row; the last group of a row may be short. value = q × scale.
+        /// Group-symmetric int8, stored row by row so that one read fetches whole rows: each row is
+        /// ceil(cols / group) float32 scales followed by cols int8 values. Groups run along the row; the last
+        /// group may be short. value = q × scale of its group.
         /// </summary>
         public const int Q8 = 2;
 
@@ -84,18 +85,22 @@ namespace EdgeTiny.Runtime.Format
             return (cols + groupSize - 1) / groupSize;
         }
 
+        /// <summary>Bytes of one stored row (the stride between rows), or -1 for an unknown codec.</summary>
+        public static int RowBytes(int codec, int cols, int groupSize)
+        {
+            switch (codec)
+            {
+                case F32: return cols * 4;
+                case Q8: return groupSize <= 0 ? -1 : cols + GroupsPerRow(cols, groupSize) * 4;
+                default: return -1;
+            }
+        }
+
         /// <summary>Exact byte length of a tensor section, or -1 for a codec this version does not know.</summary>
         public static long PayloadBytes(int codec, int rows, int cols, int groupSize)
         {
-            long n = (long)rows * cols;
-            switch (codec)
-            {
-                case F32: return n * 4;
-                case Q8:
-                    if (groupSize <= 0) return -1;
-                    return n + (long)rows * GroupsPerRow(cols, groupSize) * 4;
-                default: return -1;
-            }
+            int rowBytes = RowBytes(codec, cols, groupSize);
+            return rowBytes < 0 ? -1 : (long)rows * rowBytes;
         }
     }
 }

@@ -11,11 +11,11 @@ namespace EdgeTiny.Runtime.Kernels
         void MatVecF32(float[] w, int wOff, int rows, int cols, float[] x, int xOff, float[] y, int yOff);
 
         /// <summary>
-        /// Group-symmetric int8 matrix × float vector. Row r's values start at q[qOff + r·cols]; its group scales at
-        /// scales[sOff + r·groupsPerRow]; value = q × scale; the last group of a row may be shorter than groupSize.
+        /// Group-symmetric int8 matrix × float vector over rows stored as in the file (Codec.Q8): row r starts at
+        /// w[wOff + r·rowBytes] with its ceil(cols/groupSize) little-endian float32 scales, then cols int8 values
+        /// (two's complement bytes); rowBytes = cols + 4·groups. value = q × scale; the last group may be short.
         /// </summary>
-        void MatVecQ8(sbyte[] q, int qOff, float[] scales, int sOff, int groupSize, int rows, int cols,
-            float[] x, int xOff, float[] y, int yOff);
+        void MatVecQ8(byte[] w, int wOff, int groupSize, int rows, int cols, float[] x, int xOff, float[] y, int yOff);
 
         /// <summary>o[i] = w[wOff + i] · x[i] / sqrt(mean(x²) + eps) for i in [0, size).</summary>
         void RmsNorm(float[] o, float[] x, float[] w, int wOff, int size, float eps);
@@ -28,5 +28,11 @@ namespace EdgeTiny.Runtime.Kernels
 
         /// <summary>y[yOff + i] += alpha · x[xOff + i] for i in [0, n).</summary>
         void Axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n);
+
+        /// <summary>Σ a[aOff + i] · (sbyte)q[qOff + i] for i in [0, n) — an int8 row, scale applied by the caller.</summary>
+        float DotQ8(float[] a, int aOff, byte[] q, int qOff, int n);
+
+        /// <summary>y[yOff + i] += alpha · (sbyte)q[qOff + i] for i in [0, n).</summary>
+        void AxpyQ8(float alpha, byte[] q, int qOff, float[] y, int yOff, int n);
     }
 }

@@ -1,3 +1,5 @@
+using EdgeTiny.Runtime.Format;
+
 namespace EdgeTiny.Runtime.Kernels
 {
     /// <summary>
@@ -17,14 +19,14 @@ namespace EdgeTiny.Runtime.Kernels
             }
         }
 
-        public void MatVecQ8(sbyte[] q, int qOff, float[] scales, int sOff, int groupSize, int rows, int cols,
-            float[] x, int xOff, float[] y, int yOff)
+        public void MatVecQ8(byte[] w, int wOff, int groupSize, int rows, int cols, float[] x, int xOff, float[] y, int yOff)
         {
             int groups = (cols + groupSize - 1) / groupSize;
+            int rowBytes = cols + groups * 4;
             for (int r = 0; r < rows; r++)
             {
-                int qi = qOff + r * cols;
-                int si = sOff + r * groups;
+                int row = wOff + r * rowBytes;
+                int qi = row + groups * 4;
                 float sum = 0f;
                 for (int g = 0; g < groups; g++)
                 {
@@ -32,8 +34,8 @@ namespace EdgeTiny.Runtime.Kernels
                     int end = start + groupSize;
                     if (end > cols) end = cols;
                     float part = 0f;
-                    for (int c = start; c < end; c++) part += q[qi + c] * x[xOff + c];
-                    sum += part * scales[si + g];
+                    for (int c = start; c < end; c++) part += (sbyte)w[qi + c] * x[xOff + c];
+                    sum += part * LittleEndian.ReadSingle(w, row + g * 4);
                 }
                 y[yOff + r] = sum;
             }
@@ -73,6 +75,18 @@ namespace EdgeTiny.Runtime.Kernels
         public void Axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n)
         {
             for (int i = 0; i < n; i++) y[yOff + i] += alpha * x[xOff + i];
+        }
+
+        public float DotQ8(float[] a, int aOff, byte[] q, int qOff, int n)
+        {
+            float sum = 0f;
+            for (int i = 0; i < n; i++) sum += a[aOff + i] * (sbyte)q[qOff + i];
+            return sum;
+        }
+
+        public void AxpyQ8(float alpha, byte[] q, int qOff, float[] y, int yOff, int n)
+        {
+            for (int i = 0; i < n; i++) y[yOff + i] += alpha * (sbyte)q[qOff + i];
         }
     }
 }

@@ -3,10 +3,23 @@ namespace EdgeTiny.Runtime.Memory
     /// <summary>
     /// Every buffer the runtime keeps is allocated through this ledger, so the bytes a model needs are known
     /// exactly (and can be checked against a board's budget) instead of guessed from the GC.
-    /// Arrays count as their payload bytes; object headers and small fields are not counted.
+    /// An array costs what nanoFramework's heap charges for it (<see cref="ArrayCost"/>); small objects (the
+    /// model's classes and their fields) are covered by the per-array header estimate and not counted apart.
     /// </summary>
     public sealed class MemoryLedger
     {
+        /// <summary>nanoFramework allocates in 12-byte heap blocks (a 32-bit heap block = 4-byte header + 8-byte payload).</summary>
+        public const int HeapBlockBytes = 12;
+
+        /// <summary>Estimated array header on nanoFramework (CLR_RT_HeapBlock_Array: type, length, element size).</summary>
+        public const int ArrayHeaderBytes = 24;
+
+        /// <summary>Heap bytes an array with this payload takes: header plus the payload rounded up to whole heap blocks.</summary>
+        public static long ArrayCost(long payloadBytes)
+        {
+            return ArrayHeaderBytes + (payloadBytes + HeapBlockBytes - 1) / HeapBlockBytes * HeapBlockBytes;
+        }
+
         private string[] _names = new string[32];
         private long[] _bytes = new long[32];
         private int _count;
@@ -25,29 +38,23 @@ namespace EdgeTiny.Runtime.Memory
 
         public float[] Floats(string what, int n)
         {
-            Record(what, (long)n * 4);
+            Record(what, ArrayCost((long)n * 4));
             return new float[n];
-        }
-
-        public sbyte[] SBytes(string what, int n)
-        {
-            Record(what, n);
-            return new sbyte[n];
         }
 
         public byte[] Bytes(string what, int n)
         {
-            Record(what, n);
+            Record(what, ArrayCost(n));
             return new byte[n];
         }
 
         public int[] Ints(string what, int n)
         {
-            Record(what, (long)n * 4);
+            Record(what, ArrayCost((long)n * 4));
             return new int[n];
         }
 
-        /// <summary>Records bytes held by something allocated elsewhere (e.g. a parsed tokenizer).</summary>
+        /// <summary>Records heap bytes held by something allocated elsewhere (e.g. a parsed tokenizer).</summary>
         public void Record(string what, long bytes)
         {
             if (_count == _names.Length)

@@ -19,12 +19,40 @@ namespace EdgeTiny.Runtime.Model
         public Tensor RmsFinal;         // (1, dim)
         public Tensor Classifier;       // (vocab, dim); the embedding itself when shared
 
-        /// <summary>Loads every tensor the config calls for, checking shapes and CRCs.</summary>
-        public static LlamaWeights Load(EtbReader reader, ModelConfig c, MemoryLedger ledger, byte[] scratch)
+        /// <summary>Section names of every weight matrix (what may stream).</summary>
+        public static string[] MatrixNames(ModelConfig c)
         {
+            string[] perLayer = { TensorNames.Wq, TensorNames.Wk, TensorNames.Wv, TensorNames.Wo, TensorNames.W1, TensorNames.W2, TensorNames.W3 };
+            int extra = c.SharedClassifier ? 1 : 2;
+            string[] names = new string[extra + c.Layers * perLayer.Length];
+            int n = 0;
+            names[n++] = TensorNames.TokenEmbedding;
+            if (!c.SharedClassifier) names[n++] = TensorNames.Classifier;
+            for (int l = 0; l < c.Layers; l++)
+                for (int i = 0; i < perLayer.Length; i++) names[n++] = TensorNames.Layer(l, perLayer[i]);
+            return names;
+        }
+
+        /// <summary>Section names of the norm weights (always resident, float32).</summary>
+        public static string[] NormNames(ModelConfig c)
+        {
+            string[] names = new string[2 * c.Layers + 1];
+            for (int l = 0; l < c.Layers; l++)
+            {
+                names[2 * l] = TensorNames.Layer(l, TensorNames.RmsAtt);
+                names[2 * l + 1] = TensorNames.Layer(l, TensorNames.RmsFfn);
+            }
+            names[2 * c.Layers] = TensorNames.RmsFinal;
+            return names;
+        }
+
+        /// <summary>Opens every tensor the config calls for, resident or streamed as <paramref name="plan"/> says.</summary>
+        public static LlamaWeights Load(EtbReader reader, ModelConfig c, MemoryPlan plan, WeightStream stream, bool verifyStreamed, MemoryLedger ledger)
+        {
+            Loader load = new Loader(reader, plan, stream, verifyStreamed, ledger);
             LlamaWeights w = new LlamaWeights();
             int L = c.Layers;
-            w.TokenEmbedding = Tensor.Load(reader, TensorNames.TokenEmbedding, c.VocabSize, c.Dim, ledger, scratch);
+            w.TokenEmbedding = load.Matrix(TensorNames.TokenEmbedding, c.VocabSize, c.Dim);
             w.RmsAtt = new Tensor[L];
             w.Wq = new Tensor[L];
             w.Wk = new Tensor[L];
@@ -36,34 +64,52 @@ namespace EdgeTiny.Runtime.Model
             w.W3 = new Tensor[L];
             for (int l = 0; l < L; l++)
             {
-                w.RmsAtt[l] = Tensor.Load(reader, TensorNames.Layer(l, TensorNames.RmsAtt), 1, c.Dim, ledger, scratch);
-                w.Wq[l] = Tensor.Load(reader, TensorNames.Layer(l, TensorNames.Wq), c.Dim, c.Dim, ledger, scratch);
-                w.Wk[l] = Tensor.Load(reader, TensorNames.Layer(l, TensorNames.Wk), c.KvDim, c.Dim, ledger, scratch);
-                w.Wv[l] = Tensor.Load(reader, TensorNames.Layer(l, TensorNames.Wv), c.KvDim, c.Dim, ledger, scratch);
-                w.Wo[l] = Tensor.Load(reader, TensorNames.Layer(l, TensorNames.Wo), c.Dim, c.Dim, ledger, scratch);
-                w.RmsFfn[l] = Tensor.Load(reader, TensorNames.Layer(l, TensorNames.RmsFfn), 1, c.Dim, ledger, scratch);
-                w.W1[l] = Tensor.Load(reader, TensorNames.Layer(l, TensorNames.W1), c.HiddenDim, c.Dim, ledger, scratch);
-                w.W2[l] = Tensor.Load(reader, TensorNames.Layer(l, TensorNames.W2), c.Dim, c.HiddenDim, ledger, scratch);
-                w.W3[l] = Tensor.Load(reader, TensorNames.Layer(l, TensorNames.W3), c.HiddenDim, c.Dim, ledger, scratch);
+                w.RmsAtt[l] = load.Norm(TensorNames.Layer(l, TensorNames.RmsAtt), c.Dim);
+                w.Wq[l] = load.Matrix(TensorNames.Layer(l, TensorNames.Wq), c.Dim, c.Dim);
+                w.Wk[l] = load.Matrix(TensorNames.Layer(l, TensorNames.Wk), c.KvDim, c.Dim);
+                w.Wv[l] = load.Matrix(TensorNames.Layer(l, TensorNames.Wv), c.KvDim, c.Dim);
+                w.Wo[l] = load.Matrix(TensorNames.Layer(l, TensorNames.Wo), c.Dim, c.Dim);
+                w.RmsFfn[l] = load.Norm(TensorNames.Layer(l, TensorNames.RmsFfn), c.Dim);
+                w.W1[l] = load.Matrix(TensorNames.Layer(l, TensorNames.W1), c.HiddenDim, c.Dim);
+                w.W2[l] = load.Matrix(TensorNames.Layer(l, TensorNames.W2), c.Dim, c.HiddenDim);
+                w.W3[l] = load.Matrix(TensorNames.Layer(l, TensorNames.W3), c.HiddenDim, c.Dim);
             }
-            w.RmsFinal = Tensor.Load(reader, TensorNames.RmsFinal, 1, c.Dim, ledger, scratch);
-            RequireF32(w.RmsFinal);
-            for (int l = 0; l < L; l++)
-            {
-                RequireF32(w.RmsAtt[l]);
-                RequireF32(w.RmsFfn[l]);
-            }
-            w.Classifier = c.SharedClassifier
-                ? w.TokenEmbedding
-                : Tensor.Load(reader, TensorNames.Classifier, c.VocabSize, c.Dim, ledger, scratch);
+            w.RmsFinal = load.Norm(TensorNames.RmsFinal, c.Dim);
+            w.Classifier = c.SharedClassifier ? w.TokenEmbedding : load.Matrix(TensorNames.Classifier, c.VocabSize, c.Dim);
             return w;
         }
 
-        /// <summary>Norm weights are tiny and feed every token at full precision; the format keeps them float32.</summary>
-        private static void RequireF32(Tensor t)
+        /// <summary>Loads tensors one by one through the stream's chunk (the only scratch buffer the runtime has).</summary>
+        private sealed class Loader
         {
-            if (t.Codec != Codec.F32)
-                throw new ModelFormatException("section '" + t.Name + "': norm weights must be f32, found " + Codec.Name(t.Codec));
+            private readonly EtbReader _reader;
+            private readonly MemoryPlan _plan;
+            private readonly WeightStream _stream;
+            private readonly bool _verify;
+            private readonly MemoryLedger _ledger;
+
+            public Loader(EtbReader reader, MemoryPlan plan, WeightStream stream, bool verify, MemoryLedger ledger)
+            {
+                _reader = reader;
+                _plan = plan;
+                _stream = stream;
+                _verify = verify;
+                _ledger = ledger;
+            }
+
+            public Tensor Matrix(string name, int rows, int cols)
+            {
+                return Tensor.Load(_reader, name, rows, cols, _plan.IsResident(name), _stream, _verify, _ledger, _stream.Chunk);
+            }
+
+            /// <summary>Norm weights are tiny and feed every token at full precision; the format keeps them float32.</summary>
+            public Tensor Norm(string name, int dim)
+            {
+                Tensor t = Tensor.Load(_reader, name, 1, dim, true, _stream, _verify, _ledger, _stream.Chunk);
+                if (t.Codec != Codec.F32)
+                    throw new ModelFormatException("section '" + name + "': norm weights must be f32, found " + Codec.Name(t.Codec));
+                return t;
+            }
         }
     }
 }

@@ -5,8 +5,9 @@ using EdgeTiny.Runtime.Memory;
 namespace EdgeTiny.Runtime.Model
 {
     /// <summary>
-    /// A weight matrix (rows × cols, row-major) held in RAM in its stored codec: float32, or int8 values with
-    /// per-group float scales. Vectors (norm weights) are 1 × n tensors.
+    /// A weight matrix (rows × cols, row-major) in its stored codec. Either resident — float32 values, or q8 rows
+    /// kept as the file's raw bytes — or streamed: read from storage a chunk of whole rows at a time, every time it
+    /// is used. Vectors (norm weights) are 1 × n tensors and always resident.
     /// </summary>
     public sealed class Tensor
     {
@@ -15,39 +16,96 @@ namespace EdgeTiny.Runtime.Model
         public int Rows;
         public int Cols;
         public int GroupSize;
-        /// <summary>Values when Codec is F32.</summary>
+        /// <summary>Stored bytes per row (the stride between rows).</summary>
+        public int RowBytes;
+        /// <summary>Resident values when Codec is F32.</summary>
         public float[] F32;
-        /// <summary>Values when Codec is Q8.</summary>
-        public sbyte[] Q8;
-        /// <summary>Group scales when Codec is Q8: rows × groups-per-row.</summary>
-        public float[] Scales;
+        /// <summary>Resident rows when Codec is Q8, laid out as in the file.</summary>
+        public byte[] Q8;
+        /// <summary>Set when the tensor is streamed; null when resident.</summary>
+        public WeightStream Stream;
+        /// <summary>File offset of row 0 (streamed tensors).</summary>
+        public long Offset;
+
+        public bool IsResident { get { return Stream == null; } }
+
+        /// <summary>Stored bytes of the whole tensor.</summary>
+        public long StoredBytes { get { return (long)Rows * RowBytes; } }
 
         /// <summary>y[yOff..yOff+rows) = this · x[xOff..xOff+cols).</summary>
         public void MatVec(IKernels k, float[] x, int xOff, float[] y, int yOff)
         {
-            if (Codec == Format.Codec.F32) k.MatVecF32(F32, 0, Rows, Cols, x, xOff, y, yOff);
-            else k.MatVecQ8(Q8, 0, Scales, 0, GroupSize, Rows, Cols, x, xOff, y, yOff);
+            if (Stream == null)
+            {
+                if (Codec == Format.Codec.F32) k.MatVecF32(F32, 0, Rows, Cols, x, xOff, y, yOff);
+                else k.MatVecQ8(Q8, 0, GroupSize, Rows, Cols, x, xOff, y, yOff);
+                return;
+            }
+            byte[] chunk = Stream.Chunk;
+            int perChunk = chunk.Length / RowBytes;
+            for (int r0 = 0; r0 < Rows; r0 += perChunk)
+            {
+                int n = Rows - r0 < perChunk ? Rows - r0 : perChunk;
+                Stream.Source.ReadAt(Offset + (long)r0 * RowBytes, chunk, 0, n * RowBytes);
+                if (Codec == Format.Codec.Q8)
+                {
+                    k.MatVecQ8(chunk, 0, GroupSize, n, Cols, x, xOff, y, yOff + r0);
+                }
+                else
+                {
+                    float[] values = Stream.ChunkFloats;
+                    for (int i = 0; i < n * Cols; i++) values[i] = LittleEndian.ReadSingle(chunk, i * 4);
+                    k.MatVecF32(values, 0, n, Cols, x, xOff, y, yOff + r0);
+                }
+            }
         }
 
         /// <summary>Writes row <paramref name="row"/> as floats (dequantized if needed) to dest[destOff..].</summary>
         public void CopyRow(int row, float[] dest, int destOff)
         {
-            if (Codec == Format.Codec.F32)
+            if (Stream == null && Codec == Format.Codec.F32)
             {
                 System.Array.Copy(F32, row * Cols, dest, destOff, Cols);
                 return;
             }
+            byte[] data = Q8;
+            int at = row * RowBytes;
+            if (Stream != null)
+            {
+                data = Stream.Chunk;
+                at = 0;
+                Stream.Source.ReadAt(Offset + (long)row * RowBytes, data, 0, RowBytes);
+            }
+            if (Codec == Format.Codec.F32)
+            {
+                for (int c = 0; c < Cols; c++) dest[destOff + c] = LittleEndian.ReadSingle(data, at + c * 4);
+                return;
+            }
             int groups = Format.Codec.GroupsPerRow(Cols, GroupSize);
-            int qi = row * Cols;
-            int si = row * groups;
-            for (int c = 0; c < Cols; c++) dest[destOff + c] = Q8[qi + c] * Scales[si + c / GroupSize];
+            int q = at + groups * 4;
+            for (int g = 0; g < groups; g++)
+            {
+                float scale = LittleEndian.ReadSingle(data, at + g * 4);
+                int end = (g + 1) * GroupSize < Cols ? (g + 1) * GroupSize : Cols;
+                for (int c = g * GroupSize; c < end; c++) dest[destOff + c] = (sbyte)data[q + c] * scale;
+            }
+        }
+
+        /// <summary>Heap bytes this tensor takes when resident (the planner's number; Load records the same).</summary>
+        public static long ResidentBytes(SectionEntry e)
+        {
+            return e.Codec == Format.Codec.F32
+                ? MemoryLedger.ArrayCost((long)e.Rows * e.Cols * 4)
+                : MemoryLedger.ArrayCost(e.Length);
         }
 
         /// <summary>
-        /// Reads a tensor section into RAM through a small scratch buffer (so loading never needs a second copy of
-        /// the tensor), checking its CRC on the way and its shape against what the model expects.
+        /// Opens a tensor section, checking its kind, shape and codec against what the model expects. Resident
+        /// tensors are read into RAM through <paramref name="scratch"/>, their CRC checked on the way; streamed ones
+        /// keep only their offset (their CRC is checked by a full pass at load when asked).
         /// </summary>
-        public static Tensor Load(EtbReader reader, string name, int rows, int cols, MemoryLedger ledger, byte[] scratch)
+        public static Tensor Load(EtbReader reader, string name, int rows, int cols, bool resident, WeightStream stream,
+            bool verifyStreamed, MemoryLedger ledger, byte[] scratch)
         {
             SectionEntry e = reader.Require(name);
             if (e.Kind != SectionKind.Tensor)
@@ -64,52 +122,42 @@ namespace EdgeTiny.Runtime.Model
             t.Rows = rows;
             t.Cols = cols;
             t.GroupSize = e.GroupSize;
-            int n = rows * cols;
+            t.RowBytes = Format.Codec.RowBytes(e.Codec, cols, e.GroupSize);
+            t.Offset = e.Offset;
+            if (!resident)
+            {
+                t.Stream = stream;
+                if (verifyStreamed) reader.VerifySection(e, scratch);
+                return t;
+            }
+
             uint crc = Crc32.Initial;
             if (e.Codec == Format.Codec.F32)
             {
+                int n = rows * cols;
                 t.F32 = ledger.Floats(name, n);
-                crc = ReadFloats(reader, e, 0, t.F32, n, scratch, crc);
+                int perChunk = scratch.Length / 4;
+                for (int done = 0; done < n; done += perChunk)
+                {
+                    int m = n - done < perChunk ? n - done : perChunk;
+                    reader.ReadRange(e, (long)done * 4, scratch, 0, m * 4);
+                    crc = Crc32.Update(crc, scratch, 0, m * 4);
+                    for (int i = 0; i < m; i++) t.F32[done + i] = LittleEndian.ReadSingle(scratch, i * 4);
+                }
             }
             else
             {
-                int groups = Format.Codec.GroupsPerRow(cols, e.GroupSize);
-                t.Q8 = ledger.SBytes(name, n);
-                t.Scales = ledger.Floats(name + ".scales", rows * groups);
-                crc = ReadSBytes(reader, e, t.Q8, n, scratch, crc);
-                crc = ReadFloats(reader, e, n, t.Scales, rows * groups, scratch, crc);
+                // q8 rows are used exactly as stored: read straight into the tensor's own array.
+                t.Q8 = ledger.Bytes(name, (int)e.Length);
+                for (int done = 0; done < t.Q8.Length; done += scratch.Length)
+                {
+                    int m = t.Q8.Length - done < scratch.Length ? t.Q8.Length - done : scratch.Length;
+                    reader.ReadRange(e, done, t.Q8, done, m);
+                }
+                crc = Crc32.Update(crc, t.Q8, 0, t.Q8.Length);
             }
             if (Crc32.Finish(crc) != e.Crc32) throw EtbReader.CrcError(e);
             return t;
-        }
-
-        private static uint ReadFloats(EtbReader reader, SectionEntry e, long at, float[] dest, int count, byte[] scratch, uint crc)
-        {
-            int perChunk = scratch.Length / 4;
-            int done = 0;
-            while (done < count)
-            {
-                int n = count - done < perChunk ? count - done : perChunk;
-                reader.ReadRange(e, at + (long)done * 4, scratch, 0, n * 4);
-                crc = Crc32.Update(crc, scratch, 0, n * 4);
-                for (int i = 0; i < n; i++) dest[done + i] = LittleEndian.ReadSingle(scratch, i * 4);
-                done += n;
-            }
-            return crc;
-        }
-
-        private static uint ReadSBytes(EtbReader reader, SectionEntry e, sbyte[] dest, int count, byte[] scratch, uint crc)
-        {
-            int done = 0;
-            while (done < count)
-            {
-                int n = count - done < scratch.Length ? count - done : scratch.Length;
-                reader.ReadRange(e, done, scratch, 0, n);
-                crc = Crc32.Update(crc, scratch, 0, n);
-                for (int i = 0; i < n; i++) dest[done + i] = (sbyte)scratch[i];
-                done += n;
-            }
-            return crc;
         }
     }
 }

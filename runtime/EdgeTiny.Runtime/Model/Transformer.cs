@@ -13,7 +13,7 @@ namespace EdgeTiny.Runtime.Model
     {
         private readonly ModelConfig _c;
         private readonly LlamaWeights _w;
-        private readonly IKernels _k;
+        private readonly IKernels _kern;
         private readonly int _context;
 
         // Activations (llama2.c names). Shapes in comments.
@@ -23,10 +23,11 @@ namespace EdgeTiny.Runtime.Model
         private readonly float[] _hb;      // (hidden) FFN gate
         private readonly float[] _hb2;     // (hidden) FFN up
         private readonly float[] _q;       // (dim) query
+        private readonly float[] _k;       // (kv_dim) key of this position, before it goes into the cache
+        private readonly float[] _v;       // (kv_dim) value of this position
         private readonly float[] _att;     // (n_heads, context) attention scores
         private readonly float[] _logits;  // (vocab)
-        private readonly float[][] _keyCache;   // per layer (context, kv_dim)
-        private readonly float[][] _valueCache; // per layer (context, kv_dim)
+        private readonly KvCache _cache;
         private readonly float[] _ropeFreq;     // (head_size / 2) 1 / theta^(2i / head_size)
         private readonly float[] _ropeCos;      // (head_size / 2) at the current position
         private readonly float[] _ropeSin;
@@ -37,13 +38,14 @@ namespace EdgeTiny.Runtime.Model
         public float[] Logits { get { return _logits; } }
 
         /// <param name="contextLength">Positions the KV cache holds (≤ the model's seq_len); bounds the RAM it takes.</param>
-        public Transformer(ModelConfig config, LlamaWeights weights, IKernels kernels, int contextLength, MemoryLedger ledger)
+        /// <param name="kvInt8">Keep keys and values as int8 with per-head scales (a quarter of the RAM).</param>
+        public Transformer(ModelConfig config, LlamaWeights weights, IKernels kernels, int contextLength, bool kvInt8, MemoryLedger ledger)
         {
             if (contextLength <= 0 || contextLength > config.SeqLen)
                 throw new System.ArgumentOutOfRangeException("contextLength", "context length must be in 1.." + config.SeqLen.ToString());
             _c = config;
             _w = weights;
-            _k = kernels;
+            _kern = kernels;
             _context = contextLength;
             int dim = config.Dim;
             _x = ledger.Floats("state.x", dim);
@@ -52,15 +54,11 @@ namespace EdgeTiny.Runtime.Model
             _hb = ledger.Floats("state.hb", config.HiddenDim);
             _hb2 = ledger.Floats("state.hb2", config.HiddenDim);
             _q = ledger.Floats("state.q", dim);
+            _k = ledger.Floats("state.k", config.KvDim);
+            _v = ledger.Floats("state.v", config.KvDim);
             _att = ledger.Floats("state.att", config.Heads * contextLength);
             _logits = ledger.Floats("state.logits", config.VocabSize);
-            _keyCache = new float[config.Layers][];
-            _valueCache = new float[config.Layers][];
-            for (int l = 0; l < config.Layers; l++)
-            {
-                _keyCache[l] = ledger.Floats("kv.key", contextLength * config.KvDim);
-                _valueCache[l] = ledger.Floats("kv.value", contextLength * config.KvDim);
-            }
+            _cache = new KvCache(config, contextLength, kvInt8, ledger);
             int half = config.HeadSize / 2;
             _ropeFreq = ledger.Floats("rope.freq", half);
             _ropeCos = ledger.Floats("rope.cos", half);
@@ -68,6 +66,21 @@ namespace EdgeTiny.Runtime.Model
             for (int i = 0; i < half; i++)
                 _ropeFreq[i] = 1f / (float)System.Math.Pow(config.RopeTheta, (2 * i) / (float)config.HeadSize);
         }
+
+        /// <summary>Heap bytes of the activations and RoPE tables for this context (the KV cache is counted by <see cref="KvCache"/>).</summary>
+        public static long StateBytes(ModelConfig c, int context)
+        {
+            long f = 0;
+            f += 4 * MemoryLedger.ArrayCost(c.Dim * 4L);          // x, xb, xb2, q
+            f += 2 * MemoryLedger.ArrayCost(c.KvDim * 4L);        // k, v
+            f += 2 * MemoryLedger.ArrayCost(c.HiddenDim * 4L);    // hb, hb2
+            f += MemoryLedger.ArrayCost((long)c.Heads * context * 4);
+            f += MemoryLedger.ArrayCost(c.VocabSize * 4L);
+            f += 3 * MemoryLedger.ArrayCost(c.HeadSize / 2 * 4L); // rope freq, cos, sin
+            return f;
+        }
+
+        public bool KvInt8 { get { return _cache.Int8; } }
 
         /// <summary>Runs one token at position <paramref name="pos"/> and returns the logits (a buffer reused by every call).</summary>
         public float[] Forward(int token, int pos)
@@ -85,18 +98,16 @@ namespace EdgeTiny.Runtime.Model
 
             for (int l = 0; l < c.Layers; l++)
             {
-                // Attention block: qkv for this position; k and v go straight into the cache row of `pos`.
-                _k.RmsNorm(_xb, _x, _w.RmsAtt[l].F32, 0, dim, c.NormEps);
-                float[] keys = _keyCache[l];
-                float[] values = _valueCache[l];
-                int row = pos * kvDim;
-                _w.Wq[l].MatVec(_k, _xb, 0, _q, 0);
-                _w.Wk[l].MatVec(_k, _xb, 0, keys, row);
-                _w.Wv[l].MatVec(_k, _xb, 0, values, row);
+                // Attention block: q, k, v for this position; k is rotated, then both go into the cache.
+                _kern.RmsNorm(_xb, _x, _w.RmsAtt[l].F32, 0, dim, c.NormEps);
+                _w.Wq[l].MatVec(_kern, _xb, 0, _q, 0);
+                _w.Wk[l].MatVec(_kern, _xb, 0, _k, 0);
+                _w.Wv[l].MatVec(_kern, _xb, 0, _v, 0);
 
                 // RoPE: rotate each (2i, 2i+1) pair of every query and key head by pos · freq_i.
-                Rotate(_q, 0, dim, headSize);
-                Rotate(keys, row, kvDim, headSize);
+                Rotate(_q, dim, headSize);
+                Rotate(_k, kvDim, headSize);
+                _cache.Store(l, pos, _k, _v);
 
                 // Grouped-query attention: query head h reads key/value head h / kv_mul.
                 float scale = (float)System.Math.Sqrt(headSize);
@@ -104,21 +115,21 @@ namespace EdgeTiny.Runtime.Model
                 {
                     int qOff = h * headSize;
                     int attOff = h * _context;
-                    int kvOff = (h / c.KvMul) * headSize;
+                    int kvHead = h / c.KvMul;
                     for (int t = 0; t <= pos; t++)
-                        _att[attOff + t] = _k.Dot(_q, qOff, keys, t * kvDim + kvOff, headSize) / scale;
-                    _k.Softmax(_att, attOff, pos + 1);
+                        _att[attOff + t] = _cache.Score(_kern, l, t, kvHead, _q, qOff) / scale;
+                    _kern.Softmax(_att, attOff, pos + 1);
                     System.Array.Clear(_xb, qOff, headSize);
                     for (int t = 0; t <= pos; t++)
-                        _k.Axpy(_att[attOff + t], values, t * kvDim + kvOff, _xb, qOff, headSize);
+                        _cache.AddValue(_kern, l, t, kvHead, _att[attOff + t], _xb, qOff);
                 }
-                _w.Wo[l].MatVec(_k, _xb, 0, _xb2, 0);
-                _k.Axpy(1f, _xb2, 0, _x, 0, dim);
+                _w.Wo[l].MatVec(_kern, _xb, 0, _xb2, 0);
+                _kern.Axpy(1f, _xb2, 0, _x, 0, dim);
 
                 // FFN block: w2(act(w1 x) * w3 x).
-                _k.RmsNorm(_xb, _x, _w.RmsFfn[l].F32, 0, dim, c.NormEps);
-                _w.W1[l].MatVec(_k, _xb, 0, _hb, 0);
-                _w.W3[l].MatVec(_k, _xb, 0, _hb2, 0);
+                _kern.RmsNorm(_xb, _x, _w.RmsFfn[l].F32, 0, dim, c.NormEps);
+                _w.W1[l].MatVec(_kern, _xb, 0, _hb, 0);
+                _w.W3[l].MatVec(_kern, _xb, 0, _hb2, 0);
                 if (c.FfnActivation == ModelConfig.ActivationSwiGlu)
                 {
                     for (int i = 0; i < hidden; i++)
@@ -131,12 +142,12 @@ namespace EdgeTiny.Runtime.Model
                 {
                     for (int i = 0; i < hidden; i++) _hb[i] = _hb[i] > 0f ? _hb[i] * _hb2[i] : 0f;
                 }
-                _w.W2[l].MatVec(_k, _hb, 0, _xb, 0);
-                _k.Axpy(1f, _xb, 0, _x, 0, dim);
+                _w.W2[l].MatVec(_kern, _hb, 0, _xb, 0);
+                _kern.Axpy(1f, _xb, 0, _x, 0, dim);
             }
 
-            _k.RmsNorm(_x, _x, _w.RmsFinal.F32, 0, dim, c.NormEps);
-            _w.Classifier.MatVec(_k, _x, 0, _logits, 0);
+            _kern.RmsNorm(_x, _x, _w.RmsFinal.F32, 0, dim, c.NormEps);
+            _w.Classifier.MatVec(_kern, _x, 0, _logits, 0);
             return _logits;
         }
 
@@ -150,17 +161,17 @@ namespace EdgeTiny.Runtime.Model
             }
         }
 
-        private void Rotate(float[] v, int offset, int length, int headSize)
+        private void Rotate(float[] v, int length, int headSize)
         {
             for (int i = 0; i < length; i += 2)
             {
                 int pair = (i % headSize) / 2;
                 float c = _ropeCos[pair];
                 float s = _ropeSin[pair];
-                float v0 = v[offset + i];
-                float v1 = v[offset + i + 1];
-                v[offset + i] = v0 * c - v1 * s;
-                v[offset + i + 1] = v0 * s + v1 * c;
+                float v0 = v[i];
+                float v1 = v[i + 1];
+                v[i] = v0 * c - v1 * s;
+                v[i + 1] = v0 * s + v1 * c;
             }
         }
     }

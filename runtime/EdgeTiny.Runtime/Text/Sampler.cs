@@ -25,15 +25,30 @@ namespace EdgeTiny.Runtime.Text
             _temperature = temperature;
             _topP = topP;
             _kernels = kernels;
-            _probs = new float[vocabSize];
-            _index = new int[vocabSize];
+            // Only nucleus sampling sorts candidates; greedy and plain sampling need no buffers.
+            int buffer = NeedsBuffers(temperature, topP) ? vocabSize : 0;
+            _probs = new float[buffer];
+            _index = new int[buffer];
             _state = seed == 0 ? 1UL : seed; // xorshift has a fixed point at 0
         }
 
         public float Temperature { get { return _temperature; } }
 
-        /// <summary>Bytes this sampler holds (for the memory ledger).</summary>
-        public long HeldBytes { get { return (long)_vocab * 8; } }
+        /// <summary>Whether these settings use nucleus sampling, which needs two vocabulary-sized buffers.</summary>
+        public static bool NeedsBuffers(float temperature, float topP)
+        {
+            return temperature > 0f && topP > 0f && topP < 1f;
+        }
+
+        /// <summary>Heap bytes a sampler with these settings holds (for the memory planner and ledger).</summary>
+        public static long HeldBytesFor(int vocabSize, float temperature, float topP)
+        {
+            int n = NeedsBuffers(temperature, topP) ? vocabSize : 0;
+            return Memory.MemoryLedger.ArrayCost(n * 4L) * 2;
+        }
+
+        /// <summary>Heap bytes this sampler holds.</summary>
+        public long HeldBytes { get { return HeldBytesFor(_vocab, _temperature, _topP); } }
 
         /// <summary>Samples a token; scales logits in place when temperature &gt; 0.</summary>
         public int Sample(float[] logits)

@@ -15,27 +15,37 @@ namespace EdgeTiny.Runtime.Text
         public const int Bos = 1;
         public const int Eos = 2;
 
-        private readonly byte[][] _pieces;
+        // All pieces back to back in one blob (one heap object instead of one per token — cheaper on a board).
+        private readonly byte[] _blob;
+        private readonly int[] _start;       // token → offset of its piece in _blob; _start[vocab] = blob length
         private readonly float[] _scores;
-        private readonly int[] _byteValue;   // token → raw byte for "<0xHH>" pieces, else -1
         private readonly int[] _slots;       // open-addressing hash table: token id + 1, 0 = empty
         private readonly int _slotMask;
         private readonly int _maxTokenLength;
         private readonly byte[] _pair;       // scratch for pair concatenation during merges
 
-        public int VocabSize { get { return _pieces.Length; } }
+        public int VocabSize { get { return _scores.Length; } }
         public int MaxTokenLength { get { return _maxTokenLength; } }
         public float Score(int token) { return _scores[token]; }
-        public byte[] Piece(int token) { return _pieces[token]; }
 
-        /// <summary>Bytes of RAM this tokenizer holds (for the memory ledger).</summary>
+        /// <summary>A copy of the bytes of a token's piece (for tools and tests; not used on the hot path).</summary>
+        public byte[] Piece(int token)
+        {
+            byte[] p = new byte[PieceLength(token)];
+            System.Array.Copy(_blob, _start[token], p, 0, p.Length);
+            return p;
+        }
+
+        private int PieceLength(int token) { return _start[token + 1] - _start[token]; }
+
+        /// <summary>Heap bytes this tokenizer holds (for the memory ledger).</summary>
         public long HeldBytes
         {
             get
             {
-                long n = (long)_scores.Length * 4 + (long)_byteValue.Length * 4 + (long)_slots.Length * 4 + _pair.Length;
-                for (int i = 0; i < _pieces.Length; i++) n += _pieces[i].Length;
-                return n;
+                return Memory.MemoryLedger.ArrayCost(_blob.Length) + Memory.MemoryLedger.ArrayCost(_start.Length * 4L)
+                    + Memory.MemoryLedger.ArrayCost(_scores.Length * 4L) + Memory.MemoryLedger.ArrayCost(_slots.Length * 4L)
+                    + Memory.MemoryLedger.ArrayCost(_pair.Length);
             }
         }
 
@@ -47,24 +57,27 @@ namespace EdgeTiny.Runtime.Text
             if (vocab <= 0 || _maxTokenLength <= 0)
                 throw new ModelFormatException("tokenizer: vocab size " + vocab.ToString() + " / max token length "
                     + _maxTokenLength.ToString() + " must be positive");
-            _pieces = new byte[vocab][];
+            if ((long)vocab * 8 + 8 > section.Length) throw new ModelFormatException("tokenizer: truncated (" + vocab.ToString() + " tokens declared)");
+            _blob = new byte[section.Length - 8 - vocab * 8];
+            _start = new int[vocab + 1];
             _scores = new float[vocab];
-            _byteValue = new int[vocab];
             int at = 8;
+            int blobAt = 0;
             for (int i = 0; i < vocab; i++)
             {
                 if (at + 8 > section.Length) throw new ModelFormatException("tokenizer: truncated at token " + i.ToString());
                 _scores[i] = LittleEndian.ReadSingle(section, at);
                 int len = LittleEndian.ReadInt32(section, at + 4);
                 at += 8;
-                if (len < 0 || len > _maxTokenLength || at + len > section.Length)
+                if (len < 0 || len > _maxTokenLength || at + len > section.Length || blobAt + len > _blob.Length)
                     throw new ModelFormatException("tokenizer: token " + i.ToString() + " has a bad length " + len.ToString());
-                byte[] piece = new byte[len];
-                System.Array.Copy(section, at, piece, 0, len);
-                _pieces[i] = piece;
-                _byteValue[i] = ParseBytePiece(piece);
+                _start[i] = blobAt;
+                System.Array.Copy(section, at, _blob, blobAt, len);
+                blobAt += len;
                 at += len;
             }
+            _start[vocab] = blobAt;
+            if (at != section.Length) throw new ModelFormatException("tokenizer: " + (section.Length - at).ToString() + " stray bytes after the last token");
 
             int size = 1;
             while (size < vocab * 2) size <<= 1;
@@ -72,12 +85,12 @@ namespace EdgeTiny.Runtime.Text
             _slotMask = size - 1;
             for (int i = 0; i < vocab; i++)
             {
-                int slot = (int)(Hash(_pieces[i], 0, _pieces[i].Length) & (uint)_slotMask);
-                // Keep the first id for a duplicated piece, as llama2.c's bsearch over a stable sort would.
+                int slot = (int)(Hash(_blob, _start[i], PieceLength(i)) & (uint)_slotMask);
+                // Keep the first id for a duplicated piece.
                 bool duplicate = false;
                 while (_slots[slot] != 0)
                 {
-                    if (SameBytes(_pieces[_slots[slot] - 1], _pieces[i], 0, _pieces[i].Length)) { duplicate = true; break; }
+                    if (SameBytes(_slots[slot] - 1, _blob, _start[i], PieceLength(i))) { duplicate = true; break; }
                     slot = (slot + 1) & _slotMask;
                 }
                 if (!duplicate) _slots[slot] = i + 1;
@@ -125,12 +138,12 @@ namespace EdgeTiny.Runtime.Text
                 int bestIdx = -1;
                 for (int t = 0; t < n - 1; t++)
                 {
-                    byte[] a = _pieces[tokens[t]];
-                    byte[] b = _pieces[tokens[t + 1]];
-                    if (a.Length + b.Length > _pair.Length) continue;
-                    System.Array.Copy(a, 0, _pair, 0, a.Length);
-                    System.Array.Copy(b, 0, _pair, a.Length, b.Length);
-                    int id = Lookup(_pair, 0, a.Length + b.Length);
+                    int a = tokens[t], b = tokens[t + 1];
+                    int la = PieceLength(a), lb = PieceLength(b);
+                    if (la + lb > _pair.Length) continue;
+                    System.Array.Copy(_blob, _start[a], _pair, 0, la);
+                    System.Array.Copy(_blob, _start[b], _pair, la, lb);
+                    int id = Lookup(_pair, 0, la + lb);
                     if (id >= 0 && _scores[id] > bestScore)
                     {
                         bestScore = _scores[id];
@@ -153,17 +166,18 @@ namespace EdgeTiny.Runtime.Text
         /// </summary>
         public int Decode(int prevToken, int token, byte[] dest, int destOff)
         {
-            if (token < 0 || token >= _pieces.Length) return 0;
-            if (_byteValue[token] >= 0)
+            if (token < 0 || token >= _scores.Length) return 0;
+            int start = _start[token];
+            int length = PieceLength(token);
+            int raw = ParseBytePiece(_blob, start, length);
+            if (raw >= 0)
             {
-                dest[destOff] = (byte)_byteValue[token];
+                dest[destOff] = (byte)raw;
                 return 1;
             }
-            byte[] piece = _pieces[token];
-            int skip = prevToken == Bos && piece.Length > 0 && piece[0] == 0x20 ? 1 : 0;
-            int len = piece.Length - skip;
-            System.Array.Copy(piece, skip, dest, destOff, len);
-            return len;
+            int skip = prevToken == Bos && length > 0 && _blob[start] == 0x20 ? 1 : 0;
+            System.Array.Copy(_blob, start + skip, dest, destOff, length - skip);
+            return length - skip;
         }
 
         /// <summary>Token id of the exact byte string, or -1.</summary>
@@ -173,7 +187,7 @@ namespace EdgeTiny.Runtime.Text
             while (_slots[slot] != 0)
             {
                 int id = _slots[slot] - 1;
-                if (SameBytes(_pieces[id], s, offset, length)) return id;
+                if (SameBytes(id, s, offset, length)) return id;
                 slot = (slot + 1) & _slotMask;
             }
             return -1;
@@ -186,19 +200,20 @@ namespace EdgeTiny.Runtime.Text
             return h;
         }
 
-        private static bool SameBytes(byte[] piece, byte[] s, int offset, int length)
+        private bool SameBytes(int token, byte[] s, int offset, int length)
         {
-            if (piece.Length != length) return false;
-            for (int i = 0; i < length; i++) if (piece[i] != s[offset + i]) return false;
+            if (PieceLength(token) != length) return false;
+            int start = _start[token];
+            for (int i = 0; i < length; i++) if (_blob[start + i] != s[offset + i]) return false;
             return true;
         }
 
         /// <summary>"&lt;0xHH&gt;" → HH, anything else → -1.</summary>
-        private static int ParseBytePiece(byte[] p)
+        private static int ParseBytePiece(byte[] p, int at, int length)
         {
-            if (p.Length != 6 || p[0] != (byte)'<' || p[1] != (byte)'0' || p[2] != (byte)'x' || p[5] != (byte)'>') return -1;
-            int hi = HexDigit(p[3]);
-            int lo = HexDigit(p[4]);
+            if (length != 6 || p[at] != (byte)'<' || p[at + 1] != (byte)'0' || p[at + 2] != (byte)'x' || p[at + 5] != (byte)'>') return -1;
+            int hi = HexDigit(p[at + 3]);
+            int lo = HexDigit(p[at + 4]);
             return hi < 0 || lo < 0 ? -1 : hi * 16 + lo;
         }
 

@@ -35,20 +35,37 @@ public sealed class PortableKernelsTests
     [InlineData(3, 64, 64)]
     [InlineData(5, 172, 64)]  // last group of each row is short (44)
     [InlineData(2, 10, 3)]
-    public void MatVecQ8_equals_dequantized_matvec(int rows, int cols, int group)
+    public void MatVecQ8_equals_dequantized_matvec_over_file_rows(int rows, int cols, int group)
     {
-        int groups = (cols + group - 1) / group;
+        int groups = (cols + group - 1) / group, rowBytes = cols + 4 * groups, offset = 7;
         sbyte[] q = Enumerable.Range(0, rows * cols).Select(_ => (sbyte)_rng.Next(-127, 128)).ToArray();
         float[] scales = RandomVector(rows * groups, 0.01f);
-        float[] x = RandomVector(cols);
-        var y = new float[rows];
-        _k.MatVecQ8(q, 0, scales, 0, group, rows, cols, x, 0, y, 0);
+        var w = new byte[offset + rows * rowBytes];
+        for (int r = 0; r < rows; r++)
+        {
+            for (int g = 0; g < groups; g++) BitConverter.GetBytes(scales[r * groups + g]).CopyTo(w, offset + r * rowBytes + 4 * g);
+            for (int c = 0; c < cols; c++) w[offset + r * rowBytes + 4 * groups + c] = (byte)q[r * cols + c];
+        }
+        float[] x = RandomVector(cols + 2);
+        var y = new float[rows + 1];
+        _k.MatVecQ8(w, offset, group, rows, cols, x, 2, y, 1);
         for (int r = 0; r < rows; r++)
         {
             double expected = 0;
-            for (int c = 0; c < cols; c++) expected += q[r * cols + c] * (double)scales[r * groups + c / group] * x[c];
-            AssertClose(expected, y[r]);
+            for (int c = 0; c < cols; c++) expected += q[r * cols + c] * (double)scales[r * groups + c / group] * x[2 + c];
+            AssertClose(expected, y[1 + r]);
         }
+    }
+
+    [Fact]
+    public void DotQ8_and_AxpyQ8_treat_bytes_as_signed()
+    {
+        byte[] q = [0x7F, 0x81, 0x00, 0xFF]; // 127, -127, 0, -1
+        float[] a = [1f, 2f, 3f, 4f];
+        Assert.Equal(127f - 254f - 4f, _k.DotQ8(a, 0, q, 0, 4));
+        float[] y = [1f, 1f, 1f, 1f, 1f];
+        _k.AxpyQ8(0.5f, q, 1, y, 2, 3);
+        Assert.Equal([1f, 1f, 1f - 63.5f, 1f, 0.5f], y);
     }
 
     [Fact]

@@ -1,0 +1,41 @@
+using System.CommandLine;
+using EdgeTiny.Converter;
+using EdgeTiny.Converter.Boards;
+using EdgeTiny.Runtime;
+
+namespace EdgeTiny.Cli;
+
+/// <summary>The flags `run` and `bench` share to run a model as a board would: --board, --budget, --kv.</summary>
+public sealed class BoardOptions
+{
+    public Option<string?> Board { get; } = new("--board") { Description = "Run within this board's RAM budget, reading through its SD timing model (see `edgetiny boards`)" };
+    public Option<string?> Budget { get; } = new("--budget") { Description = "RAM the model may use: bytes, or with a KB/MB suffix (1 KB = 1024 B); overrides the board's budget" };
+    public Option<string> Kv { get; } = new("--kv") { Description = "KV cache precision: auto (float unless RAM is short), float, int8", DefaultValueFactory = _ => "auto" };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(Board);
+        command.Options.Add(Budget);
+        command.Options.Add(Kv);
+    }
+
+    public BoardProfile? ReadBoard(ParseResult parse)
+    {
+        string? id = parse.GetValue(Board);
+        return id is null ? null : BoardCatalog.Find(id);
+    }
+
+    public long ReadBudget(ParseResult parse)
+    {
+        string? text = parse.GetValue(Budget);
+        return text is null ? 0 : SizeParser.Parse(text, "--budget");
+    }
+
+    public int ReadKv(ParseResult parse) => parse.GetValue(Kv) switch
+    {
+        "auto" => RuntimeOptions.KvAuto,
+        "float" => RuntimeOptions.KvFloat,
+        "int8" => RuntimeOptions.KvInt8,
+        var other => throw new InputException("--kv", $"'{other}' must be auto, float or int8"),
+    };
+}

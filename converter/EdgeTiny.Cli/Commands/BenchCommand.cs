@@ -1,0 +1,98 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using EdgeTiny.Converter.Hosting;
+using Spectre.Console;
+
+namespace EdgeTiny.Cli.Commands;
+
+/// <summary>
+/// `edgetiny bench`: greedy decode speed on this machine plus the machine-independent counts that matter on a board
+/// (allocations, reads, bytes, simulated SD time per token, accounted memory, predicted on-board tokens/s).
+/// </summary>
+public static class BenchCommand
+{
+    public static Command Create()
+    {
+        var model = new Argument<string>("model") { Description = "The .etb file" };
+        var tokens = new Option<int>("--tokens") { Description = "Tokens to generate and time (after a short warm-up)", DefaultValueFactory = _ => 256 };
+        var prompt = new Option<string>("--prompt") { Description = "Prompt to start from", DefaultValueFactory = _ => "Once upon a time" };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a table" };
+        var board = new BoardOptions();
+        var command = new Command("bench", "Measure decode speed and per-token costs of an .etb model.") { model, tokens, prompt, json };
+        board.AddTo(command);
+        command.SetAction(parse =>
+        {
+            int count = parse.GetValue(tokens);
+            Cli.Require(count > 0, "--tokens", $"{count} must be > 0");
+            string path = parse.GetValue(model)!;
+            int[] promptTokens = BoardSession.EncodePrompt(path, parse.GetValue(prompt)!);
+            var options = new SessionOptions
+            {
+                Board = board.ReadBoard(parse),
+                BudgetBytes = board.ReadBudget(parse),
+                KvPrecision = board.ReadKv(parse),
+                ContextLength = promptTokens.Length + count + Warmup,
+            };
+            using BoardSession session = BoardSession.Open(path, options);
+            BenchResult r = Measure(session, promptTokens, count);
+            SessionStats stats = session.Stats();
+            JsonObject result = ToJson(path, session, r, stats);
+            if (parse.GetValue(json)) JsonOutput.Write(result);
+            else Print(result);
+            return Cli.ExitOk;
+        });
+        return command;
+    }
+
+    private const int Warmup = 8;
+
+    public sealed record BenchResult(int Tokens, double Seconds, long AllocatedBytes)
+    {
+        public double TokensPerSecond => Tokens / Math.Max(Seconds, 1e-9);
+    }
+
+    /// <summary>Greedy decode: a warm-up, then <paramref name="count"/> timed tokens (fewer if the model ends the story).</summary>
+    public static BenchResult Measure(BoardSession session, int[] prompt, int count)
+    {
+        session.Generator.Start(prompt, prompt.Length, count + Warmup);
+        for (int i = 0; i < Warmup && session.Generator.Next() >= 0; i++) { }
+        // Timestamps, not a Stopwatch object: nothing may be allocated inside the measured window.
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        long start = Stopwatch.GetTimestamp();
+        int produced = 0;
+        while (produced < count && session.Generator.Next() >= 0) produced++;
+        long end = Stopwatch.GetTimestamp();
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        return new BenchResult(produced, Stopwatch.GetElapsedTime(start, end).TotalSeconds, allocated);
+    }
+
+    private static JsonObject ToJson(string path, BoardSession s, BenchResult r, SessionStats st) => new()
+    {
+        ["model"] = path,
+        ["board"] = SessionJson.Board(s, st),
+        ["kernels"] = s.Options.Kernels.GetType().Name,
+        ["tokens"] = r.Tokens,
+        ["seconds"] = Math.Round(r.Seconds, 4),
+        ["tokens_per_second"] = Math.Round(r.TokensPerSecond, 1),
+        ["allocated_bytes_per_token"] = r.Tokens == 0 ? 0 : (double)r.AllocatedBytes / r.Tokens,
+        ["forward_passes"] = st.ForwardPasses,
+        ["io"] = SessionJson.Io(st),
+        ["memory"] = SessionJson.Memory(s, st),
+    };
+
+    private static void Print(JsonObject r)
+    {
+        var table = new Table().AddColumns("measure", "value");
+        void Row(string name, JsonNode? value) => table.AddRow(name, value?.ToJsonString() ?? "-");
+        Row("tokens/s (this machine)", r["tokens_per_second"]);
+        Row("allocated bytes/token", r["allocated_bytes_per_token"]);
+        Row("peak memory (accounted)", r["memory"]!["peak_bytes"]);
+        Row("budget", r["memory"]!["budget_bytes"]);
+        Row("reads/token", r["io"]!["reads_per_token"]);
+        Row("bytes/token", r["io"]!["bytes_per_token"]);
+        Row("simulated SD ms/token", r["io"]!["simulated_ms_per_token"]);
+        Row("predicted on-board tokens/s", r["board"]?["predicted_tokens_per_second"]);
+        AnsiConsole.Write(table);
+    }
+}

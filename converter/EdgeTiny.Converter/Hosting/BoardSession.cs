@@ -1,0 +1,134 @@
+using EdgeTiny.Runtime;
+using EdgeTiny.Runtime.Generation;
+using EdgeTiny.Runtime.Memory;
+using EdgeTiny.Runtime.Model;
+using EdgeTiny.Runtime.Text;
+
+namespace EdgeTiny.Converter.Hosting;
+
+/// <summary>
+/// A model opened for generation as a board would run it: the memory plan from the board's budget, reads through the
+/// board's SD timing model, and the counters to report per token. Used by `run`, `bench` and the board simulator.
+/// </summary>
+public sealed class BoardSession : IDisposable
+{
+    public EtbModel Model { get; }
+    public Transformer Transformer { get; }
+    public Sampler Sampler { get; }
+    public Generator Generator { get; }
+    public SessionOptions Options { get; }
+    public string ModelPath { get; }
+    public int ForwardPasses => Generator.Position;
+
+    private BoardSession(string path, EtbModel model, SessionOptions options)
+    {
+        ModelPath = path;
+        Model = model;
+        Options = options;
+        Transformer = model.CreateTransformer(options.Kernels);
+        Sampler = model.CreateSampler(options.Temperature, options.TopP, options.Seed, options.Kernels);
+        Generator = new Generator(Transformer, Sampler);
+    }
+
+    public static BoardSession Open(string path, SessionOptions options)
+    {
+        var runtime = new RuntimeOptions
+        {
+            BudgetBytes = options.EffectiveBudget,
+            ContextLength = options.ContextLength,
+            KvPrecision = options.KvPrecision,
+            Temperature = options.Temperature,
+            TopP = options.TopP,
+            Storage = options.Board?.Timing,
+        };
+        var source = EtbFile.OpenSource(path);
+        try
+        {
+            EtbModel model = EtbFile.Guard(path, () =>
+            {
+                try
+                {
+                    return EtbModel.Open(source, runtime);
+                }
+                catch (MemoryBudgetException e)
+                {
+                    string who = options.Board is null ? "--budget" : options.BudgetBytes > 0 ? "--budget" : $"board {options.Board.Id}";
+                    throw new InputException(who, e.Message);
+                }
+            });
+            var session = new BoardSession(path, model, options);
+            if (runtime.BudgetBytes > 0 && model.Ledger.PeakBytes > runtime.BudgetBytes)
+                throw new InvalidOperationException($"memory plan exceeded: accounted {model.Ledger.PeakBytes} bytes > budget {runtime.BudgetBytes}");
+            return session;
+        }
+        catch
+        {
+            source.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Encodes a prompt with the model's tokenizer, read on its own (a few KB) so the context can be sized to the
+    /// prompt before the model is planned.
+    /// </summary>
+    public static int[] EncodePrompt(string path, string prompt)
+    {
+        using var source = EtbFile.OpenSource(path);
+        return EtbFile.Guard(path, () =>
+        {
+            var reader = new EdgeTiny.Runtime.Format.EtbReader(source);
+            var tokenizer = new Tokenizer(reader.ReadSection(reader.Require(TensorNames.Tokenizer)));
+            var buffer = new int[Tokenizer.MaxTokens(System.Text.Encoding.UTF8.GetByteCount(prompt))];
+            return buffer[..tokenizer.Encode(prompt, true, false, buffer)];
+        });
+    }
+
+    /// <summary>Encodes a prompt (BOS first) into a new array.</summary>
+    public int[] Encode(string prompt)
+    {
+        var buffer = new int[Tokenizer.MaxTokens(System.Text.Encoding.UTF8.GetByteCount(prompt))];
+        int n = Model.Tokenizer.Encode(prompt, true, false, buffer);
+        return buffer[..n];
+    }
+
+    /// <summary>Counters of generation so far, per forward pass where that is the natural unit.</summary>
+    public SessionStats Stats()
+    {
+        long simulatedNs = Model.Storage?.SimulatedNanoseconds ?? 0;
+        int passes = Math.Max(1, ForwardPasses);
+        double simulatedMsPerToken = simulatedNs / 1e6 / passes;
+        long macs = MacsPerToken(Model.Config, ForwardPasses == 0 ? 0 : ForwardPasses / 2);
+        double? predicted = null;
+        if (Options.Board is not null)
+        {
+            double computeMs = macs * 1000.0 / Options.Board.KernelMacsPerSecond;
+            predicted = 1000.0 / (computeMs + simulatedMsPerToken);
+        }
+        return new SessionStats(
+            ForwardPasses,
+            Model.Device.Reads, Model.Device.BytesRead,
+            Model.Storage is null ? null : simulatedMsPerToken,
+            Model.Cache.Hits, Model.Cache.Misses,
+            Model.Ledger.PeakBytes, Options.EffectiveBudget,
+            macs, predicted);
+    }
+
+    /// <summary>Multiply-accumulates of one forward pass at position <paramref name="position"/> (matrices + attention).</summary>
+    public static long MacsPerToken(ModelConfig c, int position)
+    {
+        long perLayer = 2L * c.Dim * c.Dim + 2L * c.KvDim * c.Dim + 3L * c.HiddenDim * c.Dim + 2L * c.Heads * (position + 1) * c.HeadSize;
+        return perLayer * c.Layers + (long)c.VocabSize * c.Dim;
+    }
+
+    public void Dispose() => Model.Device.Dispose();
+}
+
+/// <summary>What a session has done: I/O at the device (after the cache), memory, and the on-board prediction.</summary>
+public sealed record SessionStats(
+    int ForwardPasses, long Reads, long Bytes, double? SimulatedMsPerToken, long CacheHits, long CacheMisses,
+    long PeakBytes, long BudgetBytes, long MacsPerToken, double? PredictedTokensPerSecond)
+{
+    public double ReadsPerToken => ForwardPasses == 0 ? 0 : (double)Reads / ForwardPasses;
+    public double BytesPerToken => ForwardPasses == 0 ? 0 : (double)Bytes / ForwardPasses;
+}

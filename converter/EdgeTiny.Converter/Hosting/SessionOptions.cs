@@ -1,0 +1,26 @@
+using EdgeTiny.Converter.Boards;
+using EdgeTiny.Runtime;
+using EdgeTiny.Runtime.Kernels;
+
+namespace EdgeTiny.Converter.Hosting;
+
+/// <summary>How to open a model for generation on the desktop, optionally as a given board would.</summary>
+public sealed record SessionOptions
+{
+    /// <summary>The board whose budget and storage timing apply; null = the desktop, no limits.</summary>
+    public BoardProfile? Board { get; init; }
+
+    /// <summary>Overrides the board's model budget (bytes); 0 = the board's (or none without a board).</summary>
+    public long BudgetBytes { get; init; }
+
+    /// <summary>Positions needed: prompt + new tokens (capped by the model and, if RAM is short, by the planner).</summary>
+    public int ContextLength { get; init; }
+
+    public int KvPrecision { get; init; } = RuntimeOptions.KvAuto;
+    public float Temperature { get; init; }
+    public float TopP { get; init; } = 0.9f;
+    public ulong Seed { get; init; } = 1;
+    public IKernels Kernels { get; init; } = new PortableKernels();
+
+    public long EffectiveBudget => BudgetBytes > 0 ? BudgetBytes : Board?.Memory.ModelBudgetBytes ?? 0;
+}

@@ -1,0 +1,42 @@
+using EdgeTiny.Runtime.IO;
+
+namespace EdgeTiny.Runtime
+{
+    /// <summary>How to open a model: the RAM it may use, the context it should hold, and the storage it sits on.</summary>
+    public sealed class RuntimeOptions
+    {
+        public const int KvAuto = 0;
+        public const int KvFloat = 1;
+        public const int KvInt8 = 2;
+
+        /// <summary>Bytes the model may use (a board's model budget); 0 = no limit (everything resident).</summary>
+        public long BudgetBytes;
+
+        /// <summary>Positions the KV cache should hold; 0 = the model's seq_len. The planner may cap it to fit.</summary>
+        public int ContextLength;
+
+        /// <summary>The smallest context the planner may cap to before it gives up.</summary>
+        public int MinContextLength = 16;
+
+        /// <summary>KvAuto (float unless it does not fit), KvFloat or KvInt8.</summary>
+        public int KvPrecision = KvAuto;
+
+        /// <summary>Sampler settings, for sizing its buffers (nucleus sampling needs two vocabulary-sized arrays).</summary>
+        public float Temperature;
+        public float TopP = 0.9f;
+
+        /// <summary>Bytes of the streaming chunk; 0 = chosen from the storage timing.</summary>
+        public int ChunkBytes;
+
+        /// <summary>Bytes of the block cache; -1 = chosen by the planner, 0 = none.</summary>
+        public int CacheBytes = -1;
+
+        public int CacheBlockBytes = 512;
+
+        /// <summary>Read every streamed tensor once at load to check its CRC.</summary>
+        public bool VerifyStreamedTensors = true;
+
+        /// <summary>The board's storage timing; null = a plain file with no simulated time.</summary>
+        public SdTimingModel Storage;
+    }
+}
