@@ -8,7 +8,7 @@ namespace EdgeTiny.Cli;
 /// <summary>The flags `run` and `bench` share to run a model as a board would: --board, --budget, --kv.</summary>
 public sealed class BoardOptions
 {
-    public Option<string?> Board { get; } = new("--board") { Description = "Run within this board's RAM budget, reading through its SD timing model (see `edgetiny boards`)" };
+    public Option<string?> Board { get; } = new("--board") { Description = "Run within this board's RAM budget, reading through its SD timing model (see `edgetiny boards`); bench also takes 'all'" };
     public Option<string?> Budget { get; } = new("--budget") { Description = "RAM the model may use: bytes, or with a KB/MB suffix (1 KB = 1024 B); overrides the board's budget" };
     public Option<string> Kv { get; } = new("--kv") { Description = "KV cache precision: auto (float unless RAM is short), float, int8", DefaultValueFactory = _ => "auto" };
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using EdgeTiny.Converter.Boards;
 using EdgeTiny.Converter.Hosting;
 using Spectre.Console;
 
@@ -27,19 +28,24 @@ public static class BenchCommand
             Cli.Require(count > 0, "--tokens", $"{count} must be > 0");
             string path = parse.GetValue(model)!;
             int[] promptTokens = BoardSession.EncodePrompt(path, parse.GetValue(prompt)!);
-            var options = new SessionOptions
+            // --board all: every profile in one run, so their figures compare directly.
+            IEnumerable<BoardProfile?> boards = parse.GetValue(board.Board) == "all" ? BoardCatalog.LoadAll().Cast<BoardProfile?>() : [board.ReadBoard(parse)];
+            var results = new List<JsonObject>();
+            foreach (BoardProfile? profile in boards)
             {
-                Board = board.ReadBoard(parse),
-                BudgetBytes = board.ReadBudget(parse),
-                KvPrecision = board.ReadKv(parse),
-                ContextLength = promptTokens.Length + count + Warmup,
-            };
-            using BoardSession session = BoardSession.Open(path, options);
-            BenchResult r = Measure(session, promptTokens, count);
-            SessionStats stats = session.Stats();
-            JsonObject result = ToJson(path, session, r, stats);
-            if (parse.GetValue(json)) JsonOutput.Write(result);
-            else Print(result);
+                var options = new SessionOptions
+                {
+                    Board = profile,
+                    BudgetBytes = board.ReadBudget(parse),
+                    KvPrecision = board.ReadKv(parse),
+                    ContextLength = promptTokens.Length + count + Warmup,
+                };
+                using BoardSession session = BoardSession.Open(path, options);
+                BenchResult r = Measure(session, promptTokens, count);
+                results.Add(ToJson(path, session, r, session.Stats()));
+            }
+            if (parse.GetValue(json)) JsonOutput.Write(results.Count == 1 ? results[0] : new JsonObject { ["boards"] = new JsonArray([.. results]) });
+            else results.ForEach(Print);
             return Cli.ExitOk;
         });
         return command;
@@ -83,7 +89,7 @@ public static class BenchCommand
 
     private static void Print(JsonObject r)
     {
-        var table = new Table().AddColumns("measure", "value");
+        var table = new Table().AddColumns("measure", r["board"]?["id"]?.GetValue<string>() ?? "this machine");
         void Row(string name, JsonNode? value) => table.AddRow(name, value?.ToJsonString() ?? "-");
         Row("tokens/s (this machine)", r["tokens_per_second"]);
         Row("allocated bytes/token", r["allocated_bytes_per_token"]);
@@ -92,6 +98,8 @@ public static class BenchCommand
         Row("reads/token", r["io"]!["reads_per_token"]);
         Row("bytes/token", r["io"]!["bytes_per_token"]);
         Row("simulated SD ms/token", r["io"]!["simulated_ms_per_token"]);
+        Row("context / KV cache", JsonValue.Create($"{r["memory"]!["context"]} / {r["memory"]!["kv_cache"]}"));
+        Row("streamed tensors", r["memory"]!["streamed_tensors"]);
         Row("predicted on-board tokens/s", r["board"]?["predicted_tokens_per_second"]);
         AnsiConsole.Write(table);
     }

@@ -125,7 +125,13 @@ namespace EdgeTiny.Runtime.Memory
             p.Streamed = new string[count];
             System.Array.Copy(streamed, p.Streamed, count);
 
-            if (count == 0) p.CacheBytes = 0; // nothing is read after load
+            if (count == 0)
+            {
+                // Nothing is read after load: the chunk is only load scratch, and a cache would never be used.
+                p.CacheBytes = 0;
+                if (p.ChunkBytes > UnlimitedChunkBytes) p.ChunkBytes = UnlimitedChunkBytes;
+                p.StreamBytes = WeightStream.Bytes(p.ChunkBytes, anyF32);
+            }
             // `left` already excludes an empty cache's bookkeeping; grow it while the extra bytes fit.
             long empty = IO.BlockCache.Bytes(p.CacheBlockBytes, 0);
             int cache = 0;
