@@ -1,5 +1,6 @@
 using EdgeTiny.Converter.Etb;
 using EdgeTiny.Converter.IO;
+using EdgeTiny.Converter.Quantization;
 using EdgeTiny.Runtime.Format;
 
 namespace EdgeTiny.Converter.Tests;
@@ -40,7 +41,7 @@ public sealed class AtomicWriteTests : IDisposable
     {
         var w = new EtbWriter();
         w.AddRaw("notes", SectionKind.Manifest, "{}"u8.ToArray());
-        w.AddTensor("t", Codec.F32, 2, 3, 0, new byte[24]);
+        w.AddTensor("t", EncodedTensor.F32(new float[6], 2, 3));
         string path = _dir.File("small.etb");
         w.WriteFile(path);
         Assert.Equal(3 * EtbLayout.SectorBytes, new FileInfo(path).Length);

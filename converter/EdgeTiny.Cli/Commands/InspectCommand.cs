@@ -59,7 +59,8 @@ public static class InspectCommand
             {
                 ["name"] = s.Name,
                 ["kind"] = SectionKind.Name(s.Kind),
-                ["codec"] = Codec.Name(s.Codec),
+                ["codec"] = Codec.Describe(s.Codec, s.Param, s.Cols),
+                ["param"] = s.Param,
                 ["rows"] = s.Rows,
                 ["cols"] = s.Cols,
                 ["group_size"] = s.GroupSize,
@@ -90,7 +91,7 @@ public static class InspectCommand
         if (manifest is not null) Console.Out.WriteLine($"manifest: {manifest}"); // one line, never wrapped: scripts grep it
         var table = new Table().AddColumns("section", "kind", "codec", "shape", "group", "offset", "bytes", "crc32");
         foreach (var s in sections)
-            table.AddRow(s.Name, SectionKind.Name(s.Kind), Codec.Name(s.Codec), s.Kind == SectionKind.Tensor ? $"{s.Rows}x{s.Cols}" : "",
+            table.AddRow(s.Name, SectionKind.Name(s.Kind), Codec.Describe(s.Codec, s.Param, s.Cols), s.Kind == SectionKind.Tensor ? $"{s.Rows}x{s.Cols}" : "",
                 s.GroupSize == 0 ? "" : s.GroupSize.ToString(), s.Offset.ToString("N0"), s.Length.ToString("N0"), s.Crc32.ToString("x8"));
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine(verified ? "[green]verified: every section's CRC32 matches[/]" : "not verified (use --verify to check every section's CRC32)");

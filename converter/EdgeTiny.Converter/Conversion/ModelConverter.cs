@@ -38,24 +38,11 @@ public static class ModelConverter
         var reports = new List<TensorReport>();
         foreach (SourceTensor t in model.Tensors)
         {
-            bool quantize = options.Bits == 8 && !t.IsNorm;
-            byte[] payload;
-            int codec, group;
-            if (quantize)
-            {
-                codec = Codec.Q8;
-                group = options.GroupSize;
-                payload = GroupQ8.Encode(t.Data, t.Rows, t.Cols, group);
-            }
-            else
-            {
-                codec = Codec.F32;
-                group = 0;
-                payload = new byte[t.Data.Length * 4];
-                Buffer.BlockCopy(t.Data, 0, payload, 0, payload.Length);
-            }
-            writer.AddTensor(t.Name, codec, t.Rows, t.Cols, group, payload);
-            reports.Add(new TensorReport(t.Name, t.Rows, t.Cols, Codec.Name(codec), group, payload.Length));
+            EncodedTensor e = options.Bits < 32 && !t.IsNorm
+                ? GroupQuantizer.Encode(t.Data, t.Rows, t.Cols, options.GroupSize, options.Bits)
+                : EncodedTensor.F32(t.Data, t.Rows, t.Cols);
+            writer.AddTensor(t.Name, e);
+            reports.Add(new TensorReport(t.Name, t.Rows, t.Cols, e.Describe(), e.GroupSize, e.Payload.Length));
         }
 
         writer.WriteFile(outputPath);

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using EdgeTiny.Converter.IO;
+using EdgeTiny.Converter.Quantization;
 using EdgeTiny.Runtime.Format;
 using EdgeTiny.Runtime.IO;
 
@@ -13,18 +14,18 @@ namespace EdgeTiny.Converter.Etb;
 /// </summary>
 public sealed class EtbWriter
 {
-    private sealed record Pending(string Name, int Kind, int Codec, int Rows, int Cols, int GroupSize, byte[] Payload);
+    private sealed record Pending(string Name, int Kind, int Codec, int Param, int Rows, int Cols, int GroupSize, byte[] Payload);
 
     private readonly List<Pending> _sections = [];
 
-    public void AddRaw(string name, int kind, byte[] payload) => Add(new Pending(name, kind, Codec.Raw, 0, 0, 0, payload));
+    public void AddRaw(string name, int kind, byte[] payload) => Add(new Pending(name, kind, Codec.Raw, 0, 0, 0, 0, payload));
 
-    public void AddTensor(string name, int codec, int rows, int cols, int groupSize, byte[] payload)
+    public void AddTensor(string name, EncodedTensor t)
     {
-        long expected = Codec.PayloadBytes(codec, rows, cols, groupSize);
-        if (expected != payload.Length)
-            throw new InvalidOperationException($"tensor {name}: payload is {payload.Length} bytes, {Codec.Name(codec)} {rows}x{cols} needs {expected}");
-        Add(new Pending(name, SectionKind.Tensor, codec, rows, cols, groupSize, payload));
+        long expected = Codec.PayloadBytes(t.Codec, t.Param, t.Rows, t.Cols, t.GroupSize);
+        if (expected != t.Payload.Length)
+            throw new InvalidOperationException($"tensor {name}: payload is {t.Payload.Length} bytes, {Codec.Describe(t.Codec, t.Param, t.Cols)} {t.Rows}x{t.Cols} needs {expected}");
+        Add(new Pending(name, SectionKind.Tensor, t.Codec, t.Param, t.Rows, t.Cols, t.GroupSize, t.Payload));
     }
 
     private void Add(Pending p)
@@ -55,6 +56,7 @@ public sealed class EtbWriter
             Pending s = _sections[i];
             Span<byte> e = dir.AsSpan(i * EtbLayout.DirectoryEntryBytes, EtbLayout.DirectoryEntryBytes);
             Encoding.ASCII.GetBytes(s.Name, e[..EtbLayout.NameBytes]);
+            BinaryPrimitives.WriteInt32LittleEndian(e[20..], s.Param);
             BinaryPrimitives.WriteInt32LittleEndian(e[24..], s.Kind);
             BinaryPrimitives.WriteInt32LittleEndian(e[28..], s.Codec);
             BinaryPrimitives.WriteInt32LittleEndian(e[32..], s.Rows);

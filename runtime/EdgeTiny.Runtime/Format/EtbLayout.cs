@@ -9,8 +9,8 @@ namespace EdgeTiny.Runtime.Format
     /// Header:  0 magic "ETBF" | 4 u16 major | 6 u16 minor | 8 u32 header bytes (64) | 12 u32 section count
     ///         16 u32 directory offset | 20 u32 directory CRC32 | 24 u64 file length | 32 u32 flags
     ///         36..59 reserved (0) | 60 u32 CRC32 of bytes 0..59
-    /// Directory entry (64 B): 0 name (24 B ASCII, NUL padded) | 24 u32 kind | 28 u32 codec | 32 u32 rows
-    ///         36 u32 cols | 40 u32 group size | 44 u32 CRC32 of the section bytes | 48 u64 offset | 56 u64 length
+    /// Directory entry (64 B): 0 name (20 B ASCII, NUL padded) | 20 u32 codec parameter | 24 u32 kind | 28 u32 codec
+    ///         32 u32 rows | 36 u32 cols | 40 u32 group size | 44 u32 CRC32 of the section bytes | 48 u64 offset | 56 u64 length
     /// </summary>
     public static class EtbLayout
     {
@@ -19,7 +19,7 @@ namespace EdgeTiny.Runtime.Format
         public const int MinorVersion = 0;
         public const int HeaderBytes = 64;
         public const int DirectoryEntryBytes = 64;
-        public const int NameBytes = 24;
+        public const int NameBytes = 20;
         public const int SectorBytes = 512;
 
         /// <summary>A directory larger than this is refused: the header must be readable with a few KB of RAM.</summary>
@@ -54,19 +54,30 @@ namespace EdgeTiny.Runtime.Format
         }
     }
 
-    /// <summary>How a tensor section's bytes encode its values.</summary>
+    /// <summary>
+    /// How a tensor section's bytes encode its values. Every codec stores a tensor row by row with the same number of
+    /// bytes per row, so a streamed read of whole rows is one contiguous range. Quantized values are symmetric
+    /// b-bit integers in [-(2^(b-1)-1), 2^(b-1)-1] (b = 2 is ternary), one float32 scale per group of
+    /// <c>groupSize</c> columns, value = q × scale; packed LSB-first into a little-endian bit stream (b = 4: low
+    /// nibble first; b = 8: one two's-complement byte each).
+    /// </summary>
     public static class Codec
     {
         /// <summary>Not a tensor (config, tokenizer, manifest).</summary>
         public const int Raw = 0;
         /// <summary>rows × cols float32, row-major.</summary>
         public const int F32 = 1;
+        /// <summary>Dense group-quantized: per row, ceil(cols/group) float32 scales, then cols packed b-bit values. Param = b.</summary>
+        public const int Q = 2;
         /// <summary>
-        /// Group-symmetric int8, stored row by row so that one read fetches whole rows: each row is
-        /// ceil(cols / group) float32 scales followed by cols int8 values. Groups run along the row; the last
-        /// group may be short. value = q × scale of its group.
+        /// Pruned and group-quantized: per row, ceil(cols/group) float32 scales, a ceil(cols/8)-byte bitmap of kept
+        /// columns (bit c%8 of byte c/8), then the kept values packed as in <see cref="Q"/>, in column order. Every row
+        /// keeps the same number of values. Param = b | kept-per-row &lt;&lt; 8.
         /// </summary>
-        public const int Q8 = 2;
+        public const int SparseQ = 3;
+
+        public const int MinBits = 2;
+        public const int MaxBits = 8;
 
         public static string Name(int codec)
         {
@@ -74,10 +85,27 @@ namespace EdgeTiny.Runtime.Format
             {
                 case Raw: return "raw";
                 case F32: return "f32";
-                case Q8: return "q8";
+                case Q: return "q";
+                case SparseQ: return "sparse-q";
                 default: return "codec-" + codec.ToString();
             }
         }
+
+        /// <summary>A readable name with the parameter, e.g. "q8", "q4", "sparse-q4@50%".</summary>
+        public static string Describe(int codec, int param, int cols)
+        {
+            if (codec == Q) return "q" + Bits(param).ToString();
+            if (codec == SparseQ)
+                return "sparse-q" + Bits(param).ToString() + "@" + ((cols - Kept(param)) * 100 / cols).ToString() + "%";
+            return Name(codec);
+        }
+
+        public static int Bits(int param) { return param & 0xFF; }
+        public static int Kept(int param) { return (int)((uint)param >> 8); }
+        public static int SparseParam(int bits, int kept) { return bits | (kept << 8); }
+
+        /// <summary>Largest magnitude of a b-bit symmetric value: 127 for 8 bits, 7 for 4, 1 for 2.</summary>
+        public static int MaxLevel(int bits) { return (1 << (bits - 1)) - 1; }
 
         /// <summary>Groups per row for a group-quantized tensor.</summary>
         public static int GroupsPerRow(int cols, int groupSize)
@@ -85,21 +113,32 @@ namespace EdgeTiny.Runtime.Format
             return (cols + groupSize - 1) / groupSize;
         }
 
-        /// <summary>Bytes of one stored row (the stride between rows), or -1 for an unknown codec.</summary>
-        public static int RowBytes(int codec, int cols, int groupSize)
+        /// <summary>Bytes of n packed b-bit values.</summary>
+        public static int PackedBytes(int n, int bits)
+        {
+            return (n * bits + 7) / 8;
+        }
+
+        /// <summary>Bytes of one stored row (the stride between rows), or -1 for an unknown codec or bad parameter.</summary>
+        public static int RowBytes(int codec, int param, int cols, int groupSize)
         {
             switch (codec)
             {
                 case F32: return cols * 4;
-                case Q8: return groupSize <= 0 ? -1 : cols + GroupsPerRow(cols, groupSize) * 4;
+                case Q:
+                    if (groupSize <= 0 || Bits(param) < MinBits || Bits(param) > MaxBits || Kept(param) != 0) return -1;
+                    return GroupsPerRow(cols, groupSize) * 4 + PackedBytes(cols, Bits(param));
+                case SparseQ:
+                    if (groupSize <= 0 || Bits(param) < MinBits || Bits(param) > MaxBits || Kept(param) > cols) return -1;
+                    return GroupsPerRow(cols, groupSize) * 4 + (cols + 7) / 8 + PackedBytes(Kept(param), Bits(param));
                 default: return -1;
             }
         }
 
         /// <summary>Exact byte length of a tensor section, or -1 for a codec this version does not know.</summary>
-        public static long PayloadBytes(int codec, int rows, int cols, int groupSize)
+        public static long PayloadBytes(int codec, int param, int rows, int cols, int groupSize)
         {
-            int rowBytes = RowBytes(codec, cols, groupSize);
+            int rowBytes = RowBytes(codec, param, cols, groupSize);
             return rowBytes < 0 ? -1 : (long)rows * rowBytes;
         }
     }

@@ -82,13 +82,13 @@ namespace EdgeTiny.Runtime.Format
             if (e.Rows <= 0 || e.Cols <= 0)
                 throw new ModelFormatException("section '" + e.Name + "': tensor shape " + e.Rows.ToString() + "x"
                     + e.Cols.ToString() + " is not positive");
-            long expected = Codec.PayloadBytes(e.Codec, e.Rows, e.Cols, e.GroupSize);
+            long expected = Codec.PayloadBytes(e.Codec, e.Param, e.Rows, e.Cols, e.GroupSize);
             if (expected < 0)
                 throw new ModelFormatException("section '" + e.Name + "': unknown codec " + e.Codec.ToString()
-                    + " (group size " + e.GroupSize.ToString() + ")");
+                    + " (parameter " + e.Param.ToString() + ", group size " + e.GroupSize.ToString() + ")");
             if (expected != e.Length)
                 throw new ModelFormatException("section '" + e.Name + "': " + e.Length.ToString() + " bytes, but a "
-                    + Codec.Name(e.Codec) + " " + e.Rows.ToString() + "x" + e.Cols.ToString() + " tensor needs "
+                    + Codec.Describe(e.Codec, e.Param, e.Cols) + " " + e.Rows.ToString() + "x" + e.Cols.ToString() + " tensor needs "
                     + expected.ToString());
         }
 

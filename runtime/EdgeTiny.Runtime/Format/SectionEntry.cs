@@ -6,6 +6,8 @@ namespace EdgeTiny.Runtime.Format
         public string Name;
         public int Kind;
         public int Codec;
+        /// <summary>Codec parameter: bits for Codec.Q; bits | kept-per-row &lt;&lt; 8 for Codec.SparseQ; 0 otherwise.</summary>
+        public int Param;
         /// <summary>Tensor rows (1 for a vector); 0 for non-tensor sections.</summary>
         public int Rows;
         /// <summary>Tensor columns (the length of a row); 0 for non-tensor sections.</summary>
@@ -29,6 +31,7 @@ namespace EdgeTiny.Runtime.Format
                 name[i] = c >= 32 && c < 127 ? (char)c : '?';
             }
             e.Name = new string(name);
+            e.Param = LittleEndian.ReadInt32(b, at + 20);
             e.Kind = LittleEndian.ReadInt32(b, at + 24);
             e.Codec = LittleEndian.ReadInt32(b, at + 28);
             e.Rows = LittleEndian.ReadInt32(b, at + 32);

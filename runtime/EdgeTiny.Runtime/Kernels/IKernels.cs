@@ -11,11 +11,23 @@ namespace EdgeTiny.Runtime.Kernels
         void MatVecF32(float[] w, int wOff, int rows, int cols, float[] x, int xOff, float[] y, int yOff);
 
         /// <summary>
-        /// Group-symmetric int8 matrix × float vector over rows stored as in the file (Codec.Q8): row r starts at
+        /// Group-symmetric int8 matrix × float vector over rows stored as in the file (Codec.Q, 8 bits): row r starts at
         /// w[wOff + r·rowBytes] with its ceil(cols/groupSize) little-endian float32 scales, then cols int8 values
         /// (two's complement bytes); rowBytes = cols + 4·groups. value = q × scale; the last group may be short.
         /// </summary>
         void MatVecQ8(byte[] w, int wOff, int groupSize, int rows, int cols, float[] x, int xOff, float[] y, int yOff);
+
+        /// <summary>
+        /// Group-quantized (Codec.Q) matrix × float vector for any width 2..8 bits: row r starts at w[wOff + r·rowBytes]
+        /// with its float32 group scales, then cols b-bit values packed LSB-first.
+        /// </summary>
+        void MatVecQ(byte[] w, int wOff, int bits, int groupSize, int rows, int cols, float[] x, int xOff, float[] y, int yOff);
+
+        /// <summary>
+        /// Pruned group-quantized (Codec.SparseQ) matrix × float vector: each row holds its group scales, a bitmap of
+        /// kept columns, and <paramref name="kept"/> packed b-bit values in column order. Pruned weights read nothing.
+        /// </summary>
+        void MatVecSparseQ(byte[] w, int wOff, int bits, int kept, int groupSize, int rows, int cols, float[] x, int xOff, float[] y, int yOff);
 
         /// <summary>o[i] = w[wOff + i] · x[i] / sqrt(mean(x²) + eps) for i in [0, size).</summary>
         void RmsNorm(float[] o, float[] x, float[] w, int wOff, int size, float eps);

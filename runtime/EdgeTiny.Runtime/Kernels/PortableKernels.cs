@@ -41,6 +41,74 @@ namespace EdgeTiny.Runtime.Kernels
             }
         }
 
+        public void MatVecQ(byte[] w, int wOff, int bits, int groupSize, int rows, int cols, float[] x, int xOff, float[] y, int yOff)
+        {
+            if (bits == 8)
+            {
+                MatVecQ8(w, wOff, groupSize, rows, cols, x, xOff, y, yOff);
+                return;
+            }
+            int groups = (cols + groupSize - 1) / groupSize;
+            int rowBytes = groups * 4 + Codec.PackedBytes(cols, bits);
+            for (int r = 0; r < rows; r++)
+            {
+                int row = wOff + r * rowBytes;
+                int values = row + groups * 4;
+                float sum = 0f;
+                for (int g = 0; g < groups; g++)
+                {
+                    int start = g * groupSize;
+                    int end = start + groupSize;
+                    if (end > cols) end = cols;
+                    float part = 0f;
+                    if (bits == 4)
+                    {
+                        for (int c = start; c < end; c++)
+                        {
+                            int b = w[values + (c >> 1)];
+                            int q = (c & 1) == 0 ? b & 0xF : b >> 4;
+                            part += (q > 7 ? q - 16 : q) * x[xOff + c];
+                        }
+                    }
+                    else
+                    {
+                        for (int c = start; c < end; c++) part += PackedValues.Read(w, values, c, bits) * x[xOff + c];
+                    }
+                    sum += part * LittleEndian.ReadSingle(w, row + g * 4);
+                }
+                y[yOff + r] = sum;
+            }
+        }
+
+        public void MatVecSparseQ(byte[] w, int wOff, int bits, int kept, int groupSize, int rows, int cols, float[] x, int xOff, float[] y, int yOff)
+        {
+            int groups = (cols + groupSize - 1) / groupSize;
+            int bitmapBytes = (cols + 7) / 8;
+            int rowBytes = groups * 4 + bitmapBytes + Codec.PackedBytes(kept, bits);
+            for (int r = 0; r < rows; r++)
+            {
+                int row = wOff + r * rowBytes;
+                int bitmap = row + groups * 4;
+                int packed = bitmap + bitmapBytes;
+                int k = 0;
+                float sum = 0f;
+                for (int g = 0; g < groups; g++)
+                {
+                    int start = g * groupSize;
+                    int end = start + groupSize;
+                    if (end > cols) end = cols;
+                    float part = 0f;
+                    for (int c = start; c < end; c++)
+                    {
+                        if ((w[bitmap + (c >> 3)] & (1 << (c & 7))) == 0) continue;
+                        part += PackedValues.Read(w, packed, k++, bits) * x[xOff + c];
+                    }
+                    sum += part * LittleEndian.ReadSingle(w, row + g * 4);
+                }
+                y[yOff + r] = sum;
+            }
+        }
+
         public void RmsNorm(float[] o, float[] x, float[] w, int wOff, int size, float eps)
         {
             float ss = 0f;

@@ -31,7 +31,7 @@ namespace EdgeTiny.Runtime.Memory
             {
                 SectionEntry e = reader.Require(matrices[i]);
                 if (e.Codec == Codec.F32) anyF32 = true;
-                int row = Codec.RowBytes(e.Codec, e.Cols, e.GroupSize);
+                int row = Codec.RowBytes(e.Codec, e.Param, e.Cols, e.GroupSize);
                 if (row > maxRow) maxRow = row;
             }
 

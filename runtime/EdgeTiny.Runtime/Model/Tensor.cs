@@ -5,14 +5,16 @@ using EdgeTiny.Runtime.Memory;
 namespace EdgeTiny.Runtime.Model
 {
     /// <summary>
-    /// A weight matrix (rows × cols, row-major) in its stored codec. Either resident — float32 values, or q8 rows
-    /// kept as the file's raw bytes — or streamed: read from storage a chunk of whole rows at a time, every time it
+    /// A weight matrix (rows × cols, row-major) in its stored codec. Either resident — float32 values, or quantized
+    /// rows kept as the file's raw bytes — or streamed: read from storage a chunk of whole rows at a time, every time it
     /// is used. Vectors (norm weights) are 1 × n tensors and always resident.
     /// </summary>
     public sealed class Tensor
     {
         public string Name;
         public int Codec;
+        /// <summary>Codec parameter (bits; kept values per row for sparse codecs).</summary>
+        public int Param;
         public int Rows;
         public int Cols;
         public int GroupSize;
@@ -20,8 +22,8 @@ namespace EdgeTiny.Runtime.Model
         public int RowBytes;
         /// <summary>Resident values when Codec is F32.</summary>
         public float[] F32;
-        /// <summary>Resident rows when Codec is Q8, laid out as in the file.</summary>
-        public byte[] Q8;
+        /// <summary>Resident rows of a quantized codec, laid out as in the file.</summary>
+        public byte[] Data;
         /// <summary>Set when the tensor is streamed; null when resident.</summary>
         public WeightStream Stream;
         /// <summary>File offset of row 0 (streamed tensors).</summary>
@@ -38,7 +40,7 @@ namespace EdgeTiny.Runtime.Model
             if (Stream == null)
             {
                 if (Codec == Format.Codec.F32) k.MatVecF32(F32, 0, Rows, Cols, x, xOff, y, yOff);
-                else k.MatVecQ8(Q8, 0, GroupSize, Rows, Cols, x, xOff, y, yOff);
+                else Quantized(k, Data, Rows, x, xOff, y, yOff);
                 return;
             }
             byte[] chunk = Stream.Chunk;
@@ -47,9 +49,9 @@ namespace EdgeTiny.Runtime.Model
             {
                 int n = Rows - r0 < perChunk ? Rows - r0 : perChunk;
                 Stream.Source.ReadAt(Offset + (long)r0 * RowBytes, chunk, 0, n * RowBytes);
-                if (Codec == Format.Codec.Q8)
+                if (Codec != Format.Codec.F32)
                 {
-                    k.MatVecQ8(chunk, 0, GroupSize, n, Cols, x, xOff, y, yOff + r0);
+                    Quantized(k, chunk, n, x, xOff, y, yOff + r0);
                 }
                 else
                 {
@@ -60,6 +62,15 @@ namespace EdgeTiny.Runtime.Model
             }
         }
 
+        /// <summary>The kernel for this tensor's quantized codec over <paramref name="rows"/> stored rows in data.</summary>
+        private void Quantized(IKernels k, byte[] data, int rows, float[] x, int xOff, float[] y, int yOff)
+        {
+            int bits = Format.Codec.Bits(Param);
+            if (Codec == Format.Codec.SparseQ) k.MatVecSparseQ(data, 0, bits, Format.Codec.Kept(Param), GroupSize, rows, Cols, x, xOff, y, yOff);
+            else if (bits == 8) k.MatVecQ8(data, 0, GroupSize, rows, Cols, x, xOff, y, yOff);
+            else k.MatVecQ(data, 0, bits, GroupSize, rows, Cols, x, xOff, y, yOff);
+        }
+
         /// <summary>Writes row <paramref name="row"/> as floats (dequantized if needed) to dest[destOff..].</summary>
         public void CopyRow(int row, float[] dest, int destOff)
         {
@@ -68,7 +79,7 @@ namespace EdgeTiny.Runtime.Model
                 System.Array.Copy(F32, row * Cols, dest, destOff, Cols);
                 return;
             }
-            byte[] data = Q8;
+            byte[] data = Data;
             int at = row * RowBytes;
             if (Stream != null)
             {
@@ -76,19 +87,7 @@ namespace EdgeTiny.Runtime.Model
                 at = 0;
                 Stream.Source.ReadAt(Offset + (long)row * RowBytes, data, 0, RowBytes);
             }
-            if (Codec == Format.Codec.F32)
-            {
-                for (int c = 0; c < Cols; c++) dest[destOff + c] = LittleEndian.ReadSingle(data, at + c * 4);
-                return;
-            }
-            int groups = Format.Codec.GroupsPerRow(Cols, GroupSize);
-            int q = at + groups * 4;
-            for (int g = 0; g < groups; g++)
-            {
-                float scale = LittleEndian.ReadSingle(data, at + g * 4);
-                int end = (g + 1) * GroupSize < Cols ? (g + 1) * GroupSize : Cols;
-                for (int c = g * GroupSize; c < end; c++) dest[destOff + c] = (sbyte)data[q + c] * scale;
-            }
+            PackedValues.DecodeRow(data, at, Codec, Param, Cols, GroupSize, dest, destOff);
         }
 
         /// <summary>Heap bytes this tensor takes when resident (the planner's number; Load records the same).</summary>
@@ -113,16 +112,17 @@ namespace EdgeTiny.Runtime.Model
             if (e.Rows != rows || e.Cols != cols)
                 throw new ModelFormatException("section '" + name + "': shape " + e.Rows.ToString() + "x" + e.Cols.ToString()
                     + ", expected " + rows.ToString() + "x" + cols.ToString());
-            if (e.Codec != Format.Codec.F32 && e.Codec != Format.Codec.Q8)
+            if (e.Codec != Format.Codec.F32 && e.Codec != Format.Codec.Q && e.Codec != Format.Codec.SparseQ)
                 throw new ModelFormatException("section '" + name + "': codec " + Format.Codec.Name(e.Codec) + " is not supported by this runtime");
 
             Tensor t = new Tensor();
             t.Name = name;
             t.Codec = e.Codec;
+            t.Param = e.Param;
             t.Rows = rows;
             t.Cols = cols;
             t.GroupSize = e.GroupSize;
-            t.RowBytes = Format.Codec.RowBytes(e.Codec, cols, e.GroupSize);
+            t.RowBytes = Format.Codec.RowBytes(e.Codec, e.Param, cols, e.GroupSize);
             t.Offset = e.Offset;
             if (!resident)
             {
@@ -147,14 +147,14 @@ namespace EdgeTiny.Runtime.Model
             }
             else
             {
-                // q8 rows are used exactly as stored: read straight into the tensor's own array.
-                t.Q8 = ledger.Bytes(name, (int)e.Length);
-                for (int done = 0; done < t.Q8.Length; done += scratch.Length)
+                // Quantized rows are used exactly as stored: read straight into the tensor's own array.
+                t.Data = ledger.Bytes(name, (int)e.Length);
+                for (int done = 0; done < t.Data.Length; done += scratch.Length)
                 {
-                    int m = t.Q8.Length - done < scratch.Length ? t.Q8.Length - done : scratch.Length;
-                    reader.ReadRange(e, done, t.Q8, done, m);
+                    int m = t.Data.Length - done < scratch.Length ? t.Data.Length - done : scratch.Length;
+                    reader.ReadRange(e, done, t.Data, done, m);
                 }
-                crc = Crc32.Update(crc, t.Q8, 0, t.Q8.Length);
+                crc = Crc32.Update(crc, t.Data, 0, t.Data.Length);
             }
             if (Crc32.Finish(crc) != e.Crc32) throw EtbReader.CrcError(e);
             return t;
