@@ -1,0 +1,39 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using BenchmarkDotNet.Running;
+using EdgeTiny.Benchmarks;
+
+// Usage (see README.md):
+//   dotnet run -c Release --project tests/EdgeTiny.Benchmarks -- --quick [--decode [--baseline] [--steps N]] [--json out.json] [--target-ms 25]
+//   dotnet run -c Release --project tests/EdgeTiny.Benchmarks -- --decode --baseline --json decode.json
+//   dotnet run -c Release --project tests/EdgeTiny.Benchmarks -- [BenchmarkDotNet arguments, e.g. --filter '*']
+bool quick = args.Contains("--quick"), decode = args.Contains("--decode");
+if (!quick && !decode)
+{
+    BenchmarkSwitcher.FromTypes([typeof(KernelBenchmarks)]).Run(args);
+    return 0;
+}
+
+string? jsonPath = Option("--json");
+int steps = int.Parse(Option("--steps") ?? "256", CultureInfo.InvariantCulture);
+double targetMs = double.Parse(Option("--target-ms") ?? "25", CultureInfo.InvariantCulture);
+var report = new JsonObject { ["machine"] = QuickRunner.Machine() };
+if (quick) report["kernels"] = QuickRunner.Run(Console.Out, targetMs);
+if (decode) report["decode"] = DecodeRunner.Run(Console.Out, steps, args.Contains("--baseline"));
+string json = report.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+if (jsonPath is null) Console.WriteLine(json);
+else
+{
+    File.WriteAllText(jsonPath, json + "\n");
+    Console.WriteLine($"wrote {jsonPath}");
+}
+return 0;
+
+string? Option(string name)
+{
+    int i = Array.IndexOf(args, name);
+    if (i < 0) return null;
+    if (i + 1 >= args.Length) throw new ArgumentException($"{name} needs a value");
+    return args[i + 1];
+}
