@@ -2,6 +2,8 @@ using System.CommandLine;
 using EdgeTiny.Converter;
 using EdgeTiny.Converter.Boards;
 using EdgeTiny.Runtime;
+using EdgeTiny.Runtime.Kernels;
+using EdgeTiny.Runtime.Simd;
 
 namespace EdgeTiny.Cli;
 
@@ -11,13 +13,22 @@ public sealed class BoardOptions
     public Option<string?> Board { get; } = new("--board") { Description = "Run within this board's RAM budget, reading through its SD timing model (see `edgetiny boards`); bench also takes 'all'" };
     public Option<string?> Budget { get; } = new("--budget") { Description = "RAM the model may use: bytes, or with a KB/MB suffix (1 KB = 1024 B); overrides the board's budget" };
     public Option<string> Kv { get; } = new("--kv") { Description = "KV cache precision: auto (float unless RAM is short), float, int8", DefaultValueFactory = _ => "auto" };
+    public Option<string> Kernels { get; } = new("--kernels") { Description = "Kernels on this machine: simd (AVX2 / Arm NEON) or portable (the scalar reference a board without native kernels runs)", DefaultValueFactory = _ => "simd" };
 
     public void AddTo(Command command)
     {
         command.Options.Add(Board);
         command.Options.Add(Budget);
         command.Options.Add(Kv);
+        command.Options.Add(Kernels);
     }
+
+    public IKernels ReadKernels(ParseResult parse) => parse.GetValue(Kernels) switch
+    {
+        "simd" => new SimdKernels(),
+        "portable" => new PortableKernels(),
+        var other => throw new InputException("--kernels", $"'{other}' must be simd or portable"),
+    };
 
     public BoardProfile? ReadBoard(ParseResult parse)
     {

@@ -38,6 +38,7 @@ public static class BenchCommand
                     Board = profile,
                     BudgetBytes = board.ReadBudget(parse),
                     KvPrecision = board.ReadKv(parse),
+                Kernels = board.ReadKernels(parse),
                     ContextLength = promptTokens.Length + count + Warmup,
                 };
                 using BoardSession session = BoardSession.Open(path, options);
@@ -58,9 +59,20 @@ public static class BenchCommand
         public double TokensPerSecond => Tokens / Math.Max(Seconds, 1e-9);
     }
 
-    /// <summary>Greedy decode: a warm-up, then <paramref name="count"/> timed tokens (fewer if the model ends the story).</summary>
+    /// <summary>
+    /// Greedy decode: at least a second of warm-up (so .NET's tiered compilation has finished optimising the hot
+    /// loops), then <paramref name="count"/> timed tokens (fewer if the model ends the story first).
+    /// </summary>
     public static BenchResult Measure(BoardSession session, int[] prompt, int count)
     {
+        long warmupEnd = Stopwatch.GetTimestamp() + Stopwatch.Frequency;
+        do
+        {
+            session.Generator.Start(prompt, prompt.Length, count + Warmup);
+            for (int i = 0; i < count && session.Generator.Next() >= 0; i++) { }
+        }
+        while (Stopwatch.GetTimestamp() < warmupEnd);
+        session.ResetCounters();
         session.Generator.Start(prompt, prompt.Length, count + Warmup);
         for (int i = 0; i < Warmup && session.Generator.Next() >= 0; i++) { }
         // Timestamps, not a Stopwatch object: nothing may be allocated inside the measured window.

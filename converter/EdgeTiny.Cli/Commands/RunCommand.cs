@@ -37,6 +37,7 @@ public static class RunCommand
                 Board = board.ReadBoard(parse),
                 BudgetBytes = board.ReadBudget(parse),
                 KvPrecision = board.ReadKv(parse),
+                Kernels = board.ReadKernels(parse),
                 ContextLength = promptTokens.Length + stepCount,
                 Temperature = temp,
                 TopP = parse.GetValue(topP),

@@ -92,6 +92,14 @@ public sealed class BoardSession : IDisposable
         return buffer[..n];
     }
 
+    /// <summary>Zeroes the I/O counters and simulated time (e.g. after a warm-up), so stats cover what follows.</summary>
+    public void ResetCounters()
+    {
+        Model.Device.ResetCounters();
+        Model.Cache.ResetCounters();
+        Model.Storage?.ResetSimulation();
+    }
+
     /// <summary>Counters of generation so far, per forward pass where that is the natural unit.</summary>
     public SessionStats Stats()
     {
