@@ -8,6 +8,7 @@ var root = new RootCommand("EdgeTiny: compressed language models for microcontro
     ConvertCommand.Create(),
     InspectCommand.Create(),
     RunCommand.Create(),
+    EvalCommand.Create(),
     BenchCommand.Create(),
     BoardsCommand.Create(),
 };

@@ -1,39 +1,64 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
+using EdgeTiny.Converter;
+using EdgeTiny.Converter.Boards;
+using EdgeTiny.Converter.Compression;
 using EdgeTiny.Converter.Conversion;
 using EdgeTiny.Converter.Import;
 using Spectre.Console;
 
 namespace EdgeTiny.Cli.Commands;
 
-/// <summary>`edgetiny convert`: a llama2.c checkpoint → an .etb file.</summary>
+/// <summary>`edgetiny convert`: a llama2.c checkpoint → an .etb file, compressed by a policy.</summary>
 public static class ConvertCommand
 {
     public static Command Create()
     {
         var source = new Argument<string>("source") { Description = "Trained model: a llama2.c checkpoint (.bin)" };
         var tokenizer = new Option<string?>("--tokenizer") { Description = "llama2.c tokenizer file (default: tok{vocab}.bin or tokenizer.bin beside the source)" };
-        var policy = new Option<string>("--policy") { Description = "Compression policy: none | uniform", DefaultValueFactory = _ => "none" };
-        var bits = new Option<int>("--bits") { Description = "Bits per weight: 32 (float, lossless) or 8 (group int8)", DefaultValueFactory = _ => 32 };
+        var policy = new Option<string>("--policy") { Description = "none (one codec for all), uniform, luc (optimal per-layer mix for the budget), edge-llm (the paper's rule)", DefaultValueFactory = _ => "none" };
+        var bits = new Option<int?>("--bits") { Description = "none/uniform: bits per weight, 32 (float, lossless) or 2..8 (group-quantized)" };
+        var sparsity = new Option<double>("--sparsity") { Description = "uniform: share of weights pruned (Wanda) in every matrix, e.g. 0.5" };
+        var budget = new Option<string?>("--budget") { Description = "Size of the whole .etb file: bytes, or with KB/MB (luc, edge-llm, uniform without --bits)" };
+        var board = new Option<string?>("--board") { Description = "Use this board's model budget as --budget (see `edgetiny boards`)" };
         var group = new Option<int>("--group-size") { Description = "Weights per quantization scale", DefaultValueFactory = _ => 64 };
+        var calib = new Option<string?>("--calib") { Description = "Calibration text file (default: sample stories from the source model itself, seeded)" };
+        var sensitivity = new Option<string>("--sensitivity") { Description = "kl (output KL with only that tensor compressed) or mse (Edge-LLM's layer-output MSE, cheaper)", DefaultValueFactory = _ => "kl" };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the sampled calibration data", DefaultValueFactory = _ => 1234 };
         var output = new Option<string>("--output", "-o") { Description = "The .etb file to write", Required = true };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text" };
 
         var command = new Command("convert", "Convert a trained model into a compact .etb file.")
         {
-            source, tokenizer, policy, bits, group, output, json,
+            source, tokenizer, policy, bits, sparsity, budget, board, group, calib, sensitivity, seed, output, json,
         };
         command.SetAction(parse =>
         {
+            string policyName = parse.GetValue(policy)!;
+            long budgetBytes = parse.GetValue(budget) is string b ? SizeParser.Parse(b, "--budget")
+                : parse.GetValue(board) is string id ? BoardCatalog.Find(id).Memory.ModelBudgetBytes : 0;
             var options = new ConvertOptions
             {
-                Policy = parse.GetValue(policy)!,
-                Bits = parse.GetValue(bits),
+                Policy = policyName,
+                Bits = parse.GetValue(bits) ?? (policyName == "uniform" ? 0 : 32),
+                Sparsity = parse.GetValue(sparsity),
+                BudgetBytes = budgetBytes,
                 GroupSize = parse.GetValue(group),
+                CalibrationText = parse.GetValue(calib),
+                Seed = parse.GetValue(seed),
+                Metric = parse.GetValue(sensitivity) switch
+                {
+                    "kl" => SensitivityMetric.Kl,
+                    "mse" => SensitivityMetric.Mse,
+                    var other => throw new InputException("--sensitivity", $"'{other}' must be kl or mse"),
+                },
             };
             options.Validate();
             SourceModel model = Llama2cCheckpoint.Read(parse.GetValue(source)!, parse.GetValue(tokenizer));
-            ConversionReport report = ModelConverter.Convert(model, options, parse.GetValue(output)!);
+            string path = parse.GetValue(output)!;
+            ConversionReport report = Console.IsErrorRedirected || !options.Compresses
+                ? ModelConverter.Convert(model, options, path)
+                : ProgressBars.Run(p => ModelConverter.Convert(model, options, path, p));
             if (parse.GetValue(json)) JsonOutput.Write(ToJson(report));
             else Print(report);
             return Cli.ExitOk;
@@ -49,8 +74,16 @@ public static class ConvertCommand
         ["parameters"] = r.Parameters,
         ["bits_per_parameter"] = Math.Round(r.BitsPerParameter, 4),
         ["policy"] = r.Options.Policy,
-        ["bits"] = r.Options.Bits,
+        ["budget_bytes"] = r.Options.BudgetBytes > 0 ? r.Options.BudgetBytes : null,
         ["group_size"] = r.Options.GroupSize,
+        ["plan"] = r.PolicyDetail,
+        ["calibration"] = r.Calibration is null ? null : new JsonObject
+        {
+            ["source"] = r.Calibration.Source,
+            ["sequences"] = r.Calibration.Sequences.Length,
+            ["tokens"] = r.Calibration.Tokens,
+        },
+        ["seconds"] = r.Seconds is double s ? Math.Round(s, 2) : null,
         ["tensors"] = new JsonArray(r.Tensors.Select(t => (JsonNode)new JsonObject
         {
             ["name"] = t.Name,
@@ -60,15 +93,17 @@ public static class ConvertCommand
             ["group_size"] = t.GroupSize,
             ["bytes"] = t.Bytes,
             ["bits_per_weight"] = Math.Round(t.BitsPerWeight, 4),
+            ["sensitivity"] = t.Sensitivity,
         }).ToArray()),
     };
 
     private static void Print(ConversionReport r)
     {
-        var table = new Table().AddColumns("tensor", "shape", "codec", "bytes", "bits/weight");
+        var table = new Table().AddColumns("tensor", "shape", "codec", "bytes", "bits/weight", "sensitivity");
         foreach (var t in r.Tensors)
-            table.AddRow(t.Name, $"{t.Rows}x{t.Cols}", t.Codec, t.Bytes.ToString("N0"), t.BitsPerWeight.ToString("F2"));
+            table.AddRow(t.Name, $"{t.Rows}x{t.Cols}", t.Codec, t.Bytes.ToString("N0"), t.BitsPerWeight.ToString("F2"), t.Sensitivity?.ToString("E2") ?? "");
         AnsiConsole.Write(table);
+        if (r.PolicyDetail is not null) AnsiConsole.MarkupLineInterpolated($"policy {r.Options.Policy}: {r.PolicyDetail}");
         AnsiConsole.MarkupLineInterpolated(
             $"wrote [bold]{r.Output}[/]: {r.FileBytes:N0} bytes, {r.BitsPerParameter:F2} bits/parameter ({(double)r.SourceBytes / r.FileBytes:F2}x smaller than the {r.SourceBytes:N0}-byte source)");
     }

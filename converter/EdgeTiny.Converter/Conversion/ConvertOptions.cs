@@ -1,27 +1,50 @@
+using EdgeTiny.Converter.Compression;
+
 namespace EdgeTiny.Converter.Conversion;
 
 /// <summary>How to compress a model. Validated by <see cref="Validate"/>; the CLI maps flags onto this.</summary>
 public sealed record ConvertOptions
 {
-    /// <summary>none: the same codec for every matrix (set by Bits); uniform: the same, named as a compression policy.</summary>
+    /// <summary>none | uniform | luc | edge-llm (see <see cref="Policies"/>).</summary>
     public string Policy { get; init; } = "none";
 
-    /// <summary>32 = float32 (lossless), 8 = group-symmetric int8.</summary>
+    /// <summary>none/uniform: bits of every matrix (32 = float). 0 = let uniform pick the best that fits the budget.</summary>
     public int Bits { get; init; } = 32;
+
+    /// <summary>uniform: unstructured sparsity of every matrix.</summary>
+    public double Sparsity { get; init; }
+
+    /// <summary>Bytes the whole .etb file may take (luc, edge-llm; uniform without --bits); 0 = none given.</summary>
+    public long BudgetBytes { get; init; }
 
     /// <summary>Values per quantization scale, along a row.</summary>
     public int GroupSize { get; init; } = 64;
 
-    public static readonly string[] Policies = ["none", "uniform"];
-    public static readonly int[] SupportedBits = [32, 8];
+    /// <summary>Calibration text; null = sample it from the source model (data-free).</summary>
+    public string? CalibrationText { get; init; }
+    public int CalibrationSequences { get; init; } = 8;
+    public int CalibrationLength { get; init; } = 128;
+    public ulong Seed { get; init; } = 1234;
+    public SensitivityMetric Metric { get; init; } = SensitivityMetric.Kl;
+
+    public static readonly string[] Policies = ["none", "uniform", "luc", "edge-llm"];
+
+    public bool Compresses => Policy != "none";
 
     public void Validate()
     {
         if (!Policies.Contains(Policy))
-            throw new InputException("--policy", $"'{Policy}' is not available in this version (supported: {string.Join(", ", Policies)})");
-        if (!SupportedBits.Contains(Bits))
-            throw new InputException("--bits", $"{Bits} is not supported (supported: {string.Join(", ", SupportedBits)})");
-        if (GroupSize < 1 || GroupSize > 4096)
-            throw new InputException("--group-size", $"{GroupSize} is out of range (1..4096)");
+            throw new InputException("--policy", $"'{Policy}' is not a policy (use one of: {string.Join(", ", Policies)})");
+        if (Policy == "none" && Bits != 32 && (Bits < 2 || Bits > 8))
+            throw new InputException("--bits", $"{Bits} is not supported (32, or 2..8)");
+        if (Policy == "uniform" && Bits != 0 && Bits != 32 && !Candidate.Grid.Contains(new Candidate(Bits, Sparsity)))
+            throw new InputException("--bits", $"uniform {new Candidate(Bits, Sparsity)} is not a profiled candidate ({string.Join(", ", Candidate.Grid)})");
+        if (Sparsity < 0 || Sparsity >= 1) throw new InputException("--sparsity", $"{Sparsity} must be in [0, 1)");
+        if (Policy is "luc" or "edge-llm" && BudgetBytes <= 0)
+            throw new InputException("--budget", $"policy {Policy} needs a size: give --budget SIZE or --board ID");
+        if (Policy == "uniform" && Bits == 0 && BudgetBytes <= 0)
+            throw new InputException("--bits", "uniform needs --bits N (and optionally --sparsity) or a --budget to fit");
+        if (GroupSize < 1 || GroupSize > 4096) throw new InputException("--group-size", $"{GroupSize} is out of range (1..4096)");
+        if (CalibrationSequences < 1 || CalibrationLength < 2) throw new InputException("--calib-tokens", "calibration needs at least one sequence of 2 tokens");
     }
 }

@@ -1,6 +1,8 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using EdgeTiny.Converter.Analysis;
+using EdgeTiny.Converter.Compression;
 using EdgeTiny.Converter.Etb;
 using EdgeTiny.Converter.Import;
 using EdgeTiny.Converter.Quantization;
@@ -9,49 +11,102 @@ using EdgeTiny.Runtime.Model;
 
 namespace EdgeTiny.Converter.Conversion;
 
-/// <summary>One tensor as written: its codec and how many bytes it takes in the file.</summary>
-public sealed record TensorReport(string Name, int Rows, int Cols, string Codec, int GroupSize, long Bytes)
+/// <summary>One tensor as written: its codec and how many bytes it takes in the file, with the sensitivity the policy saw.</summary>
+public sealed record TensorReport(string Name, int Rows, int Cols, string Codec, int GroupSize, long Bytes, double? Sensitivity = null)
 {
     public double BitsPerWeight => Bytes * 8.0 / ((long)Rows * Cols);
 }
 
 /// <summary>What a conversion produced.</summary>
-public sealed record ConversionReport(string Output, long FileBytes, long SourceBytes, long Parameters, ConvertOptions Options, IReadOnlyList<TensorReport> Tensors)
+public sealed record ConversionReport(string Output, long FileBytes, long SourceBytes, long Parameters, ConvertOptions Options,
+    IReadOnlyList<TensorReport> Tensors, string? PolicyDetail = null, TokenSequences? Calibration = null, double? Seconds = null)
 {
     /// <summary>File bits per model parameter, all sections and padding included.</summary>
     public double BitsPerParameter => FileBytes * 8.0 / Parameters;
 }
 
-/// <summary>Turns a <see cref="SourceModel"/> into an .etb file according to <see cref="ConvertOptions"/>.</summary>
+/// <summary>Progress of the slow steps, for progress bars.</summary>
+public interface IConversionProgress
+{
+    void Stage(string name, int total);
+    void Advance(int done);
+}
+
+/// <summary>
+/// Turns a <see cref="SourceModel"/> into an .etb file according to <see cref="ConvertOptions"/>: every matrix as the
+/// policy chose (norm weights always float32), plus config, tokenizer and a manifest saying how the file was made.
+/// </summary>
 public static class ModelConverter
 {
-    public const string Version = "0.1.0";
+    public const string Version = "0.2.0";
 
-    public static ConversionReport Convert(SourceModel model, ConvertOptions options, string outputPath)
+    public static ConversionReport Convert(SourceModel model, ConvertOptions options, string outputPath, IConversionProgress? progress = null)
     {
         options.Validate();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        TokenSequences? calibration = null;
+        CompressionPlan? plan = null;
+        if (options.Compresses)
+        {
+            progress?.Stage("calibration", options.CalibrationSequences);
+            calibration = options.CalibrationText is null
+                ? TokenSequences.SampleFromModel(model, options.CalibrationSequences, options.CalibrationLength, options.Seed)
+                : TokenSequences.FromText(options.CalibrationText, model, options.CalibrationSequences, options.CalibrationLength, "--calib");
+            progress?.Advance(options.CalibrationSequences);
+            progress?.Stage("sensitivity", LlamaWeights.MatrixNames(model.Config).Length * Candidate.Grid.Length);
+            SensitivityTable table = SensitivityTable.Build(model, calibration, Candidate.Grid, options.GroupSize, options.Metric, new SyncProgress(progress));
+            long matrixBudget = options.BudgetBytes > 0 ? options.BudgetBytes - FixedBytes(model, options, calibration) : 0;
+            if (options.BudgetBytes > 0 && matrixBudget <= 0)
+                throw new InputException("--budget", $"{options.BudgetBytes} bytes does not even hold the config, tokenizer and norms ({FixedBytes(model, options, calibration)} bytes)");
+            progress?.Stage("policy", 1);
+            plan = options.Policy switch
+            {
+                "luc" => Policies.Luc(table, matrixBudget),
+                "edge-llm" => Policies.EdgeLlm(table, matrixBudget),
+                _ => options.Bits == 0 ? Policies.Uniform(table, matrixBudget) : Policies.Uniform(table, new Candidate(options.Bits, options.Sparsity)),
+            };
+            progress?.Advance(1);
+        }
+
         var writer = new EtbWriter();
         writer.AddRaw(TensorNames.Config, SectionKind.Config, model.Config.ToBytes());
         writer.AddRaw(TensorNames.Tokenizer, SectionKind.Tokenizer, TokenizerSection.Encode(model.Tokenizer));
-        writer.AddRaw(TensorNames.Manifest, SectionKind.Manifest, Manifest(model, options));
-
+        writer.AddRaw(TensorNames.Manifest, SectionKind.Manifest, Manifest(model, options, calibration, plan));
         var reports = new List<TensorReport>();
         foreach (SourceTensor t in model.Tensors)
         {
-            EncodedTensor e = options.Bits < 32 && !t.IsNorm
-                ? GroupQuantizer.Encode(t.Data, t.Rows, t.Cols, options.GroupSize, options.Bits)
-                : EncodedTensor.F32(t.Data, t.Rows, t.Cols);
+            TensorChoice? choice = plan?.Choices.FirstOrDefault(c => c.Tensor == t.Name);
+            EncodedTensor e = choice?.Encoded
+                ?? (options.Bits < 32 && !t.IsNorm && !options.Compresses
+                    ? GroupQuantizer.Encode(t.Data, t.Rows, t.Cols, options.GroupSize, options.Bits)
+                    : EncodedTensor.F32(t.Data, t.Rows, t.Cols));
             writer.AddTensor(t.Name, e);
-            reports.Add(new TensorReport(t.Name, t.Rows, t.Cols, e.Describe(), e.GroupSize, e.Payload.Length));
+            reports.Add(new TensorReport(t.Name, t.Rows, t.Cols, e.Describe(), e.GroupSize, e.Payload.Length,
+                choice is null || double.IsNaN(choice.Sensitivity) ? null : choice.Sensitivity));
         }
 
         writer.WriteFile(outputPath);
-        long sourceBytes = new FileInfo(model.SourcePath).Length;
-        return new ConversionReport(outputPath, new FileInfo(outputPath).Length, sourceBytes, model.ParameterCount, options, reports);
+        long fileBytes = new FileInfo(outputPath).Length;
+        if (options.BudgetBytes > 0 && options.Compresses && fileBytes > options.BudgetBytes)
+            throw new InvalidOperationException($"planned within {options.BudgetBytes} bytes but wrote {fileBytes}");
+        return new ConversionReport(outputPath, fileBytes, new FileInfo(model.SourcePath).Length, model.ParameterCount, options, reports,
+            plan?.Detail, calibration, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>File bytes that do not depend on the policy: header and directory, config, tokenizer, manifest, norms.</summary>
+    public static long FixedBytes(SourceModel model, ConvertOptions options, TokenSequences? calibration)
+    {
+        int sections = 3 + model.Tensors.Count;
+        long bytes = EtbLayout.AlignToSector(EtbLayout.HeaderBytes + (long)sections * EtbLayout.DirectoryEntryBytes);
+        bytes += EtbLayout.AlignToSector(ModelConfig.Bytes);
+        bytes += EtbLayout.AlignToSector(TokenizerSection.Encode(model.Tokenizer).Length);
+        bytes += EtbLayout.AlignToSector(Manifest(model, options, calibration, null).Length + 256); // + the plan's detail line
+        bytes += model.Tensors.Where(t => t.IsNorm).Sum(t => EtbLayout.AlignToSector((long)t.Rows * t.Cols * 4));
+        return bytes;
     }
 
     /// <summary>JSON that says where the file came from and how it was made (no timestamps: conversions are reproducible).</summary>
-    private static byte[] Manifest(SourceModel model, ConvertOptions options)
+    private static byte[] Manifest(SourceModel model, ConvertOptions options, TokenSequences? calibration, CompressionPlan? plan)
     {
         var json = new JsonObject
         {
@@ -65,10 +120,35 @@ public static class ModelConverter
                 ["parameters"] = model.ParameterCount,
             },
             ["policy"] = options.Policy,
-            ["bits"] = options.Bits,
-            ["group_size"] = options.Bits == 32 ? 0 : options.GroupSize,
-            ["calibration"] = null,
+            ["bits"] = options.Compresses ? null : options.Bits,
+            ["group_size"] = options.Bits == 32 && !options.Compresses ? 0 : options.GroupSize,
+            ["budget_bytes"] = options.BudgetBytes > 0 ? options.BudgetBytes : null,
+            ["calibration"] = calibration is null ? null : new JsonObject
+            {
+                ["source"] = calibration.Source,
+                ["sequences"] = calibration.Sequences.Length,
+                ["tokens"] = calibration.Tokens,
+                ["seed"] = calibration.Seed,
+                ["sensitivity"] = options.Metric == SensitivityMetric.Kl ? "kl" : "mse",
+            },
+            ["plan"] = plan?.Detail,
         };
         return Encoding.UTF8.GetBytes(json.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));
+    }
+
+    /// <summary>Forwards the sweep's thread-pool progress to the caller's progress sink, in order.</summary>
+    private sealed class SyncProgress(IConversionProgress? sink) : IProgress<(int Done, int Total)>
+    {
+        private int _last;
+
+        public void Report((int Done, int Total) value)
+        {
+            lock (this)
+            {
+                if (value.Done <= _last) return;
+                _last = value.Done;
+                sink?.Advance(value.Done);
+            }
+        }
     }
 }

@@ -1,0 +1,60 @@
+namespace EdgeTiny.Converter.Analysis;
+
+/// <summary>Comparing logit rows: log-softmax, KL divergence, top-1 agreement, cross-entropy — in double precision.</summary>
+public static class LogitMetrics
+{
+    /// <summary>Log-probabilities of each row of <paramref name="logits"/> (rows × vocab).</summary>
+    public static float[] LogSoftmax(float[] logits, int vocab)
+    {
+        var output = new float[logits.Length];
+        for (int at = 0; at < logits.Length; at += vocab)
+        {
+            ReadOnlySpan<float> row = logits.AsSpan(at, vocab);
+            double max = double.NegativeInfinity;
+            foreach (float v in row) max = Math.Max(max, v);
+            double sum = 0;
+            foreach (float v in row) sum += Math.Exp(v - max);
+            double log = Math.Log(sum) + max;
+            for (int i = 0; i < vocab; i++) output[at + i] = (float)(row[i] - log);
+        }
+        return output;
+    }
+
+    /// <summary>Σ over rows of KL(p ‖ q), given p's log-probabilities and q's raw logits.</summary>
+    public static double KlSum(float[] referenceLogProbs, float[] logits, int vocab)
+    {
+        float[] lq = LogSoftmax(logits, vocab);
+        double kl = 0;
+        for (int i = 0; i < lq.Length; i++)
+        {
+            double lp = referenceLogProbs[i];
+            kl += Math.Exp(lp) * (lp - lq[i]);
+        }
+        return kl;
+    }
+
+    /// <summary>Rows where both logit sets have the same arg-max.</summary>
+    public static int Top1Agreements(float[] a, float[] b, int vocab)
+    {
+        int agree = 0;
+        for (int at = 0; at < a.Length; at += vocab)
+            if (ArgMax(a.AsSpan(at, vocab)) == ArgMax(b.AsSpan(at, vocab))) agree++;
+        return agree;
+    }
+
+    /// <summary>Σ −log p(next token) over positions 0..T-2 (position t predicts token t+1).</summary>
+    public static double NextTokenLoss(float[] logits, int[] tokens, int vocab)
+    {
+        float[] lp = LogSoftmax(logits, vocab);
+        double loss = 0;
+        for (int t = 0; t + 1 < tokens.Length; t++) loss -= lp[t * vocab + tokens[t + 1]];
+        return loss;
+    }
+
+    public static int ArgMax(ReadOnlySpan<float> v)
+    {
+        int best = 0;
+        for (int i = 1; i < v.Length; i++) if (v[i] > v[best]) best = i;
+        return best;
+    }
+}

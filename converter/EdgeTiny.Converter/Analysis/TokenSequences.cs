@@ -1,0 +1,56 @@
+using EdgeTiny.Converter.Import;
+using EdgeTiny.Runtime;
+using EdgeTiny.Runtime.Generation;
+using EdgeTiny.Runtime.Kernels;
+using EdgeTiny.Runtime.Text;
+
+namespace EdgeTiny.Converter.Analysis;
+
+/// <summary>Token sequences to calibrate or evaluate on, and where they came from (for the manifest and reports).</summary>
+public sealed record TokenSequences(int[][] Sequences, string Source, ulong Seed)
+{
+    public int Tokens => Sequences.Sum(s => s.Length);
+
+    /// <summary>
+    /// Data-free: stories sampled from the source model itself (temperature 1, plain sampling, fixed seed), each
+    /// sequence <paramref name="length"/> tokens from BOS; a story that ends early is followed by a new one after BOS,
+    /// as in the pretokenized training stream.
+    /// </summary>
+    public static TokenSequences SampleFromModel(SourceModel source, int count, int length, ulong seed)
+    {
+        EtbModel m = ReferenceRuntime.Open(source);
+        var kernels = new PortableKernels();
+        int context = Math.Min(length, m.Config.SeqLen);
+        var generator = new Generator(m.CreateTransformer(kernels, context), new Sampler(m.Config.VocabSize, 1f, 1f, seed, kernels));
+        var sequences = new int[count][];
+        int[] bos = [Tokenizer.Bos];
+        for (int s = 0; s < count; s++)
+        {
+            var seq = new List<int>(context) { Tokenizer.Bos };
+            while (seq.Count < context)
+            {
+                generator.Start(bos, 1, context - seq.Count);
+                for (int t = generator.Next(); t >= 0 && seq.Count < context; t = generator.Next()) seq.Add(t);
+                if (seq.Count < context) seq.Add(Tokenizer.Bos);
+            }
+            sequences[s] = [.. seq];
+        }
+        return new TokenSequences(sequences, "model-samples", seed);
+    }
+
+    /// <summary>Text from a file, encoded and cut into sequences of <paramref name="length"/> tokens (each starting with BOS).</summary>
+    public static TokenSequences FromText(string path, SourceModel source, int maxCount, int length, string flag)
+    {
+        if (!File.Exists(path)) throw new InputException(path, $"{flag} text file not found");
+        string text = File.ReadAllText(path);
+        var tokenizer = new Tokenizer(Etb.TokenizerSection.Encode(source.Tokenizer));
+        var buffer = new int[Tokenizer.MaxTokens(System.Text.Encoding.UTF8.GetByteCount(text))];
+        int n = tokenizer.Encode(text, true, false, buffer);
+        if (n < 2) throw new InputException(path, $"{flag} text is empty");
+        int body = Math.Min(length, source.Config.SeqLen) - 1;
+        var sequences = new List<int[]>();
+        for (int at = 1; at < n && sequences.Count < maxCount; at += body)
+            sequences.Add([Tokenizer.Bos, .. buffer.AsSpan(at, Math.Min(body, n - at)).ToArray()]);
+        return new TokenSequences([.. sequences], "text:" + Path.GetFileName(path), 0);
+    }
+}
