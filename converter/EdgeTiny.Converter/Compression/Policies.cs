@@ -39,63 +39,21 @@ public static class Policies
     {
         int n = t.Matrices.Count, K = t.Candidates.Count, S = EtbLayout.SectorBytes;
         var units = new int[n, K];
-        long minimum = 0;
+        var cost = new double[n, K];
+        long minimum = 0, maximum = 0;
         for (int i = 0; i < n; i++)
         {
-            int least = int.MaxValue;
             for (int k = 0; k < K; k++)
             {
                 units[i, k] = (int)(t.Bytes(i, k) / S);
-                least = Math.Min(least, units[i, k]);
+                cost[i, k] = t.Sensitivity[i, k];
             }
-            minimum += least;
+            minimum += Enumerable.Range(0, K).Min(k => units[i, k]);
+            maximum += Enumerable.Range(0, K).Max(k => units[i, k]);
         }
-        long capLong = matrixBudget / S;
-        if (capLong < minimum) throw Infeasible("luc", matrixBudget, minimum * S);
-        int cap = (int)Math.Min(capLong, Enumerable.Range(0, n).Sum(i => Enumerable.Range(0, K).Max(k => units[i, k])));
-
-        // best[c]: least total sensitivity of the matrices so far within c sectors (ties: fewer sectors).
-        var best = new double[cap + 1];
-        var used = new int[cap + 1];
-        var pick = new byte[n, cap + 1];
-        Array.Fill(best, double.PositiveInfinity);
-        best[0] = 0;
-        for (int c = 1; c <= cap; c++) best[c] = 0; // with no matrices, any capacity costs nothing
-        for (int i = 0; i < n; i++)
-        {
-            var next = new double[cap + 1];
-            var nextUsed = new int[cap + 1];
-            for (int c = 0; c <= cap; c++)
-            {
-                double bestValue = double.PositiveInfinity;
-                int bestUsed = int.MaxValue;
-                for (int k = 0; k < K; k++)
-                {
-                    int u = units[i, k];
-                    if (u > c || double.IsPositiveInfinity(best[c - u])) continue;
-                    double v = best[c - u] + t.Sensitivity[i, k];
-                    int w = used[c - u] + u;
-                    if (v < bestValue || (v == bestValue && w < bestUsed))
-                    {
-                        bestValue = v;
-                        bestUsed = w;
-                        pick[i, c] = (byte)k;
-                    }
-                }
-                next[c] = bestValue;
-                nextUsed[c] = bestUsed;
-            }
-            best = next;
-            used = nextUsed;
-        }
-        var choices = new TensorChoice[n];
-        int at = cap;
-        for (int i = n - 1; i >= 0; i--)
-        {
-            int k = pick[i, at];
-            choices[i] = Choice(t, i, k);
-            at -= units[i, k];
-        }
+        int cap = (int)Math.Min(matrixBudget / S, maximum);
+        int[] pick = Knapsack.Solve(cost, units, cap) ?? throw Infeasible("luc", matrixBudget, minimum * S);
+        var choices = Enumerable.Range(0, n).Select(i => Choice(t, i, pick[i])).ToList();
         return new CompressionPlan("luc", choices, $"exact multiple-choice knapsack over {K} candidates × {n} matrices within {cap} sectors");
     }
 
