@@ -135,8 +135,9 @@ public sealed class BadInputTests(CliModels models) : IDisposable
     [SharedDataFact]
     public void Bad_flag_values_name_the_flag()
     {
-        AssertBadInput(Convert(SharedData.Stories260K, "--bits", "5"), "--bits", "5 is not supported");
-        AssertBadInput(Convert(SharedData.Stories260K, "--policy", "magic"), "--policy", "'magic' is not available");
+        AssertBadInput(Convert(SharedData.Stories260K, "--bits", "9"), "--bits", "9 is not supported");
+        AssertBadInput(Convert(SharedData.Stories260K, "--policy", "magic"), "--policy", "'magic' is not a policy");
+        AssertBadInput(Convert(SharedData.Stories260K, "--policy", "uniform", "--bits", "4", "--sparsity", "1.5"), "--sparsity", "must be in [0, 1)");
         AssertBadInput(CliRunner.Run("run", models.F32, "--temperature", "-1"), "--temperature", "must be a number >= 0");
         AssertBadInput(CliRunner.Run("run", models.F32, "--steps", "lots"), "lots", "--steps");
         AssertBadInput(CliRunner.Run("run", models.F32, "--frobnicate"), "--frobnicate", "Unrecognized");

@@ -35,11 +35,11 @@ public sealed record ConvertOptions
     {
         if (!Policies.Contains(Policy))
             throw new InputException("--policy", $"'{Policy}' is not a policy (use one of: {string.Join(", ", Policies)})");
+        if (Sparsity < 0 || Sparsity >= 1) throw new InputException("--sparsity", $"{Sparsity} must be in [0, 1)");
         if (Policy == "none" && Bits != 32 && (Bits < 2 || Bits > 8))
             throw new InputException("--bits", $"{Bits} is not supported (32, or 2..8)");
         if (Policy == "uniform" && Bits != 0 && Bits != 32 && !Candidate.Grid.Contains(new Candidate(Bits, Sparsity)))
             throw new InputException("--bits", $"uniform {new Candidate(Bits, Sparsity)} is not a profiled candidate ({string.Join(", ", Candidate.Grid)})");
-        if (Sparsity < 0 || Sparsity >= 1) throw new InputException("--sparsity", $"{Sparsity} must be in [0, 1)");
         if (Policy is "luc" or "edge-llm" && BudgetBytes <= 0)
             throw new InputException("--budget", $"policy {Policy} needs a size: give --budget SIZE or --board ID");
         if (Policy == "uniform" && Bits == 0 && BudgetBytes <= 0)
