@@ -41,6 +41,30 @@ namespace EdgeTiny.Runtime.Kernels
         /// <summary>y[yOff + i] += alpha · x[xOff + i] for i in [0, n).</summary>
         void Axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n);
 
+        /// <summary>
+        /// gate[i] = act(gate[i]) · up[i] for i in [0, n): act = silu (activation 0, SwiGLU) or relu (activation 1).
+        /// </summary>
+        void GatedActivation(float[] gate, float[] up, int n, int activation);
+
+        /// <summary>
+        /// Attention scores of one head: scores[sOff + s] = q[qOff..qOff+headSize) · keys[keyOff + s·stride ..] / scale
+        /// for s in [0, count).
+        /// </summary>
+        void AttentionScores(float[] q, int qOff, float[] keys, int keyOff, int stride, int count, int headSize, float scale, float[] scores, int sOff);
+
+        /// <summary>output[outOff..+headSize) = Σ_s weights[wOff + s] · values[valOff + s·stride ..] for s in [0, count).</summary>
+        void AttentionValues(float[] weights, int wOff, float[] values, int valOff, int stride, int count, int headSize, float[] output, int outOff);
+
+        /// <summary>
+        /// <see cref="AttentionScores"/> over int8 keys: key s is keys[keyOff + s·stride ..] × keyScales[scaleOff + s·scaleStride].
+        /// </summary>
+        void AttentionScoresQ8(float[] q, int qOff, byte[] keys, int keyOff, int stride, float[] keyScales, int scaleOff, int scaleStride,
+            int count, int headSize, float scale, float[] scores, int sOff);
+
+        /// <summary><see cref="AttentionValues"/> over int8 values with per-position scales, as in <see cref="AttentionScoresQ8"/>.</summary>
+        void AttentionValuesQ8(float[] weights, int wOff, byte[] values, int valOff, int stride, float[] valueScales, int scaleOff, int scaleStride,
+            int count, int headSize, float[] output, int outOff);
+
         /// <summary>Σ a[aOff + i] · (sbyte)q[qOff + i] for i in [0, n) — an int8 row, scale applied by the caller.</summary>
         float DotQ8(float[] a, int aOff, byte[] q, int qOff, int n);
 

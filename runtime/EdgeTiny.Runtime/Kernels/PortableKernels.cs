@@ -145,6 +145,48 @@ namespace EdgeTiny.Runtime.Kernels
             for (int i = 0; i < n; i++) y[yOff + i] += alpha * x[xOff + i];
         }
 
+        public void GatedActivation(float[] gate, float[] up, int n, int activation)
+        {
+            if (activation == 0)
+            {
+                for (int i = 0; i < n; i++)
+                {
+                    float v = gate[i];
+                    gate[i] = v * (1f / (1f + (float)System.Math.Exp(-v))) * up[i];
+                }
+            }
+            else
+            {
+                for (int i = 0; i < n; i++) gate[i] = gate[i] > 0f ? gate[i] * up[i] : 0f;
+            }
+        }
+
+        public void AttentionScores(float[] q, int qOff, float[] keys, int keyOff, int stride, int count, int headSize, float scale, float[] scores, int sOff)
+        {
+            for (int s = 0; s < count; s++) scores[sOff + s] = Dot(q, qOff, keys, keyOff + s * stride, headSize) / scale;
+        }
+
+        public void AttentionValues(float[] weights, int wOff, float[] values, int valOff, int stride, int count, int headSize, float[] output, int outOff)
+        {
+            System.Array.Clear(output, outOff, headSize);
+            for (int s = 0; s < count; s++) Axpy(weights[wOff + s], values, valOff + s * stride, output, outOff, headSize);
+        }
+
+        public void AttentionScoresQ8(float[] q, int qOff, byte[] keys, int keyOff, int stride, float[] keyScales, int scaleOff, int scaleStride,
+            int count, int headSize, float scale, float[] scores, int sOff)
+        {
+            for (int s = 0; s < count; s++)
+                scores[sOff + s] = DotQ8(q, qOff, keys, keyOff + s * stride, headSize) * keyScales[scaleOff + s * scaleStride] / scale;
+        }
+
+        public void AttentionValuesQ8(float[] weights, int wOff, byte[] values, int valOff, int stride, float[] valueScales, int scaleOff, int scaleStride,
+            int count, int headSize, float[] output, int outOff)
+        {
+            System.Array.Clear(output, outOff, headSize);
+            for (int s = 0; s < count; s++)
+                AxpyQ8(weights[wOff + s] * valueScales[scaleOff + s * scaleStride], values, valOff + s * stride, output, outOff, headSize);
+        }
+
         public float DotQ8(float[] a, int aOff, byte[] q, int qOff, int n)
         {
             float sum = 0f;

@@ -83,20 +83,20 @@ namespace EdgeTiny.Runtime.Model
             }
         }
 
-        /// <summary>q · key of (layer, position t, kv head).</summary>
-        public float Score(IKernels k, int layer, int t, int kvHead, float[] q, int qOff)
+        /// <summary>scores[sOff + t] = q · key(t) / scale for positions t in [0, count) of (layer, kv head).</summary>
+        public void Scores(IKernels k, int layer, int kvHead, float[] q, int qOff, int count, float scale, float[] scores, int sOff)
         {
-            int off = t * _kvDim + kvHead * _headSize;
-            if (!_int8) return k.Dot(q, qOff, _keys[layer], off, _headSize);
-            return k.DotQ8(q, qOff, _keys8[layer], off, _headSize) * _keyScales[layer][t * _kvHeads + kvHead];
+            int off = kvHead * _headSize;
+            if (!_int8) k.AttentionScores(q, qOff, _keys[layer], off, _kvDim, count, _headSize, scale, scores, sOff);
+            else k.AttentionScoresQ8(q, qOff, _keys8[layer], off, _kvDim, _keyScales[layer], kvHead, _kvHeads, count, _headSize, scale, scores, sOff);
         }
 
-        /// <summary>out += weight · value of (layer, position t, kv head).</summary>
-        public void AddValue(IKernels k, int layer, int t, int kvHead, float weight, float[] output, int outOff)
+        /// <summary>output = Σ_t weights[wOff + t] · value(t) over positions [0, count) of (layer, kv head).</summary>
+        public void Values(IKernels k, int layer, int kvHead, float[] weights, int wOff, int count, float[] output, int outOff)
         {
-            int off = t * _kvDim + kvHead * _headSize;
-            if (!_int8) k.Axpy(weight, _values[layer], off, output, outOff, _headSize);
-            else k.AxpyQ8(weight * _valueScales[layer][t * _kvHeads + kvHead], _values8[layer], off, output, outOff, _headSize);
+            int off = kvHead * _headSize;
+            if (!_int8) k.AttentionValues(weights, wOff, _values[layer], off, _kvDim, count, _headSize, output, outOff);
+            else k.AttentionValuesQ8(weights, wOff, _values8[layer], off, _kvDim, _valueScales[layer], kvHead, _kvHeads, count, _headSize, output, outOff);
         }
 
         /// <summary>Symmetric int8 of src[off..off+n) into dest; returns the scale (max |x| / 127).</summary>

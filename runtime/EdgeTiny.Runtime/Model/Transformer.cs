@@ -82,6 +82,14 @@ namespace EdgeTiny.Runtime.Model
 
         public bool KvInt8 { get { return _cache.Int8; } }
 
+        /// <summary>Told where each forward pass is (for timing by layer type); null = nobody listens.</summary>
+        public IForwardObserver Observer;
+
+        private void Phase(int phase)
+        {
+            if (Observer != null) Observer.Phase(phase);
+        }
+
         /// <summary>Runs one token at position <paramref name="pos"/> and returns the logits (a buffer reused by every call).</summary>
         public float[] Forward(int token, int pos)
         {
@@ -93,12 +101,14 @@ namespace EdgeTiny.Runtime.Model
             int headSize = c.HeadSize;
             int hidden = c.HiddenDim;
 
+            Phase(ForwardPhase.Embedding);
             _w.TokenEmbedding.CopyRow(token, _x, 0);
             SetRopeAngles(pos);
 
             for (int l = 0; l < c.Layers; l++)
             {
                 // Attention block: q, k, v for this position; k is rotated, then both go into the cache.
+                Phase(ForwardPhase.AttentionProjections);
                 _kern.RmsNorm(_xb, _x, _w.RmsAtt[l].F32, 0, dim, c.NormEps);
                 _w.Wq[l].MatVec(_kern, _xb, 0, _q, 0);
                 _w.Wk[l].MatVec(_kern, _xb, 0, _k, 0);
@@ -110,44 +120,35 @@ namespace EdgeTiny.Runtime.Model
                 _cache.Store(l, pos, _k, _v);
 
                 // Grouped-query attention: query head h reads key/value head h / kv_mul.
+                Phase(ForwardPhase.Attention);
                 float scale = (float)System.Math.Sqrt(headSize);
                 for (int h = 0; h < c.Heads; h++)
                 {
                     int qOff = h * headSize;
                     int attOff = h * _context;
                     int kvHead = h / c.KvMul;
-                    for (int t = 0; t <= pos; t++)
-                        _att[attOff + t] = _cache.Score(_kern, l, t, kvHead, _q, qOff) / scale;
+                    _cache.Scores(_kern, l, kvHead, _q, qOff, pos + 1, scale, _att, attOff);
                     _kern.Softmax(_att, attOff, pos + 1);
-                    System.Array.Clear(_xb, qOff, headSize);
-                    for (int t = 0; t <= pos; t++)
-                        _cache.AddValue(_kern, l, t, kvHead, _att[attOff + t], _xb, qOff);
+                    _cache.Values(_kern, l, kvHead, _att, attOff, pos + 1, _xb, qOff);
                 }
+                Phase(ForwardPhase.AttentionProjections);
                 _w.Wo[l].MatVec(_kern, _xb, 0, _xb2, 0);
                 _kern.Axpy(1f, _xb2, 0, _x, 0, dim);
 
                 // FFN block: w2(act(w1 x) * w3 x).
+                Phase(ForwardPhase.Ffn);
                 _kern.RmsNorm(_xb, _x, _w.RmsFfn[l].F32, 0, dim, c.NormEps);
                 _w.W1[l].MatVec(_kern, _xb, 0, _hb, 0);
                 _w.W3[l].MatVec(_kern, _xb, 0, _hb2, 0);
-                if (c.FfnActivation == ModelConfig.ActivationSwiGlu)
-                {
-                    for (int i = 0; i < hidden; i++)
-                    {
-                        float v = _hb[i];
-                        _hb[i] = v * (1f / (1f + (float)System.Math.Exp(-v))) * _hb2[i];
-                    }
-                }
-                else
-                {
-                    for (int i = 0; i < hidden; i++) _hb[i] = _hb[i] > 0f ? _hb[i] * _hb2[i] : 0f;
-                }
+                _kern.GatedActivation(_hb, _hb2, hidden, c.FfnActivation);
                 _w.W2[l].MatVec(_kern, _hb, 0, _xb, 0);
                 _kern.Axpy(1f, _xb, 0, _x, 0, dim);
             }
 
+            Phase(ForwardPhase.Classifier);
             _kern.RmsNorm(_x, _x, _w.RmsFinal.F32, 0, dim, c.NormEps);
             _w.Classifier.MatVec(_kern, _x, 0, _logits, 0);
+            Phase(ForwardPhase.Done);
             return _logits;
         }
 
