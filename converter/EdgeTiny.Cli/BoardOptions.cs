@@ -1,6 +1,7 @@
 using System.CommandLine;
 using EdgeTiny.Converter;
 using EdgeTiny.Converter.Boards;
+using EdgeTiny.Converter.Hosting;
 using EdgeTiny.Runtime;
 using EdgeTiny.Runtime.Kernels;
 using EdgeTiny.Runtime.Simd;
@@ -15,13 +16,28 @@ public sealed class BoardOptions
     public Option<string> Kv { get; } = new("--kv") { Description = "KV cache precision: auto (float unless RAM is short), float, int8", DefaultValueFactory = _ => "auto" };
     public Option<string> Kernels { get; } = new("--kernels") { Description = "Kernels on this machine: simd (AVX2 / Arm NEON) or portable (the scalar reference a board without native kernels runs)", DefaultValueFactory = _ => "simd" };
 
+    public Option<bool> StreamFfn { get; } = new("--stream-ffn") { Description = "Keep FFN weights on the card whatever the budget (flash-resident FFN, as in LLM in a Flash)" };
+    public Option<string?> FfnCache { get; } = new("--ffn-cache") { Description = "Packed FFNs: neuron-bundle cache size over all layers (bytes, KB, MB)" };
+    public Option<bool> NoCollapse { get; } = new("--no-collapse") { Description = "Packed FFNs: read each run of active bundles on its own (no access collapse)" };
+
     public void AddTo(Command command)
     {
+        command.Options.Add(StreamFfn);
+        command.Options.Add(FfnCache);
+        command.Options.Add(NoCollapse);
         command.Options.Add(Board);
         command.Options.Add(Budget);
         command.Options.Add(Kv);
         command.Options.Add(Kernels);
     }
+
+    /// <summary>Copies the FFN streaming flags onto session options.</summary>
+    public SessionOptions WithFfn(ParseResult parse, SessionOptions o) => o with
+    {
+        StreamFfn = parse.GetValue(StreamFfn),
+        FfnCacheBytes = parse.GetValue(FfnCache) is string c ? (int)SizeParser.Parse(c, "--ffn-cache") : 0,
+        FfnCollapse = !parse.GetValue(NoCollapse),
+    };
 
     public IKernels ReadKernels(ParseResult parse) => parse.GetValue(Kernels) switch
     {

@@ -62,10 +62,10 @@ namespace EdgeTiny.Runtime
             m.Cache = new BlockCache(m.Device, plan.CacheBlockBytes, plan.CacheBytes);
             ledger.Record("cache", m.Cache.HeldBytes);
             bool anyF32 = false;
-            string[] matrices = LlamaWeights.MatrixNames(m.Config);
+            string[] matrices = LlamaWeights.MatrixNames(m.Config, LlamaWeights.IsPacked(m.Reader));
             for (int i = 0; i < matrices.Length; i++) if (m.Reader.Require(matrices[i]).Codec == Codec.F32) anyF32 = true;
             WeightStream stream = new WeightStream(m.Cache, plan.ChunkBytes, anyF32, ledger);
-            m.Weights = LlamaWeights.Load(m.Reader, m.Config, plan, stream, options.VerifyStreamedTensors, ledger);
+            m.Weights = LlamaWeights.Load(m.Reader, m.Config, plan, stream, options, ledger);
 
             // From here on, counters measure generation only.
             m.Device.ResetCounters();

@@ -36,6 +36,15 @@ namespace EdgeTiny.Runtime
         /// <summary>Read every streamed tensor once at load to check its CRC.</summary>
         public bool VerifyStreamedTensors = true;
 
+        /// <summary>Packed FFNs: merge nearby reads when reading the gap costs less than another command (Ripple's access collapse).</summary>
+        public bool FfnCollapse = true;
+
+        /// <summary>Packed FFNs: bytes of neuron-bundle cache, split evenly over the layers; 0 = none.</summary>
+        public int FfnCacheBytes;
+
+        /// <summary>Stream the FFN matrices whatever the budget (to study flash-resident FFNs, as in LLM in a Flash).</summary>
+        public bool StreamFfn;
+
         /// <summary>The board's storage timing; null = a plain file with no simulated time.</summary>
         public SdTimingModel Storage;
     }

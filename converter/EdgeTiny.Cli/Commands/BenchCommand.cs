@@ -41,7 +41,7 @@ public static class BenchCommand
                 Kernels = board.ReadKernels(parse),
                     ContextLength = promptTokens.Length + count + Warmup,
                 };
-                using BoardSession session = BoardSession.Open(path, options);
+                using BoardSession session = BoardSession.Open(path, board.WithFfn(parse, options));
                 BenchResult r = Measure(session, promptTokens, count);
                 results.Add(ToJson(path, session, r, session.Stats()));
             }

@@ -24,13 +24,15 @@ public static class ConvertCommand
         var group = new Option<int>("--group-size") { Description = "Weights per quantization scale", DefaultValueFactory = _ => 64 };
         var calib = new Option<string?>("--calib") { Description = "Calibration text file (default: sample stories from the source model itself, seeded)" };
         var sensitivity = new Option<string>("--sensitivity") { Description = "kl (output KL with only that tensor compressed) or mse (Edge-LLM's layer-output MSE, cheaper)", DefaultValueFactory = _ => "kl" };
+        var pack = new Option<string>("--pack") { Description = "FFN layout: none, original (neuron bundles, original order), coactivation (bundles in Ripple's co-activation order)", DefaultValueFactory = _ => "none" };
+        var energy = new Option<double>("--ffn-energy") { Description = "Packed FFNs: share of FFN output energy active neurons keep (sets per-layer thresholds)", DefaultValueFactory = _ => 0.99 };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the sampled calibration data", DefaultValueFactory = _ => 1234 };
         var output = new Option<string>("--output", "-o") { Description = "The .etb file to write", Required = true };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text" };
 
         var command = new Command("convert", "Convert a trained model into a compact .etb file.")
         {
-            source, tokenizer, policy, bits, sparsity, budget, board, group, calib, sensitivity, seed, output, json,
+            source, tokenizer, policy, bits, sparsity, budget, board, group, calib, sensitivity, pack, energy, seed, output, json,
         };
         command.SetAction(parse =>
         {
@@ -46,6 +48,8 @@ public static class ConvertCommand
                 GroupSize = parse.GetValue(group),
                 CalibrationText = parse.GetValue(calib),
                 Seed = parse.GetValue(seed),
+                Pack = parse.GetValue(pack)!,
+                FfnEnergy = parse.GetValue(energy),
                 Metric = parse.GetValue(sensitivity) switch
                 {
                     "kl" => SensitivityMetric.Kl,
@@ -56,7 +60,7 @@ public static class ConvertCommand
             options.Validate();
             SourceModel model = Llama2cCheckpoint.Read(parse.GetValue(source)!, parse.GetValue(tokenizer));
             string path = parse.GetValue(output)!;
-            ConversionReport report = Console.IsErrorRedirected || !options.Compresses
+            ConversionReport report = Console.IsErrorRedirected || (!options.Compresses && options.Pack == "none")
                 ? ModelConverter.Convert(model, options, path)
                 : ProgressBars.Run(p => ModelConverter.Convert(model, options, path, p));
             if (parse.GetValue(json)) JsonOutput.Write(ToJson(report));

@@ -43,7 +43,7 @@ public static class RunCommand
                 TopP = parse.GetValue(topP),
                 Seed = parse.GetValue(seed) ?? (ulong)DateTime.UtcNow.Ticks,
             };
-            using BoardSession session = BoardSession.Open(path, options);
+            using BoardSession session = BoardSession.Open(path, board.WithFfn(parse, options));
             bool asJson = parse.GetValue(json);
             RunResult result = Generate(session, promptTokens, stepCount, asJson ? null : Console.OpenStandardOutput());
             SessionStats stats = session.Stats();

@@ -24,6 +24,9 @@ public sealed class DenseModel
 
     public float[] Weights(string name) => _weights[name];
 
+    /// <summary>Capture key (per layer) of the FFN gate activations act(w1·x).</summary>
+    public const string FfnActivations = "ffn_act";
+
     /// <summary>
     /// Logits (T × vocab) for <paramref name="tokens"/> (teacher forcing). <paramref name="swaps"/> replaces tensors'
     /// weights (by name); <paramref name="capture"/> receives every matrix's input activations (T × cols, by tensor name);
@@ -84,8 +87,11 @@ public sealed class DenseModel
             for (int i = 0; i < h1.Length; i++)
             {
                 float g = h1[i];
-                h1[i] = c.FfnActivation == ModelConfig.ActivationSwiGlu ? g / (1f + MathF.Exp(-g)) * h3[i] : (g > 0 ? g * h3[i] : 0f);
+                h1[i] = c.FfnActivation == ModelConfig.ActivationSwiGlu ? g / (1f + MathF.Exp(-g)) : (g > 0 ? g : 0f);
             }
+            // "L{l}.ffn_act": act(gate) per neuron, before the up projection multiplies in (what decides a neuron is active).
+            capture?.Invoke(L(FfnActivations), h1, hidden);
+            TensorPrimitives.Multiply(h1, h3, h1);
             capture?.Invoke(L(TensorNames.W2), h1, hidden);
             MatMul(h1, W(L(TensorNames.W2)), proj, T, dim, hidden);
             TensorPrimitives.Add(x, proj, x);

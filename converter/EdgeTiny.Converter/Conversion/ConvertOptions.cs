@@ -27,6 +27,14 @@ public sealed record ConvertOptions
     public ulong Seed { get; init; } = 1234;
     public SensitivityMetric Metric { get; init; } = SensitivityMetric.Kl;
 
+    /// <summary>FFN layout: none (plain w1/w2/w3), original (neuron bundles in original order), coactivation (Ripple placement).</summary>
+    public string Pack { get; init; } = "none";
+
+    /// <summary>Packed FFNs: share of FFN output energy the active neurons must keep (sets the per-layer thresholds).</summary>
+    public double FfnEnergy { get; init; } = 0.99;
+
+    public static readonly string[] PackModes = ["none", "original", "coactivation"];
+
     public static readonly string[] Policies = ["none", "uniform", "luc", "edge-llm"];
 
     public bool Compresses => Policy != "none";
@@ -44,6 +52,8 @@ public sealed record ConvertOptions
             throw new InputException("--budget", $"policy {Policy} needs a size: give --budget SIZE or --board ID");
         if (Policy == "uniform" && Bits == 0 && BudgetBytes <= 0)
             throw new InputException("--bits", "uniform needs --bits N (and optionally --sparsity) or a --budget to fit");
+        if (!PackModes.Contains(Pack)) throw new InputException("--pack", $"'{Pack}' must be one of: {string.Join(", ", PackModes)}");
+        if (FfnEnergy <= 0 || FfnEnergy > 1) throw new InputException("--ffn-energy", $"{FfnEnergy} must be in (0, 1]");
         if (GroupSize < 1 || GroupSize > 4096) throw new InputException("--group-size", $"{GroupSize} is out of range (1..4096)");
         if (CalibrationSequences < 1 || CalibrationLength < 2) throw new InputException("--calib-tokens", "calibration needs at least one sequence of 2 tokens");
     }

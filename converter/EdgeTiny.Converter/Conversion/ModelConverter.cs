@@ -5,6 +5,7 @@ using EdgeTiny.Converter.Analysis;
 using EdgeTiny.Converter.Compression;
 using EdgeTiny.Converter.Etb;
 using EdgeTiny.Converter.Import;
+using EdgeTiny.Converter.Packing;
 using EdgeTiny.Converter.Quantization;
 using EdgeTiny.Runtime.Format;
 using EdgeTiny.Runtime.Model;
@@ -68,21 +69,51 @@ public static class ModelConverter
             progress?.Advance(1);
         }
 
+        ActivationProfile? profile = null;
+        if (options.Pack != "none")
+        {
+            progress?.Stage("activation profile", 1);
+            calibration ??= options.CalibrationText is null
+                ? TokenSequences.SampleFromModel(model, options.CalibrationSequences, options.CalibrationLength, options.Seed)
+                : TokenSequences.FromText(options.CalibrationText, model, options.CalibrationSequences, options.CalibrationLength, "--calib");
+            profile = ActivationProfile.Measure(model, calibration, options.FfnEnergy);
+            progress?.Advance(1);
+        }
+
         var writer = new EtbWriter();
         writer.AddRaw(TensorNames.Config, SectionKind.Config, model.Config.ToBytes());
         writer.AddRaw(TensorNames.Tokenizer, SectionKind.Tokenizer, TokenizerSection.Encode(model.Tokenizer));
-        writer.AddRaw(TensorNames.Manifest, SectionKind.Manifest, Manifest(model, options, calibration, plan));
+        writer.AddRaw(TensorNames.Manifest, SectionKind.Manifest, Manifest(model, options, calibration, plan, profile));
+        if (profile is not null) writer.AddRaw(TensorNames.FfnThresholds, SectionKind.Data, FfnPacker.Floats(profile.Thresholds));
         var reports = new List<TensorReport>();
+        EncodedTensor Encode(SourceTensor t) =>
+            plan?.Choices.FirstOrDefault(c => c.Tensor == t.Name)?.Encoded
+            ?? (options.Bits < 32 && !t.IsNorm && !options.Compresses
+                ? GroupQuantizer.Encode(t.Data, t.Rows, t.Cols, options.GroupSize, options.Bits)
+                : EncodedTensor.F32(t.Data, t.Rows, t.Cols));
+        void Add(string name, EncodedTensor e)
+        {
+            writer.AddTensor(name, e);
+            TensorChoice? choice = plan?.Choices.FirstOrDefault(c => c.Tensor == name);
+            reports.Add(new TensorReport(name, e.Rows, e.Cols, e.Describe(), e.GroupSize, e.Payload.Length,
+                choice is null || double.IsNaN(choice.Sensitivity) ? null : choice.Sensitivity));
+        }
         foreach (SourceTensor t in model.Tensors)
         {
-            TensorChoice? choice = plan?.Choices.FirstOrDefault(c => c.Tensor == t.Name);
-            EncodedTensor e = choice?.Encoded
-                ?? (options.Bits < 32 && !t.IsNorm && !options.Compresses
-                    ? GroupQuantizer.Encode(t.Data, t.Rows, t.Cols, options.GroupSize, options.Bits)
-                    : EncodedTensor.F32(t.Data, t.Rows, t.Cols));
-            writer.AddTensor(t.Name, e);
-            reports.Add(new TensorReport(t.Name, t.Rows, t.Cols, e.Describe(), e.GroupSize, e.Payload.Length,
-                choice is null || double.IsNaN(choice.Sensitivity) ? null : choice.Sensitivity));
+            bool ffnPart = profile is not null && (t.Name.EndsWith("." + TensorNames.W2) || t.Name.EndsWith("." + TensorNames.W3));
+            if (ffnPart) continue; // written inside the bundles
+            if (profile is not null && t.Name.EndsWith("." + TensorNames.W1))
+            {
+                int layer = int.Parse(t.Name.AsSpan(1, t.Name.IndexOf('.') - 1));
+                int[] order = options.Pack == "original" ? [.. Enumerable.Range(0, model.Config.HiddenDim)] : PlaceNeurons(profile, layer);
+                int bits = BundleBits(model, options, plan, layer);
+                PackedFfn packed = FfnPacker.Pack(model, layer, order, Encode(t), bits, options.GroupSize);
+                Add(t.Name, packed.Gate);
+                Add(TensorNames.Layer(layer, TensorNames.FfnBundles), packed.Bundles);
+                writer.AddRaw(TensorNames.Layer(layer, TensorNames.FfnPermutation), SectionKind.Data, FfnPacker.Int32s(order));
+                continue;
+            }
+            Add(t.Name, Encode(t));
         }
 
         writer.WriteFile(outputPath);
@@ -93,20 +124,36 @@ public static class ModelConverter
             plan?.Detail, calibration, clock.Elapsed.TotalSeconds);
     }
 
+    /// <summary>Ripple placement of one layer's neurons from their calibration co-activations.</summary>
+    private static int[] PlaceNeurons(ActivationProfile profile, int layer)
+    {
+        (int[] pairs, int[] singles) = profile.Masks[layer].CoActivation();
+        return LinkMergingPlacer.Place(pairs, singles);
+    }
+
+    /// <summary>Bits of a layer's bundles: the wider of the policy's choices for w2 and w3 (bundles are dense), else --bits.</summary>
+    private static int BundleBits(SourceModel model, ConvertOptions options, CompressionPlan? plan, int layer)
+    {
+        if (plan is null) return options.Bits;
+        int Bits(string n) => plan.Choices.First(c => c.Tensor == TensorNames.Layer(layer, n)).Bits;
+        return Math.Max(Bits(TensorNames.W2), Bits(TensorNames.W3));
+    }
+
     /// <summary>File bytes that do not depend on the policy: header and directory, config, tokenizer, manifest, norms.</summary>
     public static long FixedBytes(SourceModel model, ConvertOptions options, TokenSequences? calibration)
     {
-        int sections = 3 + model.Tensors.Count;
+        int sections = 3 + model.Tensors.Count + (options.Pack != "none" ? 1 + model.Config.Layers : 0);
         long bytes = EtbLayout.AlignToSector(EtbLayout.HeaderBytes + (long)sections * EtbLayout.DirectoryEntryBytes);
         bytes += EtbLayout.AlignToSector(ModelConfig.Bytes);
         bytes += EtbLayout.AlignToSector(TokenizerSection.Encode(model.Tokenizer).Length);
-        bytes += EtbLayout.AlignToSector(Manifest(model, options, calibration, null).Length + 256); // + the plan's detail line
+        bytes += EtbLayout.AlignToSector(Manifest(model, options, calibration, null, null).Length + 256 + (options.Pack != "none" ? 64 * model.Config.Layers : 0)); // + plan and FFN lines
         bytes += model.Tensors.Where(t => t.IsNorm).Sum(t => EtbLayout.AlignToSector((long)t.Rows * t.Cols * 4));
+        if (options.Pack != "none") bytes += FfnPacker.ExtraBytes(model);
         return bytes;
     }
 
     /// <summary>JSON that says where the file came from and how it was made (no timestamps: conversions are reproducible).</summary>
-    private static byte[] Manifest(SourceModel model, ConvertOptions options, TokenSequences? calibration, CompressionPlan? plan)
+    private static byte[] Manifest(SourceModel model, ConvertOptions options, TokenSequences? calibration, CompressionPlan? plan, ActivationProfile? profile)
     {
         var json = new JsonObject
         {
@@ -132,6 +179,12 @@ public static class ModelConverter
                 ["sensitivity"] = options.Metric == SensitivityMetric.Kl ? "kl" : "mse",
             },
             ["plan"] = plan?.Detail,
+            ["ffn"] = profile is null ? null : new JsonObject
+            {
+                ["pack"] = options.Pack,
+                ["energy"] = options.FfnEnergy,
+                ["active_fraction"] = new JsonArray(profile.ActiveFraction.Select(a => (JsonNode)Math.Round(a, 4)).ToArray()),
+            },
         };
         return Encoding.UTF8.GetBytes(json.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));
     }

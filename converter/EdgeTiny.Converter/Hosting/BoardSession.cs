@@ -40,6 +40,9 @@ public sealed class BoardSession : IDisposable
             Temperature = options.Temperature,
             TopP = options.TopP,
             Storage = options.Board?.Timing,
+            StreamFfn = options.StreamFfn,
+            FfnCacheBytes = options.FfnCacheBytes,
+            FfnCollapse = options.FfnCollapse,
         };
         var source = EtbFile.OpenSource(path);
         try

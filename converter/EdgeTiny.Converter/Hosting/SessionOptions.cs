@@ -21,6 +21,9 @@ public sealed record SessionOptions
     public float TopP { get; init; } = 0.9f;
     public ulong Seed { get; init; } = 1;
     public IKernels Kernels { get; init; } = new PortableKernels();
+    public bool StreamFfn { get; init; }
+    public int FfnCacheBytes { get; init; }
+    public bool FfnCollapse { get; init; } = true;
 
     public long EffectiveBudget => BudgetBytes > 0 ? BudgetBytes : Board?.Memory.ModelBudgetBytes ?? 0;
 }

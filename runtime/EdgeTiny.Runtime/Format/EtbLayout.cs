@@ -40,6 +40,8 @@ namespace EdgeTiny.Runtime.Format
         public const int Tensor = 2;
         public const int Tokenizer = 3;
         public const int Manifest = 4;
+        /// <summary>Auxiliary little-endian numbers read by name (e.g. FFN permutations and thresholds).</summary>
+        public const int Data = 5;
 
         public static string Name(int kind)
         {
@@ -49,6 +51,7 @@ namespace EdgeTiny.Runtime.Format
                 case Tensor: return "tensor";
                 case Tokenizer: return "tokenizer";
                 case Manifest: return "manifest";
+                case Data: return "data";
                 default: return "kind-" + kind.ToString();
             }
         }

@@ -42,6 +42,15 @@ namespace EdgeTiny.Runtime.Kernels
         void Axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n);
 
         /// <summary>
+        /// Sparse FFN over <paramref name="count"/> consecutive neuron bundles stored as rows of 2·dim values (the up row,
+        /// then the down column) in codec <paramref name="codec"/> (Codec.F32, or Codec.Q with <paramref name="bits"/> and
+        /// group scales along the row). For bundle b with a = act[actOff + b] ≠ 0: u = up_b · x;
+        /// output[outOff..+dim) += a · u · down_b. Bundles with a = 0 are skipped entirely.
+        /// </summary>
+        void FfnBundles(byte[] data, int dataOff, int count, int codec, int bits, int groupSize, int dim,
+            float[] x, int xOff, float[] act, int actOff, float[] output, int outOff);
+
+        /// <summary>
         /// gate[i] = act(gate[i]) · up[i] for i in [0, n): act = silu (activation 0, SwiGLU) or relu (activation 1).
         /// </summary>
         void GatedActivation(float[] gate, float[] up, int n, int activation);

@@ -145,6 +145,31 @@ namespace EdgeTiny.Runtime.Kernels
             for (int i = 0; i < n; i++) y[yOff + i] += alpha * x[xOff + i];
         }
 
+        public void FfnBundles(byte[] data, int dataOff, int count, int codec, int bits, int groupSize, int dim,
+            float[] x, int xOff, float[] act, int actOff, float[] output, int outOff)
+        {
+            int cols = 2 * dim;
+            int rowBytes = Codec.RowBytes(codec, codec == Codec.F32 ? 0 : bits, cols, groupSize);
+            int groups = codec == Codec.F32 ? 0 : (cols + groupSize - 1) / groupSize;
+            for (int b = 0; b < count; b++)
+            {
+                float a = act[actOff + b];
+                if (a == 0f) continue;
+                int row = dataOff + b * rowBytes;
+                float u = 0f;
+                for (int c = 0; c < dim; c++) u += Value(data, row, codec, bits, groups, groupSize, c) * x[xOff + c];
+                float h = a * u;
+                for (int c = 0; c < dim; c++) output[outOff + c] += h * Value(data, row, codec, bits, groups, groupSize, dim + c);
+            }
+        }
+
+        /// <summary>Element c of a stored row (slow and simple: the reference the fast kernels are checked against).</summary>
+        private static float Value(byte[] data, int row, int codec, int bits, int groups, int groupSize, int c)
+        {
+            if (codec == Codec.F32) return LittleEndian.ReadSingle(data, row + c * 4);
+            return PackedValues.Read(data, row + groups * 4, c, bits) * LittleEndian.ReadSingle(data, row + c / groupSize * 4);
+        }
+
         public void GatedActivation(float[] gate, float[] up, int n, int activation)
         {
             if (activation == 0)

@@ -10,6 +10,8 @@ namespace EdgeTiny.Runtime.Memory
         public int ChunkBytes;
         public int CacheBytes;
         public int CacheBlockBytes;
+        /// <summary>Packed FFNs: bundle-cache bytes per layer.</summary>
+        public int FfnCacheBytesPerLayer;
 
         public long CommittedBytes;     // already held before planning (directory, tokenizer)
         public long StateBytes;         // activations, norms, sampler

@@ -21,7 +21,8 @@ namespace EdgeTiny.Runtime.Memory
 
         public static MemoryPlan Plan(EtbReader reader, ModelConfig c, long committedBytes, RuntimeOptions o)
         {
-            string[] matrices = LlamaWeights.MatrixNames(c);
+            bool packed = LlamaWeights.IsPacked(reader);
+            string[] matrices = LlamaWeights.MatrixNames(c, packed);
             long norms = 0;
             string[] normNames = LlamaWeights.NormNames(c);
             for (int i = 0; i < normNames.Length; i++) norms += Tensor.ResidentBytes(reader.Require(normNames[i]));
@@ -37,11 +38,16 @@ namespace EdgeTiny.Runtime.Memory
 
             MemoryPlan p = new MemoryPlan();
             p.BudgetBytes = o.BudgetBytes;
+            p.FfnCacheBytesPerLayer = packed ? o.FfnCacheBytes / c.Layers : 0;
+            int bundleBytes = packed ? (int)(reader.Require(TensorNames.Layer(0, TensorNames.FfnBundles)).Length / c.HiddenDim) : 0;
+            // Packed FFN state (activations, active list; when streamed also the read planner and bundle cache): the
+            // planner reserves the streamed case, Finish settles the exact figure once residency is known.
+            long ffnWorst = packed ? c.Layers * FfnBundles.StateBytes(c.HiddenDim, bundleBytes, true, p.FfnCacheBytesPerLayer) : 0;
             p.CommittedBytes = committedBytes;
             p.CacheBlockBytes = o.CacheBlockBytes;
             int wanted = o.ContextLength <= 0 || o.ContextLength > c.SeqLen ? c.SeqLen : o.ContextLength;
             int minContext = o.MinContextLength < wanted ? o.MinContextLength : wanted;
-            long fixedBytes = norms + Sampler.HeldBytesFor(c.VocabSize, o.Temperature, o.TopP);
+            long fixedBytes = norms + Sampler.HeldBytesFor(c.VocabSize, o.Temperature, o.TopP) + ffnWorst;
             int minChunk = RoundUp(maxRow > EtbLayout.SectorBytes ? maxRow : EtbLayout.SectorBytes, EtbLayout.SectorBytes);
             bool int8Allowed = o.KvPrecision != RuntimeOptions.KvFloat;
             p.MinimumBytes = Base(p, c, fixedBytes, minContext, int8Allowed, minChunk, anyF32);
@@ -52,7 +58,7 @@ namespace EdgeTiny.Runtime.Memory
                 p.KvInt8 = o.KvPrecision == RuntimeOptions.KvInt8;
                 p.ChunkBytes = o.ChunkBytes > 0 ? o.ChunkBytes : UnlimitedChunkBytes;
                 p.CacheBytes = o.CacheBytes > 0 ? o.CacheBytes : 0;
-                Finish(p, reader, c, matrices, fixedBytes, anyF32, long.MaxValue);
+                Finish(p, reader, c, matrices, fixedBytes, anyF32, long.MaxValue, o, ffnWorst, bundleBytes);
                 return p;
             }
 
@@ -77,7 +83,7 @@ namespace EdgeTiny.Runtime.Memory
             long left = o.BudgetBytes - Base(p, c, fixedBytes, context, int8, chunk, anyF32);
             int cache = o.CacheBytes >= 0 ? o.CacheBytes : MaxAutoCacheBytes;
             p.CacheBytes = cache;
-            Finish(p, reader, c, matrices, fixedBytes, anyF32, left);
+            Finish(p, reader, c, matrices, fixedBytes, anyF32, left, o, ffnWorst, bundleBytes);
             return p;
         }
 
@@ -89,7 +95,8 @@ namespace EdgeTiny.Runtime.Memory
         }
 
         /// <summary>Fills in residency (largest matrices first, an embedding that is only looked up last) and the cache.</summary>
-        private static void Finish(MemoryPlan p, EtbReader reader, ModelConfig c, string[] matrices, long fixedBytes, bool anyF32, long left)
+        private static void Finish(MemoryPlan p, EtbReader reader, ModelConfig c, string[] matrices, long fixedBytes, bool anyF32, long left,
+            RuntimeOptions o, long ffnWorst, int bundleBytes)
         {
             p.StateBytes = fixedBytes + Transformer.StateBytes(c, p.Context);
             p.KvBytes = KvCache.Bytes(c, p.Context, p.KvInt8);
@@ -111,7 +118,8 @@ namespace EdgeTiny.Runtime.Memory
             for (int i = 0; i < n; i++)
             {
                 long cost = Tensor.ResidentBytes(order[i]);
-                if (cost <= left)
+                bool forced = o.StreamFfn && LlamaWeights.IsFfn(order[i].Name);
+                if (!forced && cost <= left)
                 {
                     left -= cost;
                     p.ResidentWeightBytes += cost;
@@ -124,6 +132,18 @@ namespace EdgeTiny.Runtime.Memory
             }
             p.Streamed = new string[count];
             System.Array.Copy(streamed, p.Streamed, count);
+            if (ffnWorst > 0)
+            {
+                // Settle the packed FFN state now that we know which bundle tensors stream (resident ones need no planner or cache).
+                long actual = 0;
+                for (int l = 0; l < c.Layers; l++)
+                {
+                    bool streamedLayer = !p.IsResident(TensorNames.Layer(l, TensorNames.FfnBundles));
+                    actual += FfnBundles.StateBytes(c.HiddenDim, bundleBytes, streamedLayer, p.FfnCacheBytesPerLayer);
+                }
+                p.StateBytes -= ffnWorst - actual;
+                left += ffnWorst - actual;
+            }
 
             if (count == 0)
             {

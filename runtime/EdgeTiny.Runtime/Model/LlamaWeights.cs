@@ -18,11 +18,41 @@ namespace EdgeTiny.Runtime.Model
         public Tensor[] W3;             // per layer (hidden, dim): up
         public Tensor RmsFinal;         // (1, dim)
         public Tensor Classifier;       // (vocab, dim); the embedding itself when shared
+        /// <summary>Packed (bundled, sparse) FFNs per layer; null when the file stores plain w1/w2/w3.</summary>
+        public FfnBundles[] Ffn;
 
-        /// <summary>Section names of every weight matrix (what may stream).</summary>
+        /// <summary>Whether the file stores its FFNs as neuron bundles.</summary>
+        public static bool IsPacked(EtbReader reader)
+        {
+            return reader.Find(TensorNames.Layer(0, TensorNames.FfnBundles)) != null;
+        }
+
+        /// <summary>Section names of a layer's FFN matrices.</summary>
+        public static bool IsFfn(string name)
+        {
+            return EndsWith(name, "." + TensorNames.W1) || EndsWith(name, "." + TensorNames.W2) || EndsWith(name, "." + TensorNames.W3)
+                || EndsWith(name, "." + TensorNames.FfnBundles);
+        }
+
+        private static bool EndsWith(string s, string suffix)
+        {
+            if (s.Length < suffix.Length) return false;
+            for (int i = 0; i < suffix.Length; i++) if (s[s.Length - suffix.Length + i] != suffix[i]) return false;
+            return true;
+        }
+
+        /// <summary>Section names of every weight matrix (what may stream) of a plain model.</summary>
         public static string[] MatrixNames(ModelConfig c)
         {
-            string[] perLayer = { TensorNames.Wq, TensorNames.Wk, TensorNames.Wv, TensorNames.Wo, TensorNames.W1, TensorNames.W2, TensorNames.W3 };
+            return MatrixNames(c, false);
+        }
+
+        /// <summary>Section names of every weight matrix (what may stream); a packed model has bundles instead of w2, w3.</summary>
+        public static string[] MatrixNames(ModelConfig c, bool packed)
+        {
+            string[] plain = { TensorNames.Wq, TensorNames.Wk, TensorNames.Wv, TensorNames.Wo, TensorNames.W1, TensorNames.W2, TensorNames.W3 };
+            string[] bundled = { TensorNames.Wq, TensorNames.Wk, TensorNames.Wv, TensorNames.Wo, TensorNames.W1, TensorNames.FfnBundles };
+            string[] perLayer = packed ? bundled : plain;
             int extra = c.SharedClassifier ? 1 : 2;
             string[] names = new string[extra + c.Layers * perLayer.Length];
             int n = 0;
@@ -47,9 +77,10 @@ namespace EdgeTiny.Runtime.Model
         }
 
         /// <summary>Opens every tensor the config calls for, resident or streamed as <paramref name="plan"/> says.</summary>
-        public static LlamaWeights Load(EtbReader reader, ModelConfig c, MemoryPlan plan, WeightStream stream, bool verifyStreamed, MemoryLedger ledger)
+        public static LlamaWeights Load(EtbReader reader, ModelConfig c, MemoryPlan plan, WeightStream stream, RuntimeOptions options, MemoryLedger ledger)
         {
-            Loader load = new Loader(reader, plan, stream, verifyStreamed, ledger);
+            Loader load = new Loader(reader, plan, stream, options.VerifyStreamedTensors, ledger);
+            bool packed = IsPacked(reader);
             LlamaWeights w = new LlamaWeights();
             int L = c.Layers;
             w.TokenEmbedding = load.Matrix(TensorNames.TokenEmbedding, c.VocabSize, c.Dim);
@@ -71,12 +102,35 @@ namespace EdgeTiny.Runtime.Model
                 w.Wo[l] = load.Matrix(TensorNames.Layer(l, TensorNames.Wo), c.Dim, c.Dim);
                 w.RmsFfn[l] = load.Norm(TensorNames.Layer(l, TensorNames.RmsFfn), c.Dim);
                 w.W1[l] = load.Matrix(TensorNames.Layer(l, TensorNames.W1), c.HiddenDim, c.Dim);
+                if (packed) continue;
                 w.W2[l] = load.Matrix(TensorNames.Layer(l, TensorNames.W2), c.Dim, c.HiddenDim);
                 w.W3[l] = load.Matrix(TensorNames.Layer(l, TensorNames.W3), c.HiddenDim, c.Dim);
+            }
+            if (packed)
+            {
+                float[] thresholds = Thresholds(reader, c);
+                w.Ffn = new FfnBundles[L];
+                for (int l = 0; l < L; l++)
+                {
+                    Tensor bundles = load.Matrix(TensorNames.Layer(l, TensorNames.FfnBundles), c.HiddenDim, 2 * c.Dim);
+                    w.Ffn[l] = new FfnBundles(w.W1[l], bundles, thresholds[l], c.FfnActivation, options.Storage, options.FfnCollapse,
+                        plan.FfnCacheBytesPerLayer, ledger, TensorNames.Layer(l, "ffn"));
+                }
             }
             w.RmsFinal = load.Norm(TensorNames.RmsFinal, c.Dim);
             w.Classifier = c.SharedClassifier ? w.TokenEmbedding : load.Matrix(TensorNames.Classifier, c.VocabSize, c.Dim);
             return w;
+        }
+
+        /// <summary>The per-layer activation thresholds of a packed model (one float32 per layer).</summary>
+        public static float[] Thresholds(EtbReader reader, ModelConfig c)
+        {
+            SectionEntry e = reader.Require(TensorNames.FfnThresholds);
+            if (e.Length != c.Layers * 4L) throw new ModelFormatException("section '" + e.Name + "': " + e.Length.ToString() + " bytes, expected one float per layer");
+            byte[] b = reader.ReadSection(e);
+            float[] t = new float[c.Layers];
+            for (int l = 0; l < c.Layers; l++) t[l] = LittleEndian.ReadSingle(b, l * 4);
+            return t;
         }
 
         /// <summary>Loads tensors one by one through the stream's chunk (the only scratch buffer the runtime has).</summary>

@@ -20,6 +20,11 @@ namespace EdgeTiny.Runtime.Model
         public const string W2 = "w2";
         public const string W3 = "w3";
 
+        /// <summary>Packed FFN (per layer): neuron bundles (up row | down column), their original indices, and per-layer thresholds.</summary>
+        public const string FfnBundles = "ffn_bundles";
+        public const string FfnPermutation = "ffn_perm";
+        public const string FfnThresholds = "ffn_thresholds";
+
         /// <summary>"L{layer}.{tensor}", e.g. "L3.wq".</summary>
         public static string Layer(int layer, string tensor)
         {

@@ -138,6 +138,13 @@ namespace EdgeTiny.Runtime.Model
                 // FFN block: w2(act(w1 x) * w3 x).
                 Phase(ForwardPhase.Ffn);
                 _kern.RmsNorm(_xb, _x, _w.RmsFfn[l].F32, 0, dim, c.NormEps);
+                if (_w.Ffn != null)
+                {
+                    // Packed FFN: only the active neurons' bundles are used (see FfnBundles).
+                    _w.Ffn[l].Apply(_kern, _xb, _xb2);
+                    _kern.Axpy(1f, _xb2, 0, _x, 0, dim);
+                    continue;
+                }
                 _w.W1[l].MatVec(_kern, _xb, 0, _hb, 0);
                 _w.W3[l].MatVec(_kern, _xb, 0, _hb2, 0);
                 _kern.GatedActivation(_hb, _hb2, hidden, c.FfnActivation);

@@ -1,0 +1,99 @@
+using EdgeTiny.Runtime.Generation;
+using EdgeTiny.Runtime.IO;
+using EdgeTiny.Runtime.Kernels;
+using EdgeTiny.Runtime.Model;
+
+namespace EdgeTiny.Runtime.Tests.Ffn;
+
+/// <summary>
+/// Packed FFNs on the real model: the co-activation order changes no output, streaming bundles is exact, and the
+/// thresholded sparsity costs little against the dense model.
+/// </summary>
+[Collection(Stories260KCollection.Name)]
+public sealed class PackedFfnTests(ConvertedModels models, ITestOutputHelper output)
+{
+    private static readonly SdTimingModel S3 = new(253, 18_635_000, 512);
+
+    private static EtbModel Open(string path, RuntimeOptions o) => EtbModel.Open(new StreamBlockSource(File.OpenRead(path), true), o);
+
+    private static int[] Greedy(EtbModel m, GoldenCase g)
+    {
+        var k = new PortableKernels();
+        var gen = new Generator(m.CreateTransformer(k), m.CreateSampler(0, 0.9f, 1, k));
+        gen.Start(g.Tokens, g.PromptTokens, g.Generated.Length);
+        var t = new List<int>();
+        for (int x = gen.Next(); x >= 0; x = gen.Next()) t.Add(x);
+        return [.. t];
+    }
+
+    [SharedDataTheory]
+    [MemberData(nameof(Golden.Indices), MemberType = typeof(Golden))]
+    public void Co_activation_order_gives_the_same_tokens_as_original_order(int index)
+    {
+        GoldenCase g = Golden.Cases[index];
+        var o = new RuntimeOptions { ContextLength = g.Tokens.Length };
+        Assert.Equal(Greedy(Open(models.Q8OriginalPath, o), g), Greedy(Open(models.Q8PackedPath, o), g));
+    }
+
+    [SharedDataFact]
+    public void Streamed_bundles_give_bit_identical_logits_to_resident_ones()
+    {
+        GoldenCase g = Golden.Cases[0];
+        Transformer resident = Open(models.Q8PackedPath, new RuntimeOptions { ContextLength = 64 }).CreateTransformer(new PortableKernels());
+        EtbModel streamedModel = Open(models.Q8PackedPath, new RuntimeOptions { ContextLength = 64, StreamFfn = true, Storage = S3 });
+        Transformer streamed = streamedModel.CreateTransformer(new PortableKernels());
+        Assert.False(streamedModel.Weights.Ffn![0].Bundles.IsResident);
+        for (int p = 0; p < 20; p++)
+            Assert.Equal((float[])resident.Forward(g.Tokens[p], p).Clone(), streamed.Forward(g.Tokens[p], p));
+        Assert.True(streamedModel.Storage!.Reads > 0);
+    }
+
+    [SharedDataFact]
+    public void Thresholded_sparsity_costs_at_most_002_mean_kl_against_the_dense_ffn()
+    {
+        double kl = 0;
+        int positions = 0;
+        long active = 0, calls = 0;
+        foreach (GoldenCase g in Golden.Cases)
+        {
+            var o = new RuntimeOptions { ContextLength = g.Tokens.Length };
+            Transformer dense = Open(models.Q8Path, o).CreateTransformer(new PortableKernels());
+            EtbModel packedModel = Open(models.Q8PackedPath, o);
+            Transformer packed = packedModel.CreateTransformer(new PortableKernels());
+            for (int p = 0; p < g.Tokens.Length - 1; p++)
+            {
+                float[] d = (float[])dense.Forward(g.Tokens[p], p).Clone();
+                kl += Sampling.KlDivergence(d, packed.Forward(g.Tokens[p], p));
+                positions++;
+            }
+            active += packedModel.Weights.Ffn!.Sum(f => f.ActiveNeurons);
+            calls += packedModel.Weights.Ffn!.Sum(f => f.Calls);
+        }
+        double mean = kl / positions;
+        output.WriteLine($"packed (99% energy) vs dense q8: mean KL {mean:E3} over {positions} positions; {(double)active / calls / 172:P1} of neurons active");
+        Assert.True(mean <= 0.02, $"mean KL {mean}");
+    }
+
+    [SharedDataFact]
+    public void Collapse_and_cache_cut_reads_without_changing_tokens()
+    {
+        GoldenCase g = Golden.Cases[2];
+        (int[] tokens, long reads, long ns, long bytes) Run(bool collapse, int cache)
+        {
+            EtbModel m = Open(models.Q8OriginalPath, new RuntimeOptions
+            {
+                ContextLength = g.Tokens.Length, StreamFfn = true, Storage = new SdTimingModel(400, 599_040, 512),
+                FfnCollapse = collapse, FfnCacheBytes = cache,
+            });
+            return (Greedy(m, g), m.Storage!.Reads, m.Storage.SimulatedNanoseconds, m.Storage.BytesRead);
+        }
+        var plain = Run(false, 0);
+        var collapsed = Run(true, 0);
+        var cached = Run(true, 16 * 1024);
+        Assert.Equal(plain.tokens, collapsed.tokens);
+        Assert.Equal(plain.tokens, cached.tokens);
+        output.WriteLine($"reads / simulated ms / bytes: plain {plain.reads} / {plain.ns / 1e6:F1} / {plain.bytes}, collapse {collapsed.reads} / {collapsed.ns / 1e6:F1} / {collapsed.bytes}, + cache {cached.reads} / {cached.ns / 1e6:F1} / {cached.bytes}");
+        Assert.True(collapsed.reads < plain.reads && collapsed.ns < plain.ns);
+        Assert.True(cached.ns < collapsed.ns && cached.bytes < collapsed.bytes, "the cache must save time and bytes");
+    }
+}
