@@ -8,9 +8,10 @@ using EdgeTiny.Benchmarks;
 //   dotnet run -c Release --project tests/EdgeTiny.Benchmarks -- --quick [--decode [--baseline] [--steps N]] [--json out.json] [--target-ms 25]
 //   dotnet run -c Release --project tests/EdgeTiny.Benchmarks -- --decode --baseline --json decode.json
 //   dotnet run -c Release --project tests/EdgeTiny.Benchmarks -- --luc-curve --json results/luc-curve.json
+//   dotnet run -c Release --project tests/EdgeTiny.Benchmarks -- --ffn-io --json results/ffn-io.json
 //   dotnet run -c Release --project tests/EdgeTiny.Benchmarks -- [BenchmarkDotNet arguments, e.g. --filter '*']
-bool quick = args.Contains("--quick"), decode = args.Contains("--decode"), luc = args.Contains("--luc-curve");
-if (!quick && !decode && !luc)
+bool quick = args.Contains("--quick"), decode = args.Contains("--decode"), luc = args.Contains("--luc-curve"), ffn = args.Contains("--ffn-io");
+if (!quick && !decode && !luc && !ffn)
 {
     BenchmarkSwitcher.FromTypes([typeof(KernelBenchmarks)]).Run(args);
     return 0;
@@ -23,6 +24,7 @@ var report = new JsonObject { ["machine"] = QuickRunner.Machine() };
 if (quick) report["kernels"] = QuickRunner.Run(Console.Out, targetMs);
 if (decode) report["decode"] = DecodeRunner.Run(Console.Out, steps, args.Contains("--baseline"));
 if (luc) report["luc_curve"] = LucCurveRunner.Run(Console.Out);
+if (ffn) report["ffn_io"] = FfnIoRunner.Run(Console.Out);
 string json = report.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
 if (jsonPath is null) Console.WriteLine(json);
 else
