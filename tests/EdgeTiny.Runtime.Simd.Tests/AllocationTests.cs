@@ -16,6 +16,14 @@ public sealed class AllocationTests
         float[] w = inputs.Vector(rows * cols), x = inputs.Vector(cols), y = new float[rows];
         byte[] q = inputs.Q8Rows(0, rows, cols, group);
         float[] a = inputs.Vector(300), b = inputs.Vector(300), o = new float[300];
+        var rng = new Random(72);
+        PackedRows[] dense = Enumerable.Range(2, 6).Select(bits => PackedRows.Dense(rng, 0, rows, cols, bits, group, slack: 0)).ToArray();
+        PackedRows sparse4 = PackedRows.SparseRows(rng, 0, rows, cols, 4, cols / 2, group, slack: 0);
+        PackedRows sparse3 = PackedRows.SparseRows(rng, 0, rows, cols, 3, cols / 4, 32, slack: 0);
+        PackedRows denseOdd = PackedRows.Dense(rng, 0, rows, cols, 4, 12, slack: 0);
+        float[] keys = inputs.Vector(256 * 16), scores = new float[256], head = new float[16];
+        byte[] keys8 = inputs.Bytes(256 * 16);
+        float[] scales = inputs.Vector(256 * 2);
 
         var kernels = new (string Name, Action Call)[]
         {
@@ -27,6 +35,19 @@ public sealed class AllocationTests
             ("Axpy", () => k.Axpy(1e-3f, a, 0, o, 0, 300)),
             ("DotQ8", () => k.DotQ8(a, 0, q, 0, 300)),
             ("AxpyQ8", () => k.AxpyQ8(1e-3f, q, 0, o, 0, 300)),
+            ("MatVecQ 2..7 bits", () =>
+            {
+                foreach (PackedRows p in dense) k.MatVecQ(p.Data, 0, p.Bits, group, rows, cols, x, 0, y, 0);
+            }),
+            ("MatVecQ 4 bits, group 12", () => k.MatVecQ(denseOdd.Data, 0, 4, 12, rows, cols, x, 0, y, 0)),
+            ("MatVecSparseQ q4@50%", () => k.MatVecSparseQ(sparse4.Data, 0, 4, sparse4.Kept, group, rows, cols, x, 0, y, 0)),
+            ("MatVecSparseQ q3@75%", () => k.MatVecSparseQ(sparse3.Data, 0, 3, sparse3.Kept, 32, rows, cols, x, 0, y, 0)),
+            ("GatedActivation silu", () => k.GatedActivation(o, a, 300, 0)),
+            ("GatedActivation relu", () => k.GatedActivation(o, a, 300, 1)),
+            ("AttentionScores", () => k.AttentionScores(a, 0, keys, 0, 16, 256, 8, 2.8f, scores, 0)),
+            ("AttentionValues", () => k.AttentionValues(scores, 0, keys, 0, 16, 256, 8, head, 0)),
+            ("AttentionScoresQ8", () => k.AttentionScoresQ8(a, 0, keys8, 0, 16, scales, 0, 2, 256, 8, 2.8f, scores, 0)),
+            ("AttentionValuesQ8", () => k.AttentionValuesQ8(scores, 0, keys8, 0, 16, scales, 0, 2, 256, 8, head, 0)),
         };
         foreach ((string name, Action call) in kernels)
         {

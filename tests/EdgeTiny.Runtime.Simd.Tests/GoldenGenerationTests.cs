@@ -55,12 +55,44 @@ public sealed class GoldenGenerationTests(ConvertedModels models)
         }
     }
 
+    /// <summary>stories260K as dense q4 (group 64), converted once into the shared folder.</summary>
+    private string Q4Path
+    {
+        get
+        {
+            lock (s_q4Lock)
+            {
+                string path = Path.Combine(models.Folder, "simd-tests-q4.etb");
+                if (!File.Exists(path))
+                    EdgeTiny.Converter.Conversion.ModelConverter.Convert(models.Source,
+                        new EdgeTiny.Converter.Conversion.ConvertOptions { Policy = "none", Bits = 4 }, path);
+                return path;
+            }
+        }
+    }
+
+    private static readonly object s_q4Lock = new();
+
+    [SharedDataTheory]
+    [InlineData(SimdLevel.Avx2)]
+    [InlineData(SimdLevel.Vector128)]
+    public void Q4_greedy_generation_with_simd_kernels_equals_the_portable_kernels(SimdLevel level)
+    {
+        using var kernels = new SimdKernels(false, maxLevel: level);
+        foreach (GoldenCase g in Golden.Cases)
+        {
+            List<int> portable = Greedy(Q4Path, new PortableKernels(), g.Tokens, g.PromptTokens, 48);
+            Assert.Equal(portable, Greedy(Q4Path, kernels, g.Tokens, g.PromptTokens, 48));
+        }
+    }
+
     [SharedDataTheory]
     [InlineData("f32")]
     [InlineData("q8")]
+    [InlineData("q4")]
     public void Generated_tokens_with_simd_kernels_allocate_zero_bytes_after_warmup(string codec)
     {
-        EtbModel m = ConvertedModels.Load(codec == "f32" ? models.F32Path : models.Q8Path);
+        EtbModel m = ConvertedModels.Load(codec switch { "f32" => models.F32Path, "q8" => models.Q8Path, _ => Q4Path });
         using var kernels = new SimdKernels();
         var generator = new Generator(m.CreateTransformer(kernels, m.Config.SeqLen), m.CreateSampler(0f, 0.9f, 1, kernels));
         generator.Start([1], 1, 100);
