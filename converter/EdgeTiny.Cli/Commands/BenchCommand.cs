@@ -54,16 +54,36 @@ public static class BenchCommand
 
     private const int Warmup = 8;
 
-    public sealed record BenchResult(int Tokens, double Seconds, long AllocatedBytes)
+    /// <param name="Split">Time by layer type, from a second pass of the same tokens with a <see cref="PhaseTimer"/>.</param>
+    /// <param name="SplitAllocatedBytes">Bytes allocated during that pass (the observer must not allocate either).</param>
+    public sealed record BenchResult(int Tokens, double Seconds, long AllocatedBytes, JsonObject? Split = null, long SplitAllocatedBytes = 0)
     {
         public double TokensPerSecond => Tokens / Math.Max(Seconds, 1e-9);
     }
 
     /// <summary>
     /// Greedy decode: at least a second of warm-up (so .NET's tiered compilation has finished optimising the hot
-    /// loops), then <paramref name="count"/> timed tokens (fewer if the model ends the story first).
+    /// loops), then <paramref name="count"/> timed tokens (fewer if the model ends the story first); then the same
+    /// tokens again with a <see cref="PhaseTimer"/> listening, for the time split by layer type. The split has its own
+    /// pass so the clock reads (a dozen per layer) do not slow the tokens/s figure.
     /// </summary>
     public static BenchResult Measure(BoardSession session, int[] prompt, int count)
+    {
+        BenchResult r = MeasureOnce(session, prompt, count, null);
+        var timer = new PhaseTimer();
+        session.Transformer.Observer = timer;
+        try
+        {
+            BenchResult s = MeasureOnce(session, prompt, count, timer);
+            return r with { Split = timer.ToJson(s.Tokens, s.Seconds), SplitAllocatedBytes = s.AllocatedBytes };
+        }
+        finally
+        {
+            session.Transformer.Observer = null;
+        }
+    }
+
+    private static BenchResult MeasureOnce(BoardSession session, int[] prompt, int count, PhaseTimer? timer)
     {
         long warmupEnd = Stopwatch.GetTimestamp() + Stopwatch.Frequency;
         do
@@ -75,6 +95,7 @@ public static class BenchCommand
         session.ResetCounters();
         session.Generator.Start(prompt, prompt.Length, count + Warmup);
         for (int i = 0; i < Warmup && session.Generator.Next() >= 0; i++) { }
+        timer?.Reset();
         // Timestamps, not a Stopwatch object: nothing may be allocated inside the measured window.
         long before = GC.GetAllocatedBytesForCurrentThread();
         long start = Stopwatch.GetTimestamp();
@@ -94,6 +115,8 @@ public static class BenchCommand
         ["seconds"] = Math.Round(r.Seconds, 4),
         ["tokens_per_second"] = Math.Round(r.TokensPerSecond, 1),
         ["allocated_bytes_per_token"] = r.Tokens == 0 ? 0 : (double)r.AllocatedBytes / r.Tokens,
+        ["time_split"] = r.Split?.DeepClone(),
+        ["time_split_allocated_bytes_per_token"] = r.Tokens == 0 ? 0 : (double)r.SplitAllocatedBytes / r.Tokens,
         ["forward_passes"] = st.ForwardPasses,
         ["io"] = SessionJson.Io(st),
         ["memory"] = SessionJson.Memory(s, st),
@@ -105,6 +128,9 @@ public static class BenchCommand
         void Row(string name, JsonNode? value) => table.AddRow(name, value?.ToJsonString() ?? "-");
         Row("tokens/s (this machine)", r["tokens_per_second"]);
         Row("allocated bytes/token", r["allocated_bytes_per_token"]);
+        if (r["time_split"] is JsonObject split)
+            foreach ((string phase, JsonNode? v) in split)
+                Row($"  time in {phase}", JsonValue.Create($"{v!["fraction"]!.GetValue<double>():P1}, {v["us_per_token"]} us/token"));
         Row("peak memory (accounted)", r["memory"]!["peak_bytes"]);
         Row("budget", r["memory"]!["budget_bytes"]);
         Row("reads/token", r["io"]!["reads_per_token"]);
