@@ -5,7 +5,11 @@ using EdgeTiny.Runtime.Simd;
 
 namespace EdgeTiny.Benchmarks;
 
-/// <summary>One matrix × vector shape in one codec (q8: group-symmetric int8, rows stored as scales then values).</summary>
+/// <summary>
+/// One matrix × vector shape in one codec, rows stored as in <c>.etb</c>: f32; q8 / q4 (group-symmetric, per row the
+/// group scales then the packed values); sparse-q4@50% (per row the scales, a kept-column bitmap, then the kept
+/// values: half of every row pruned).
+/// </summary>
 public sealed record MatrixCase(string Codec, int Rows, int Cols, int GroupSize = 64)
 {
     /// <summary>stories260K's matrices (wq/wk/wv/wo, w1/w3, w2, classifier) and matrices far larger than the caches.</summary>
@@ -13,9 +17,15 @@ public sealed record MatrixCase(string Codec, int Rows, int Cols, int GroupSize 
     [
         new("f32", 64, 64), new("f32", 172, 64), new("f32", 64, 172), new("f32", 512, 64),
         new("q8", 64, 64), new("q8", 172, 64), new("q8", 64, 172), new("q8", 512, 64),
+        new("q4", 64, 64), new("q4", 172, 64), new("q4", 64, 172), new("q4", 512, 64),
+        new(Sparse4, 172, 64), new(Sparse4, 64, 172), new(Sparse4, 512, 64),
         new("f32", 2048, 2048), new("f32", 4096, 4096),
         new("q8", 4096, 4096), new("q8", 8192, 8192),
+        new("q4", 4096, 4096), new("q4", 8192, 8192),
+        new(Sparse4, 4096, 4096),
     ];
+
+    public const string Sparse4 = "sparse-q4@50%";
 
     public static MatrixCase Parse(string name) => All.First(c => c.Name == name);
 
@@ -23,10 +33,24 @@ public sealed record MatrixCase(string Codec, int Rows, int Cols, int GroupSize 
 
     public bool Large => (long)Rows * Cols >= 1 << 20;
 
-    public long Macs => (long)Rows * Cols;
+    /// <summary>Bits per stored value (0 for f32).</summary>
+    public int Bits => Codec switch { "q8" => 8, "q4" or Sparse4 => 4, _ => 0 };
 
-    /// <summary>Bytes of weights one call reads (q8: values and scales).</summary>
-    public long WeightBytes => Codec == "f32" ? Macs * 4 : (long)Rows * (Cols + 4 * ((Cols + GroupSize - 1) / GroupSize));
+    public bool Sparse => Codec == Sparse4;
+
+    /// <summary>Values kept per row (all but for the sparse codec).</summary>
+    public int Kept => Sparse ? Cols / 2 : Cols;
+
+    /// <summary>Multiply-accumulates per call: the weights actually stored (pruned ones cost nothing).</summary>
+    public long Macs => (long)Rows * Kept;
+
+    /// <summary>Bytes of one stored row.</summary>
+    public int RowBytes => Codec == "f32" ? Cols * 4
+        : Sparse ? EdgeTiny.Runtime.Format.Codec.RowBytes(EdgeTiny.Runtime.Format.Codec.SparseQ, EdgeTiny.Runtime.Format.Codec.SparseParam(Bits, Kept), Cols, GroupSize)
+        : EdgeTiny.Runtime.Format.Codec.RowBytes(EdgeTiny.Runtime.Format.Codec.Q, Bits, Cols, GroupSize);
+
+    /// <summary>Bytes of weights one call reads (scales, bitmaps and values).</summary>
+    public long WeightBytes => (long)Rows * RowBytes;
 
     public override string ToString() => Name;
 }
@@ -56,17 +80,33 @@ public sealed class MatrixData
         {
             _q = new byte[c.WeightBytes];
             rng.NextBytes(_q);
-            int groups = (c.Cols + c.GroupSize - 1) / c.GroupSize, rowBytes = c.Cols + 4 * groups;
+            int groups = (c.Cols + c.GroupSize - 1) / c.GroupSize, rowBytes = c.RowBytes;
+            int[] columns = Enumerable.Range(0, c.Cols).ToArray();
             for (int r = 0; r < c.Rows; r++)
+            {
+                long row = (long)r * rowBytes;
                 for (int g = 0; g < groups; g++)
-                    BinaryPrimitives.WriteSingleLittleEndian(_q.AsSpan(r * rowBytes + 4 * g), 0.01f + 0.001f * (g % 7));
+                    BinaryPrimitives.WriteSingleLittleEndian(_q.AsSpan((int)(row + 4 * g), 4), 0.01f + 0.001f * (g % 7));
+                if (!c.Sparse) continue;
+                // A bitmap with exactly Kept columns set, at random (like Wanda pruning: no structure).
+                Span<byte> bitmap = _q.AsSpan((int)(row + 4 * groups), (c.Cols + 7) / 8);
+                bitmap.Clear();
+                rng.Shuffle(columns);
+                for (int k = 0; k < c.Kept; k++) bitmap[columns[k] >> 3] |= (byte)(1 << (columns[k] & 7));
+            }
         }
     }
 
     public void Run(IKernels k)
     {
-        if (Case.Codec == "f32") k.MatVecF32(_w, 0, Case.Rows, Case.Cols, _x, 0, _y, 0);
-        else k.MatVecQ8(_q, 0, Case.GroupSize, Case.Rows, Case.Cols, _x, 0, _y, 0);
+        MatrixCase c = Case;
+        switch (c.Codec)
+        {
+            case "f32": k.MatVecF32(_w, 0, c.Rows, c.Cols, _x, 0, _y, 0); break;
+            case "q8": k.MatVecQ8(_q, 0, c.GroupSize, c.Rows, c.Cols, _x, 0, _y, 0); break;
+            case "q4": k.MatVecQ(_q, 0, 4, c.GroupSize, c.Rows, c.Cols, _x, 0, _y, 0); break;
+            default: k.MatVecSparseQ(_q, 0, c.Bits, c.Kept, c.GroupSize, c.Rows, c.Cols, _x, 0, _y, 0); break;
+        }
     }
 }
 

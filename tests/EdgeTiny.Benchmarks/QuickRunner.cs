@@ -21,7 +21,7 @@ public static class QuickRunner
     {
         var kernels = ImplementationNames.ToDictionary(n => n, Implementations.Create);
         var results = new JsonArray();
-        log.WriteLine($"{"case",-16} {"impl",-10} {"us/call",10} {"GB/s",8} {"GMAC/s",8} {"x portable",10} {"of memcpy",9} {"of read",8}");
+        log.WriteLine($"{"case",-26} {"impl",-10} {"us/call",10} {"GB/s",8} {"GMAC/s",8} {"x portable",10} {"of memcpy",9} {"of read",8}");
         try
         {
             var cases = MatrixCase.All.Select(c => (Case: c, Data: new MatrixData(c), Memory: new MemoryBaseline(c.WeightBytes))).ToArray();
@@ -32,8 +32,8 @@ public static class QuickRunner
                 double copyNs = Measure(memory.Copy, targetMs);
                 double readNs = Measure(() => memory.Read(), targetMs);
                 double copyGbs = c.WeightBytes / copyNs, readGbs = c.WeightBytes / readNs;
-                log.WriteLine($"{c.Name,-16} {"memcpy",-10} {copyNs / 1000,10:F2} {copyGbs,8:F2}");
-                log.WriteLine($"{c.Name,-16} {"read",-10} {readNs / 1000,10:F2} {readGbs,8:F2}");
+                log.WriteLine($"{c.Name,-26} {"memcpy",-10} {copyNs / 1000,10:F2} {copyGbs,8:F2}");
+                log.WriteLine($"{c.Name,-26} {"read",-10} {readNs / 1000,10:F2} {readGbs,8:F2}");
                 var impls = new JsonObject();
                 double portableNs = 0;
                 foreach ((string name, IKernels k) in kernels)
@@ -42,7 +42,7 @@ public static class QuickRunner
                     double ns = Measure(() => data.Run(k), targetMs);
                     if (name == "portable") portableNs = ns;
                     double gbs = c.WeightBytes / ns, gmacs = c.Macs / ns;
-                    log.WriteLine($"{c.Name,-16} {name,-10} {ns / 1000,10:F2} {gbs,8:F2} {gmacs,8:F2} {portableNs / ns,10:F2} {gbs / copyGbs,9:P0} {gbs / readGbs,8:P0}");
+                    log.WriteLine($"{c.Name,-26} {name,-10} {ns / 1000,10:F2} {gbs,8:F2} {gmacs,8:F2} {portableNs / ns,10:F2} {gbs / copyGbs,9:P0} {gbs / readGbs,8:P0}");
                     impls[name] = new JsonObject
                     {
                         ["ns_per_call"] = Math.Round(ns, 1),
@@ -59,7 +59,8 @@ public static class QuickRunner
                     ["codec"] = c.Codec,
                     ["rows"] = c.Rows,
                     ["cols"] = c.Cols,
-                    ["group_size"] = c.Codec == "q8" ? c.GroupSize : 0,
+                    ["group_size"] = c.Codec == "f32" ? 0 : c.GroupSize,
+                    ["kept_per_row"] = c.Kept,
                     ["weight_bytes"] = c.WeightBytes,
                     ["macs"] = c.Macs,
                     ["memcpy_gb_per_s"] = Math.Round(copyGbs, 3),
@@ -76,7 +77,8 @@ public static class QuickRunner
         {
             ["target_ms_per_rep"] = targetMs,
             ["reps"] = Reps,
-            ["notes"] = "GB/s = weight bytes read per second (q8 includes scales); fraction_of_memcpy = kernel GB/s over "
+            ["notes"] = "GB/s = weight bytes read per second (scales, bitmaps and packed values); GMAC/s counts stored "
+                + "weights only (a sparse row's pruned weights cost nothing); fraction_of_memcpy = kernel GB/s over "
                 + "Buffer.MemoryCopy GB/s of the same byte count (a copy also writes them); fraction_of_read = over a "
                 + "read-only 256-bit pass. simd-mt runs only for the large cases.",
             ["cases"] = results,
