@@ -1,0 +1,60 @@
+using EdgeTiny.KernelVectors;
+using EdgeTiny.Runtime.Format;
+
+// Writes <dir>/kernel-vectors.bin: test vectors for the native C kernels (firmware/native), computed by PortableKernels.
+if (args.Length != 1 || args[0].StartsWith('-'))
+{
+    Console.Error.WriteLine("usage: EdgeTiny.KernelVectors <output dir>");
+    return 2;
+}
+
+var cases = new Cases(seed: 8);
+(int Rows, int Cols, int Group)[] shapes =
+[
+    (1, 1, 1),      // smallest
+    (172, 64, 32),  // odd row count
+    (64, 172, 32),  // short last group (172 = 5·32 + 12)
+    (9, 75, 32),    // odd cols: last group of 11, packed tails mid-byte
+    (5, 50, 128),   // one group wider than the row
+    (6, 40, 7),     // odd group size: 4-bit groups start mid-byte
+    (3, 33, 1),     // one scale per value
+];
+
+foreach (var s in shapes)
+{
+    cases.Dense(Kind.MatVecQ8, 8, s.Rows, s.Cols, s.Group, raw: false);
+    cases.Dense(Kind.MatVecQ8, 8, s.Rows, s.Cols, s.Group, raw: true);
+    for (int bits = Codec.MinBits; bits <= Codec.MaxBits; bits++)
+    {
+        cases.Dense(Kind.MatVecQ, bits, s.Rows, s.Cols, s.Group, raw: false);
+        cases.Dense(Kind.MatVecQ, bits, s.Rows, s.Cols, s.Group, raw: true);
+    }
+}
+cases.Dense(Kind.MatVecQ8, 8, 4, 0, 32, raw: true); // no columns: rows of zeros
+cases.Dense(Kind.MatVecQ, 4, 0, 16, 8, raw: true);  // no rows
+
+(int Rows, int Cols, int Group)[] sparseShapes = [(172, 64, 32), (9, 75, 32), (6, 40, 7), (2, 8, 8)];
+foreach (var s in sparseShapes)
+    for (int bits = Codec.MinBits; bits <= Codec.MaxBits; bits++)
+        foreach (double share in new[] { 0.0, 1.0 / s.Cols, 0.25, 0.5, 0.75, 1.0 })
+        {
+            int kept = (int)Math.Round(s.Cols * share);
+            cases.Sparse(bits, kept, s.Rows, s.Cols, s.Group, raw: false);
+            cases.Sparse(bits, kept, s.Rows, s.Cols, s.Group, raw: true);
+        }
+
+(int Count, int Dim, int Group)[] ffnShapes = [(12, 64, 32), (9, 48, 32), (5, 7, 4), (1, 172, 64), (20, 16, 5)];
+foreach (var s in ffnShapes)
+{
+    cases.Ffn(Codec.F32, 0, s.Count, s.Dim, s.Group, zeroShare: 0.5);
+    for (int bits = Codec.MinBits; bits <= Codec.MaxBits; bits++) cases.Ffn(Codec.Q, bits, s.Count, s.Dim, s.Group, zeroShare: 0.5);
+}
+cases.Ffn(Codec.Q, 4, 8, 32, 32, zeroShare: 1.0);   // every bundle inactive: output untouched
+cases.Ffn(Codec.F32, 0, 8, 32, 0, zeroShare: 1.0);
+cases.Ffn(Codec.Q, 3, 16, 24, 16, zeroShare: 0.0);  // every bundle active
+
+Directory.CreateDirectory(args[0]);
+string path = Path.Combine(args[0], "kernel-vectors.bin");
+VectorFile.Write(path, cases.All);
+Console.WriteLine($"{cases.All.Count} cases -> {path} ({new FileInfo(path).Length} bytes)");
+return 0;
