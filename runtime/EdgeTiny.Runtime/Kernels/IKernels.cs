@@ -29,6 +29,15 @@ namespace EdgeTiny.Runtime.Kernels
         /// </summary>
         void MatVecSparseQ(byte[] w, int wOff, int bits, int kept, int groupSize, int rows, int cols, float[] x, int xOff, float[] y, int yOff);
 
+        /// <summary>Backward of <see cref="MatVecF32"/>: dx[dxOff + c] += Σ_r dy[dyOff + r] · w[wOff + r·cols + c].</summary>
+        void MatTVecF32(float[] w, int wOff, int rows, int cols, float[] dy, int dyOff, float[] dx, int dxOff);
+
+        /// <summary>Backward of <see cref="MatVecQ"/>: dx += Wᵀ dy over Codec.Q rows.</summary>
+        void MatTVecQ(byte[] w, int wOff, int bits, int groupSize, int rows, int cols, float[] dy, int dyOff, float[] dx, int dxOff);
+
+        /// <summary>Backward of <see cref="MatVecSparseQ"/>: dx += Wᵀ dy over Codec.SparseQ rows.</summary>
+        void MatTVecSparseQ(byte[] w, int wOff, int bits, int kept, int groupSize, int rows, int cols, float[] dy, int dyOff, float[] dx, int dxOff);
+
         /// <summary>o[i] = w[wOff + i] · x[i] / sqrt(mean(x²) + eps) for i in [0, size).</summary>
         void RmsNorm(float[] o, float[] x, float[] w, int wOff, int size, float eps);
 

@@ -109,6 +109,56 @@ namespace EdgeTiny.Runtime.Kernels
             }
         }
 
+        public void MatTVecF32(float[] w, int wOff, int rows, int cols, float[] dy, int dyOff, float[] dx, int dxOff)
+        {
+            for (int r = 0; r < rows; r++)
+            {
+                float g = dy[dyOff + r];
+                if (g == 0f) continue;
+                int wi = wOff + r * cols;
+                for (int c = 0; c < cols; c++) dx[dxOff + c] += g * w[wi + c];
+            }
+        }
+
+        public void MatTVecQ(byte[] w, int wOff, int bits, int groupSize, int rows, int cols, float[] dy, int dyOff, float[] dx, int dxOff)
+        {
+            int groups = (cols + groupSize - 1) / groupSize;
+            int rowBytes = groups * 4 + Codec.PackedBytes(cols, bits);
+            for (int r = 0; r < rows; r++)
+            {
+                float g = dy[dyOff + r];
+                if (g == 0f) continue;
+                int row = wOff + r * rowBytes;
+                int values = row + groups * 4;
+                for (int c = 0; c < cols; c++)
+                {
+                    int q = bits == 8 ? (sbyte)w[values + c] : PackedValues.Read(w, values, c, bits);
+                    dx[dxOff + c] += g * q * LittleEndian.ReadSingle(w, row + c / groupSize * 4);
+                }
+            }
+        }
+
+        public void MatTVecSparseQ(byte[] w, int wOff, int bits, int kept, int groupSize, int rows, int cols, float[] dy, int dyOff, float[] dx, int dxOff)
+        {
+            int groups = (cols + groupSize - 1) / groupSize;
+            int bitmapBytes = (cols + 7) / 8;
+            int rowBytes = groups * 4 + bitmapBytes + Codec.PackedBytes(kept, bits);
+            for (int r = 0; r < rows; r++)
+            {
+                float g = dy[dyOff + r];
+                if (g == 0f) continue;
+                int row = wOff + r * rowBytes;
+                int bitmap = row + groups * 4;
+                int packed = bitmap + bitmapBytes;
+                int k = 0;
+                for (int c = 0; c < cols; c++)
+                {
+                    if ((w[bitmap + (c >> 3)] & (1 << (c & 7))) == 0) continue;
+                    dx[dxOff + c] += g * PackedValues.Read(w, packed, k++, bits) * LittleEndian.ReadSingle(w, row + c / groupSize * 4);
+                }
+            }
+        }
+
         public void RmsNorm(float[] o, float[] x, float[] w, int wOff, int size, float eps)
         {
             float ss = 0f;

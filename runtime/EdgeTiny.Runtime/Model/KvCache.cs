@@ -65,6 +65,12 @@ namespace EdgeTiny.Runtime.Model
         public int Context { get { return _context; } }
         public bool Int8 { get { return _int8; } }
 
+        /// <summary>Float keys of a layer, (context, kv_dim) row-major; null in int8 mode.</summary>
+        public float[] Keys(int layer) { return _int8 ? null : _keys[layer]; }
+
+        /// <summary>Float values of a layer, (context, kv_dim) row-major; null in int8 mode.</summary>
+        public float[] Values(int layer) { return _int8 ? null : _values[layer]; }
+
         /// <summary>Stores the (already rotated) key and the value of <paramref name="layer"/> at <paramref name="pos"/>.</summary>
         public void Store(int layer, int pos, float[] k, float[] v)
         {

@@ -62,6 +62,41 @@ namespace EdgeTiny.Runtime.Model
             }
         }
 
+        /// <summary>dx[dxOff..dxOff+cols) += thisᵀ · dy[dyOff..dyOff+rows): the backward of <see cref="MatVec"/>.</summary>
+        public void MatTVecAdd(IKernels k, float[] dy, int dyOff, float[] dx, int dxOff)
+        {
+            if (Stream == null)
+            {
+                if (Codec == Format.Codec.F32) k.MatTVecF32(F32, 0, Rows, Cols, dy, dyOff, dx, dxOff);
+                else QuantizedTransposed(k, Data, Rows, dy, dyOff, dx, dxOff);
+                return;
+            }
+            byte[] chunk = Stream.Chunk;
+            int perChunk = chunk.Length / RowBytes;
+            for (int r0 = 0; r0 < Rows; r0 += perChunk)
+            {
+                int n = Rows - r0 < perChunk ? Rows - r0 : perChunk;
+                Stream.Source.ReadAt(Offset + (long)r0 * RowBytes, chunk, 0, n * RowBytes);
+                if (Codec != Format.Codec.F32)
+                {
+                    QuantizedTransposed(k, chunk, n, dy, dyOff + r0, dx, dxOff);
+                }
+                else
+                {
+                    float[] values = Stream.ChunkFloats;
+                    for (int i = 0; i < n * Cols; i++) values[i] = LittleEndian.ReadSingle(chunk, i * 4);
+                    k.MatTVecF32(values, 0, n, Cols, dy, dyOff + r0, dx, dxOff);
+                }
+            }
+        }
+
+        private void QuantizedTransposed(IKernels k, byte[] data, int rows, float[] dy, int dyOff, float[] dx, int dxOff)
+        {
+            int bits = Format.Codec.Bits(Param);
+            if (Codec == Format.Codec.SparseQ) k.MatTVecSparseQ(data, 0, bits, Format.Codec.Kept(Param), GroupSize, rows, Cols, dy, dyOff, dx, dxOff);
+            else k.MatTVecQ(data, 0, bits, GroupSize, rows, Cols, dy, dyOff, dx, dxOff);
+        }
+
         /// <summary>The kernel for this tensor's quantized codec over <paramref name="rows"/> stored rows in data.</summary>
         private void Quantized(IKernels k, byte[] data, int rows, float[] x, int xOff, float[] y, int yOff)
         {

@@ -1,5 +1,6 @@
 using EdgeTiny.Runtime.Kernels;
 using EdgeTiny.Runtime.Memory;
+using EdgeTiny.Runtime.Training;
 
 namespace EdgeTiny.Runtime.Model
 {
@@ -33,6 +34,7 @@ namespace EdgeTiny.Runtime.Model
         private readonly float[] _ropeSin;
 
         public ModelConfig Config { get { return _c; } }
+        public IKernels Kernels { get { return _kern; } }
         public int ContextLength { get { return _context; } }
         /// <summary>The logits of the last <see cref="Forward"/> call.</summary>
         public float[] Logits { get { return _logits; } }
@@ -93,31 +95,58 @@ namespace EdgeTiny.Runtime.Model
         /// <summary>Runs one token at position <paramref name="pos"/> and returns the logits (a buffer reused by every call).</summary>
         public float[] Forward(int token, int pos)
         {
-            ModelConfig c = _c;
-            if (token < 0 || token >= c.VocabSize) throw new System.ArgumentOutOfRangeException("token");
+            Embed(token, pos);
+            RunLayers(pos, 0, _c.Layers - 1);
+            return Exit();
+        }
+
+        /// <summary>The residual stream of the current position (dim); what layers read and write.</summary>
+        public float[] Hidden { get { return _x; } }
+
+        /// <summary>Puts the embedding of <paramref name="token"/> into the residual stream for position <paramref name="pos"/>.</summary>
+        public void Embed(int token, int pos)
+        {
+            if (token < 0 || token >= _c.VocabSize) throw new System.ArgumentOutOfRangeException("token");
             if (pos < 0 || pos >= _context) throw new System.ArgumentOutOfRangeException("pos", "position is beyond the context length");
+            Phase(ForwardPhase.Embedding);
+            _w.TokenEmbedding.CopyRow(token, _x, 0);
+        }
+
+        /// <summary>Runs layers <paramref name="from"/>..<paramref name="to"/> (inclusive) on the residual stream at <paramref name="pos"/>.</summary>
+        public void RunLayers(int pos, int from, int to)
+        {
+            ModelConfig c = _c;
             int dim = c.Dim;
             int kvDim = c.KvDim;
             int headSize = c.HeadSize;
             int hidden = c.HiddenDim;
-
-            Phase(ForwardPhase.Embedding);
-            _w.TokenEmbedding.CopyRow(token, _x, 0);
             SetRopeAngles(pos);
 
-            for (int l = 0; l < c.Layers; l++)
+            for (int l = from; l <= to; l++)
             {
+                bool adapt = Adapters != null && l >= AdapterFrom && l <= AdapterTo && Adapters.Has(l);
+                bool record = Recorder != null && Recorder.Records(l);
+                if (record) Recorder.Save(l, pos, ActivationSlot.LayerInput, _x);
+
                 // Attention block: q, k, v for this position; k is rotated, then both go into the cache.
                 Phase(ForwardPhase.AttentionProjections);
                 _kern.RmsNorm(_xb, _x, _w.RmsAtt[l].F32, 0, dim, c.NormEps);
+                if (record) Recorder.Save(l, pos, ActivationSlot.AttentionNorm, _xb);
                 _w.Wq[l].MatVec(_kern, _xb, 0, _q, 0);
                 _w.Wk[l].MatVec(_kern, _xb, 0, _k, 0);
                 _w.Wv[l].MatVec(_kern, _xb, 0, _v, 0);
+                if (adapt)
+                {
+                    Adapters.Apply(l, AdapterSet.Q, _xb, _q);
+                    Adapters.Apply(l, AdapterSet.K, _xb, _k);
+                    Adapters.Apply(l, AdapterSet.V, _xb, _v);
+                }
 
                 // RoPE: rotate each (2i, 2i+1) pair of every query and key head by pos · freq_i.
                 Rotate(_q, dim, headSize);
                 Rotate(_k, kvDim, headSize);
                 _cache.Store(l, pos, _k, _v);
+                if (record) Recorder.Save(l, pos, ActivationSlot.Query, _q);
 
                 // Grouped-query attention: query head h reads key/value head h / kv_mul.
                 Phase(ForwardPhase.Attention);
@@ -131,13 +160,17 @@ namespace EdgeTiny.Runtime.Model
                     _kern.Softmax(_att, attOff, pos + 1);
                     _cache.Values(_kern, l, kvHead, _att, attOff, pos + 1, _xb, qOff);
                 }
+                if (record) Recorder.Save(l, pos, ActivationSlot.AttentionOutput, _xb);
                 Phase(ForwardPhase.AttentionProjections);
                 _w.Wo[l].MatVec(_kern, _xb, 0, _xb2, 0);
+                if (adapt) Adapters.Apply(l, AdapterSet.O, _xb, _xb2);
                 _kern.Axpy(1f, _xb2, 0, _x, 0, dim);
+                if (record) Recorder.Save(l, pos, ActivationSlot.AttentionResidual, _x);
 
                 // FFN block: w2(act(w1 x) * w3 x).
                 Phase(ForwardPhase.Ffn);
                 _kern.RmsNorm(_xb, _x, _w.RmsFfn[l].F32, 0, dim, c.NormEps);
+                if (record) Recorder.Save(l, pos, ActivationSlot.FfnNorm, _xb);
                 if (_w.Ffn != null)
                 {
                     // Packed FFN: only the active neurons' bundles are used (see FfnBundles).
@@ -147,17 +180,43 @@ namespace EdgeTiny.Runtime.Model
                 }
                 _w.W1[l].MatVec(_kern, _xb, 0, _hb, 0);
                 _w.W3[l].MatVec(_kern, _xb, 0, _hb2, 0);
+                if (adapt)
+                {
+                    Adapters.Apply(l, AdapterSet.Gate, _xb, _hb);
+                    Adapters.Apply(l, AdapterSet.Up, _xb, _hb2);
+                }
+                if (record)
+                {
+                    Recorder.Save(l, pos, ActivationSlot.Gate, _hb);
+                    Recorder.Save(l, pos, ActivationSlot.Up, _hb2);
+                }
                 _kern.GatedActivation(_hb, _hb2, hidden, c.FfnActivation);
                 _w.W2[l].MatVec(_kern, _hb, 0, _xb, 0);
+                if (adapt) Adapters.Apply(l, AdapterSet.Down, _hb, _xb);
                 _kern.Axpy(1f, _xb, 0, _x, 0, dim);
             }
+        }
 
+        /// <summary>Final RMSNorm and classifier on the residual stream (left unchanged); returns the logits.</summary>
+        public float[] Exit()
+        {
             Phase(ForwardPhase.Classifier);
-            _kern.RmsNorm(_x, _x, _w.RmsFinal.F32, 0, dim, c.NormEps);
-            _w.Classifier.MatVec(_kern, _x, 0, _logits, 0);
+            _kern.RmsNorm(_xb, _x, _w.RmsFinal.F32, 0, _c.Dim, _c.NormEps);
+            _w.Classifier.MatVec(_kern, _xb, 0, _logits, 0);
             Phase(ForwardPhase.Done);
             return _logits;
         }
+
+        /// <summary>LoRA adapters added to the projections of layers AdapterFrom..AdapterTo; null = none.</summary>
+        public Training.AdapterSet Adapters;
+        public int AdapterFrom;
+        public int AdapterTo = int.MaxValue;
+
+        /// <summary>Keeps the activations of some layers for a backward pass (training); null = nobody.</summary>
+        public Training.IActivationRecorder Recorder;
+
+        /// <summary>The KV cache (float keys/values are what backward passes read).</summary>
+        public KvCache Cache { get { return _cache; } }
 
         private void SetRopeAngles(int pos)
         {

@@ -1,0 +1,183 @@
+using EdgeTiny.Runtime.Format;
+using EdgeTiny.Runtime.Memory;
+using EdgeTiny.Runtime.Model;
+
+namespace EdgeTiny.Runtime.Training
+{
+    /// <summary>
+    /// LoRA adapters on the seven projections (q, k, v, o, gate, up, down) of layers FirstLayer..Layers-1.
+    /// Serialized form (the payload of an .eta file): u32 first layer | u32 layers | u32 rank | f32 alpha | u32 dim |
+    /// u32 hidden | u32 kv_dim | then per layer and projection: A (rank × in) and B (out × rank) float32.
+    /// </summary>
+    public sealed class AdapterSet
+    {
+        public const int Q = 0, K = 1, V = 2, O = 3, Gate = 4, Up = 5, Down = 6, Projections = 7;
+
+        public readonly int FirstLayer;
+        public readonly int Layers;
+        public readonly int Rank;
+        public readonly float Alpha;
+        private readonly int _dim, _hidden, _kvDim;
+        private readonly LoraAdapter[] _adapters; // [(layer - FirstLayer) * 7 + projection]
+
+        public AdapterSet(ModelConfig c, int firstLayer, int rank, float alpha, MemoryLedger ledger)
+        {
+            if (firstLayer < 0 || firstLayer >= c.Layers) throw new System.ArgumentOutOfRangeException("firstLayer");
+            if (rank < 1) throw new System.ArgumentOutOfRangeException("rank");
+            FirstLayer = firstLayer;
+            Layers = c.Layers;
+            Rank = rank;
+            Alpha = alpha;
+            _dim = c.Dim;
+            _hidden = c.HiddenDim;
+            _kvDim = c.KvDim;
+            _adapters = new LoraAdapter[(c.Layers - firstLayer) * Projections];
+            for (int l = firstLayer; l < c.Layers; l++)
+                for (int p = 0; p < Projections; p++)
+                    _adapters[(l - firstLayer) * Projections + p] = new LoraAdapter(InputsOf(p), OutputsOf(p), rank, alpha, ledger,
+                        "lora." + TensorNames.Layer(l, ProjectionName(p)));
+        }
+
+        /// <summary>Heap bytes of adapters on the last <paramref name="layers"/> layers.</summary>
+        public static long Bytes(ModelConfig c, int layers, int rank)
+        {
+            long perLayer = 2 * LoraAdapter.Bytes(c.Dim, c.Dim, rank) + 2 * LoraAdapter.Bytes(c.Dim, c.KvDim, rank)
+                + 2 * LoraAdapter.Bytes(c.Dim, c.HiddenDim, rank) + LoraAdapter.Bytes(c.HiddenDim, c.Dim, rank);
+            return perLayer * layers;
+        }
+
+        /// <summary>Trainable parameters (A and B of every adapter).</summary>
+        public static long Parameters(ModelConfig c, int layers, int rank)
+        {
+            long perLayer = (long)rank * (2 * (c.Dim + c.Dim) + 2 * (c.Dim + c.KvDim) + 2 * (c.Dim + c.HiddenDim) + (c.HiddenDim + c.Dim));
+            return perLayer * layers;
+        }
+
+        public bool Has(int layer) { return layer >= FirstLayer && layer < Layers; }
+        public int Count { get { return _adapters.Length; } }
+        public LoraAdapter At(int index) { return _adapters[index]; }
+        public LoraAdapter Get(int layer, int projection) { return _adapters[(layer - FirstLayer) * Projections + projection]; }
+
+        /// <summary>y += LoRA(x) for one projection of one layer.</summary>
+        public void Apply(int layer, int projection, float[] x, float[] y)
+        {
+            Get(layer, projection).Forward(x, 0, y, 0);
+        }
+
+        public void Initialize(ulong seed)
+        {
+            ulong s = seed == 0 ? 1UL : seed;
+            for (int i = 0; i < _adapters.Length; i++) _adapters[i].Initialize(ref s);
+        }
+
+        public void ZeroGrad()
+        {
+            for (int i = 0; i < _adapters.Length; i++) _adapters[i].ZeroGrad();
+        }
+
+        public int InputsOf(int p) { return p == Down ? _hidden : (p == O ? _dim : _dim); }
+        public int OutputsOf(int p)
+        {
+            switch (p)
+            {
+                case K: case V: return _kvDim;
+                case Gate: case Up: return _hidden;
+                default: return _dim;
+            }
+        }
+
+        public static string ProjectionName(int p)
+        {
+            switch (p)
+            {
+                case Q: return TensorNames.Wq;
+                case K: return TensorNames.Wk;
+                case V: return TensorNames.Wv;
+                case O: return TensorNames.Wo;
+                case Gate: return TensorNames.W1;
+                case Up: return TensorNames.W3;
+                default: return TensorNames.W2;
+            }
+        }
+
+        public const int HeaderBytes = 28;
+
+        /// <summary>Bytes of the serialized payload.</summary>
+        public int SerializedBytes
+        {
+            get
+            {
+                long n = HeaderBytes;
+                for (int i = 0; i < _adapters.Length; i++) n += (_adapters[i].A.Length + _adapters[i].B.Length) * 4L;
+                return (int)n;
+            }
+        }
+
+        public void Serialize(byte[] dest, int at)
+        {
+            PutInt(dest, at, FirstLayer);
+            PutInt(dest, at + 4, Layers);
+            PutInt(dest, at + 8, Rank);
+            PutFloat(dest, at + 12, Alpha);
+            PutInt(dest, at + 16, _dim);
+            PutInt(dest, at + 20, _hidden);
+            PutInt(dest, at + 24, _kvDim);
+            int p = at + HeaderBytes;
+            for (int i = 0; i < _adapters.Length; i++)
+            {
+                p = PutFloats(dest, p, _adapters[i].A);
+                p = PutFloats(dest, p, _adapters[i].B);
+            }
+        }
+
+        /// <summary>Reads a payload written by <see cref="Serialize"/> for this model; throws naming what does not match.</summary>
+        public static AdapterSet Deserialize(byte[] src, int at, int length, ModelConfig c, MemoryLedger ledger)
+        {
+            if (length < HeaderBytes) throw new ModelFormatException("adapters: truncated header");
+            int first = LittleEndian.ReadInt32(src, at);
+            int layers = LittleEndian.ReadInt32(src, at + 4);
+            int rank = LittleEndian.ReadInt32(src, at + 8);
+            float alpha = LittleEndian.ReadSingle(src, at + 12);
+            if (layers != c.Layers || LittleEndian.ReadInt32(src, at + 16) != c.Dim || LittleEndian.ReadInt32(src, at + 20) != c.HiddenDim
+                || LittleEndian.ReadInt32(src, at + 24) != c.KvDim)
+                throw new ModelFormatException("adapters were trained for a different model shape");
+            if (first < 0 || first >= layers || rank < 1 || rank > 4096)
+                throw new ModelFormatException("adapters: first layer " + first.ToString() + " / rank " + rank.ToString() + " out of range");
+            AdapterSet set = new AdapterSet(c, first, rank, alpha, ledger);
+            if (length != set.SerializedBytes) throw new ModelFormatException("adapters: " + length.ToString() + " bytes, expected " + set.SerializedBytes.ToString());
+            int p = at + HeaderBytes;
+            for (int i = 0; i < set._adapters.Length; i++)
+            {
+                p = GetFloats(src, p, set._adapters[i].A);
+                p = GetFloats(src, p, set._adapters[i].B);
+            }
+            return set;
+        }
+
+        private static void PutInt(byte[] b, int at, int v)
+        {
+            b[at] = (byte)v;
+            b[at + 1] = (byte)(v >> 8);
+            b[at + 2] = (byte)(v >> 16);
+            b[at + 3] = (byte)(v >> 24);
+        }
+
+        private static void PutFloat(byte[] b, int at, float v)
+        {
+            byte[] x = System.BitConverter.GetBytes(v);
+            System.Array.Copy(x, 0, b, at, 4);
+        }
+
+        private static int PutFloats(byte[] b, int at, float[] v)
+        {
+            for (int i = 0; i < v.Length; i++) PutFloat(b, at + i * 4, v[i]);
+            return at + v.Length * 4;
+        }
+
+        private static int GetFloats(byte[] b, int at, float[] v)
+        {
+            for (int i = 0; i < v.Length; i++) v[i] = LittleEndian.ReadSingle(b, at + i * 4);
+            return at + v.Length * 4;
+        }
+    }
+}

@@ -1,0 +1,98 @@
+namespace EdgeTiny.Runtime.Training
+{
+    /// <summary>
+    /// Backward passes of the ops of a Llama block, as plain loops. Each takes the forward inputs and the gradient of
+    /// the output and adds (never overwrites) into the input gradient unless stated. Tests check every one against
+    /// finite differences.
+    /// </summary>
+    public static class Backward
+    {
+        /// <summary>
+        /// y = w ⊙ x / rms(x), rms = sqrt(mean(x²) + eps). dx += (w ⊙ dy)/rms − x · Σ(w ⊙ dy ⊙ x) / (n · rms³).
+        /// </summary>
+        public static void RmsNorm(float[] x, int xOff, float[] w, float[] dy, int dyOff, float[] dx, int dxOff, int n, float eps)
+        {
+            float ss = 0f;
+            for (int i = 0; i < n; i++) ss += x[xOff + i] * x[xOff + i];
+            float ms = ss / n + eps;
+            float inv = 1f / (float)System.Math.Sqrt(ms);
+            float dot = 0f;
+            for (int i = 0; i < n; i++) dot += w[i] * dy[dyOff + i] * x[xOff + i];
+            float k = dot * inv * inv * inv / n;
+            for (int i = 0; i < n; i++) dx[dxOff + i] += w[i] * dy[dyOff + i] * inv - x[xOff + i] * k;
+        }
+
+        /// <summary>
+        /// RoPE is a rotation of each (2i, 2i+1) pair by pos · freq_i; its backward is the rotation by the opposite angle,
+        /// applied in place to the gradient v[off .. off+length).
+        /// </summary>
+        public static void RopeInverse(float[] v, int off, int length, int headSize, int pos, float theta)
+        {
+            for (int i = 0; i < length; i += 2)
+            {
+                float freq = 1f / (float)System.Math.Pow(theta, (i % headSize) / (float)headSize);
+                float angle = pos * freq;
+                float c = (float)System.Math.Cos(angle);
+                float s = (float)System.Math.Sin(angle);
+                float v0 = v[off + i];
+                float v1 = v[off + i + 1];
+                v[off + i] = v0 * c + v1 * s;
+                v[off + i + 1] = -v0 * s + v1 * c;
+            }
+        }
+
+        /// <summary>
+        /// hb = act(g) · u with act = silu (activation 0) or relu (1). Writes dg and du (overwriting) from dhb.
+        /// silu'(z) = σ(z) (1 + z (1 − σ(z))).
+        /// </summary>
+        public static void GatedActivation(float[] g, int gOff, float[] u, int uOff, float[] dhb, float[] dg, float[] du, int n, int activation)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                float z = g[gOff + i];
+                float a, da;
+                if (activation == 0)
+                {
+                    float sig = 1f / (1f + (float)System.Math.Exp(-z));
+                    a = z * sig;
+                    da = sig * (1f + z * (1f - sig));
+                }
+                else
+                {
+                    a = z > 0f ? z : 0f;
+                    da = z > 0f ? 1f : 0f;
+                }
+                du[i] = dhb[i] * a;
+                dg[i] = dhb[i] * u[uOff + i] * da;
+            }
+        }
+
+        /// <summary>In place: dp (the gradient w.r.t. softmax outputs p) becomes the gradient w.r.t. its inputs: p ⊙ (dp − Σ p·dp).</summary>
+        public static void Softmax(float[] p, int pOff, float[] dp, int dpOff, int n)
+        {
+            float dot = 0f;
+            for (int i = 0; i < n; i++) dot += p[pOff + i] * dp[dpOff + i];
+            for (int i = 0; i < n; i++) dp[dpOff + i] = p[pOff + i] * (dp[dpOff + i] - dot);
+        }
+
+        /// <summary>
+        /// Cross-entropy −log softmax(logits)[target]; writes dlogits = scale · (softmax − onehot(target)) and returns the loss.
+        /// </summary>
+        public static float CrossEntropy(float[] logits, int n, int target, float[] dlogits, float scale)
+        {
+            float max = logits[0];
+            for (int i = 1; i < n; i++) if (logits[i] > max) max = logits[i];
+            float sum = 0f;
+            for (int i = 0; i < n; i++)
+            {
+                float e = (float)System.Math.Exp(logits[i] - max);
+                dlogits[i] = e;
+                sum += e;
+            }
+            float inv = 1f / sum;
+            for (int i = 0; i < n; i++) dlogits[i] = dlogits[i] * inv * scale;
+            dlogits[target] -= scale;
+            return (float)(System.Math.Log(sum) + max - logits[target]);
+        }
+    }
+}
