@@ -1,0 +1,99 @@
+/*
+ * EdgeTiny native kernels: the hot loops of EdgeTiny.Runtime in plain C99, for nanoFramework interop on ESP32
+ * (Xtensa and RISC-V) and for host tests.
+ *
+ * Contract: each kernel computes what the C# reference EdgeTiny.Runtime.Kernels.PortableKernels computes for the
+ * same bytes (runtime/EdgeTiny.Runtime/Kernels/PortableKernels.cs), up to float rounding: sums may be formed in a
+ * different order or with fused multiply-adds, so results agree within 1e-5 of the sum of |terms|, not bit for bit.
+ *
+ * Row layouts (EdgeTiny.Runtime.Format.Codec, runtime/EdgeTiny.Runtime/Format/EtbLayout.cs):
+ *   groups = ceil(cols / group_size); the last group may be short.
+ *   Codec.Q, b bits (2..8): groups little-endian IEEE float32 scales, then cols signed b-bit values packed
+ *     LSB-first (value i occupies bits i*b .. i*b+b-1 of the byte stream; two's complement, so -2^(b-1)..2^(b-1)-1),
+ *     in ceil(cols*b/8) bytes. For b = 8 the values are plain int8 bytes. Weight = value * scale of its group.
+ *   Codec.SparseQ: groups float32 scales, a ceil(cols/8)-byte bitmap (column c kept iff bit c%8 of byte c/8 is set),
+ *     then `kept` packed b-bit values in column order, in ceil(kept*b/8) bytes. Every row keeps the same number.
+ *   FFN bundle (FfnBundles): a row of 2*dim values, the up row (columns 0..dim-1) then the down column
+ *     (columns dim..2*dim-1), stored as Codec.F32 (2*dim little-endian float32) or as one Codec.Q row of 2*dim
+ *     values (groups run along the whole row and may straddle the up/down boundary).
+ *   Rows follow each other with no padding; row r starts at w + r * row_bytes.
+ *
+ * Memory: kernels read only the bytes the layout defines (never past the last packed byte), need no alignment
+ * (floats are assembled from bytes), allocate nothing and keep no state. Inputs and outputs must not overlap.
+ *
+ * Return values: ET_OK, or ET_EINVAL for a bad parameter (nothing is written then).
+ */
+#ifndef EDGETINY_KERNELS_H
+#define EDGETINY_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define ET_OK 0
+#define ET_EINVAL (-1) /* bits outside 2..8, group_size < 1, negative count, kept > cols, unknown codec, NULL */
+#define ET_ERANGE (-2) /* (checked entry points) an offset + length outside its array */
+
+/* Codec numbers, as in Codec (EtbLayout.cs). */
+#define ET_CODEC_F32 1
+#define ET_CODEC_Q 2
+
+/* Bytes of one stored row (the stride between rows), or -1 for bad parameters, as Codec.RowBytes. */
+int64_t et_q_row_bytes(int bits, int group_size, int cols);
+int64_t et_sparse_row_bytes(int bits, int kept, int group_size, int cols);
+int64_t et_bundle_row_bytes(int codec, int bits, int group_size, int dim); /* F32 ignores bits and group_size */
+
+/*
+ * y[r] = sum_c weight(r, c) * x[c] for r in [0, rows): Codec.Q rows of int8 values (IKernels.MatVecQ8).
+ * w: rows * et_q_row_bytes(8, group_size, cols) bytes; x: cols floats; y: rows floats (overwritten).
+ */
+int et_matvec_q8(const uint8_t *w, int group_size, int rows, int cols, const float *x, float *y);
+
+/*
+ * The same over Codec.Q rows of any width 2..8 (IKernels.MatVecQ); 8 bits runs et_matvec_q8, 4 bits a nibble loop.
+ * w: rows * et_q_row_bytes(bits, group_size, cols) bytes.
+ */
+int et_matvec_q(const uint8_t *w, int bits, int group_size, int rows, int cols, const float *x, float *y);
+
+/*
+ * The same over Codec.SparseQ rows (IKernels.MatVecSparseQ): pruned columns contribute nothing.
+ * w: rows * et_sparse_row_bytes(bits, kept, group_size, cols) bytes.
+ */
+int et_matvec_sparse_q(const uint8_t *w, int bits, int kept, int group_size, int rows, int cols, const float *x, float *y);
+
+/*
+ * Sparse FFN over `count` consecutive bundles (IKernels.FfnBundles). For bundle b with a = act[b] != 0:
+ * u = up_b . x (dim terms), then out[c] += (a * u) * down_b[c] for c in [0, dim). Bundles with a == 0 (either sign)
+ * read nothing. data: count * et_bundle_row_bytes(codec, bits, group_size, dim) bytes; x: dim floats;
+ * act: count floats; out: dim floats (accumulated into, not cleared).
+ */
+int et_ffn_bundles(const uint8_t *data, int count, int codec, int bits, int group_size, int dim,
+                   const float *x, const float *act, float *out);
+
+/*
+ * Checked entry points with the C# signatures of IKernels: whole arrays (first element + length in elements) and
+ * offsets, for the nanoFramework interop glue (Array->GetFirstElement(), Array->m_numOfElements). They check every
+ * offset and length against its array (64-bit arithmetic, no overflow) and return ET_ERANGE before touching
+ * anything, where the C# reference would throw IndexOutOfRangeException part way through. A range of zero elements
+ * is always accepted. Then they run the kernel above on the offset pointers.
+ */
+int et_matvec_q8_checked(const uint8_t *w, int32_t w_len, int32_t w_off, int group_size, int rows, int cols,
+                         const float *x, int32_t x_len, int32_t x_off, float *y, int32_t y_len, int32_t y_off);
+int et_matvec_q_checked(const uint8_t *w, int32_t w_len, int32_t w_off, int bits, int group_size, int rows, int cols,
+                        const float *x, int32_t x_len, int32_t x_off, float *y, int32_t y_len, int32_t y_off);
+int et_matvec_sparse_q_checked(const uint8_t *w, int32_t w_len, int32_t w_off, int bits, int kept, int group_size,
+                               int rows, int cols, const float *x, int32_t x_len, int32_t x_off,
+                               float *y, int32_t y_len, int32_t y_off);
+int et_ffn_bundles_checked(const uint8_t *data, int32_t data_len, int32_t data_off, int count, int codec, int bits,
+                           int group_size, int dim, const float *x, int32_t x_len, int32_t x_off,
+                           const float *act, int32_t act_len, int32_t act_off,
+                           float *out, int32_t out_len, int32_t out_off);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EDGETINY_KERNELS_H */
