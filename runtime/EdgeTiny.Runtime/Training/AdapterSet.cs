@@ -7,7 +7,8 @@ namespace EdgeTiny.Runtime.Training
     /// <summary>
     /// LoRA adapters on the seven projections (q, k, v, o, gate, up, down) of layers FirstLayer..Layers-1.
     /// Serialized form (the payload of an .eta file): u32 first layer | u32 layers | u32 rank | f32 alpha | u32 dim |
-    /// u32 hidden | u32 kv_dim | then per layer and projection: A (rank × in) and B (out × rank) float32.
+    /// u32 hidden | u32 kv_dim | u32 window | then per layer and projection: A (rank × in) and B (out × rank) float32.
+    /// The window is how many top layers the last exit was tuned with: inference applies adapters to those.
     /// </summary>
     public sealed class AdapterSet
     {
@@ -17,6 +18,8 @@ namespace EdgeTiny.Runtime.Training
         public readonly int Layers;
         public readonly int Rank;
         public readonly float Alpha;
+        /// <summary>Layers of the top window (inference applies adapters to layers Layers-Window .. Layers-1).</summary>
+        public int Window;
         private readonly int _dim, _hidden, _kvDim;
         private readonly LoraAdapter[] _adapters; // [(layer - FirstLayer) * 7 + projection]
 
@@ -31,6 +34,7 @@ namespace EdgeTiny.Runtime.Training
             _dim = c.Dim;
             _hidden = c.HiddenDim;
             _kvDim = c.KvDim;
+            Window = c.Layers - firstLayer;
             _adapters = new LoraAdapter[(c.Layers - firstLayer) * Projections];
             for (int l = firstLayer; l < c.Layers; l++)
                 for (int p = 0; p < Projections; p++)
@@ -100,7 +104,7 @@ namespace EdgeTiny.Runtime.Training
             }
         }
 
-        public const int HeaderBytes = 28;
+        public const int HeaderBytes = 32;
 
         /// <summary>Bytes of the serialized payload.</summary>
         public int SerializedBytes
@@ -122,6 +126,7 @@ namespace EdgeTiny.Runtime.Training
             PutInt(dest, at + 16, _dim);
             PutInt(dest, at + 20, _hidden);
             PutInt(dest, at + 24, _kvDim);
+            PutInt(dest, at + 28, Window);
             int p = at + HeaderBytes;
             for (int i = 0; i < _adapters.Length; i++)
             {
@@ -143,7 +148,10 @@ namespace EdgeTiny.Runtime.Training
                 throw new ModelFormatException("adapters were trained for a different model shape");
             if (first < 0 || first >= layers || rank < 1 || rank > 4096)
                 throw new ModelFormatException("adapters: first layer " + first.ToString() + " / rank " + rank.ToString() + " out of range");
+            int window = LittleEndian.ReadInt32(src, at + 28);
+            if (window < 1 || window > layers - first) throw new ModelFormatException("adapters: window " + window.ToString() + " out of range");
             AdapterSet set = new AdapterSet(c, first, rank, alpha, ledger);
+            set.Window = window;
             if (length != set.SerializedBytes) throw new ModelFormatException("adapters: " + length.ToString() + " bytes, expected " + set.SerializedBytes.ToString());
             int p = at + HeaderBytes;
             for (int i = 0; i < set._adapters.Length; i++)

@@ -1,0 +1,126 @@
+using EdgeTiny.Runtime.Format;
+using EdgeTiny.Runtime.IO;
+using EdgeTiny.Runtime.Memory;
+using EdgeTiny.Runtime.Model;
+
+namespace EdgeTiny.Runtime.Training
+{
+    /// <summary>
+    /// The adapters file (.eta), written so that a power cut at any byte leaves the previous or the new adapters
+    /// loadable — never a corrupt or lost state. Save writes "name.new", reads it back and checks it, moves the current
+    /// "name" to "name.old" (deleting an older one), then renames "name.new" to "name". Load takes, among the three,
+    /// the valid file with the highest generation. Every step is a plain create / delete / rename, which FAT on an SD
+    /// card (and nanoFramework's File API) provides.
+    ///
+    /// Header (32 B): 0 magic "ETAD" | 4 u16 major (1) | 6 u16 minor | 8 u32 generation | 12 u32 payload bytes
+    /// | 16 u32 payload CRC32 | 20 u32 model fingerprint (CRC32 of the config section) | 24 reserved | 28 u32 header CRC32.
+    /// Payload: <see cref="AdapterSet.Serialize"/>.
+    /// </summary>
+    public static class AdapterFile
+    {
+        public const uint Magic = 0x44415445; // "ETAD"
+        public const int HeaderBytes = 32;
+        public const int MajorVersion = 1;
+        public const string NewSuffix = ".new";
+        public const string OldSuffix = ".old";
+
+        /// <summary>Identifies the model shape adapters belong to.</summary>
+        public static uint Fingerprint(ModelConfig c)
+        {
+            byte[] b = c.ToBytes();
+            return Crc32.Compute(b, 0, b.Length);
+        }
+
+        /// <summary>The file bytes for a generation of these adapters.</summary>
+        public static byte[] Encode(AdapterSet set, ModelConfig c, uint generation)
+        {
+            int payload = set.SerializedBytes;
+            byte[] b = new byte[HeaderBytes + payload];
+            set.Serialize(b, HeaderBytes);
+            Put(b, 0, Magic);
+            b[4] = (byte)MajorVersion;
+            Put(b, 8, generation);
+            Put(b, 12, (uint)payload);
+            Put(b, 16, Crc32.Compute(b, HeaderBytes, payload));
+            Put(b, 20, Fingerprint(c));
+            Put(b, 28, Crc32.Compute(b, 0, 28));
+            return b;
+        }
+
+        /// <summary>Saves a new generation crash-safely (see the class comment).</summary>
+        public static void Save(FileStore fs, string path, AdapterSet set, ModelConfig c, uint generation)
+        {
+            byte[] bytes = Encode(set, c, generation);
+            string fresh = path + NewSuffix, old = path + OldSuffix;
+            fs.WriteAll(fresh, bytes, bytes.Length);
+            byte[] check = fs.ReadAll(fresh);
+            if (!SameBytes(check, bytes)) throw new System.IO.IOException(fresh + ": read-back differs from what was written");
+            if (fs.Exists(old)) fs.Delete(old);
+            if (fs.Exists(path)) fs.Move(path, old);
+            fs.Move(fresh, path);
+        }
+
+        /// <summary>Generation of the newest valid adapters at <paramref name="path"/>, or 0 when there are none.</summary>
+        public static uint NewestGeneration(FileStore fs, string path, ModelConfig c)
+        {
+            uint best = 0;
+            string[] candidates = { path, path + NewSuffix, path + OldSuffix };
+            for (int i = 0; i < candidates.Length; i++)
+            {
+                if (!fs.Exists(candidates[i])) continue;
+                byte[] b = fs.ReadAll(candidates[i]);
+                if (Valid(b, c) && Generation(b) > best) best = Generation(b);
+            }
+            return best;
+        }
+
+        /// <summary>
+        /// The newest valid adapters among path, path.new and path.old. Throws when none is valid: naming the file when
+        /// files exist but are corrupt or belong to another model, or saying there is no file.
+        /// </summary>
+        public static AdapterSet Load(FileStore fs, string path, ModelConfig c, MemoryLedger ledger)
+        {
+            string[] candidates = { path, path + NewSuffix, path + OldSuffix };
+            byte[] best = null;
+            bool any = false;
+            for (int i = 0; i < candidates.Length; i++)
+            {
+                if (!fs.Exists(candidates[i])) continue;
+                any = true;
+                byte[] b = fs.ReadAll(candidates[i]);
+                if (Valid(b, c) && (best == null || Generation(b) > Generation(best))) best = b;
+            }
+            if (best == null)
+                throw new ModelFormatException(any ? "no valid adapters (corrupt, or trained for another model)" : "adapters file not found");
+            return AdapterSet.Deserialize(best, HeaderBytes, best.Length - HeaderBytes, c, ledger);
+        }
+
+        public static uint Generation(byte[] b) { return LittleEndian.ReadUInt32(b, 8); }
+
+        /// <summary>Whole, uncorrupted, and for this model.</summary>
+        public static bool Valid(byte[] b, ModelConfig c)
+        {
+            if (b.Length < HeaderBytes || LittleEndian.ReadUInt32(b, 0) != Magic || b[4] != MajorVersion) return false;
+            if (Crc32.Compute(b, 0, 28) != LittleEndian.ReadUInt32(b, 28)) return false;
+            long payload = LittleEndian.ReadUInt32(b, 12);
+            if (payload != b.Length - HeaderBytes) return false;
+            if (Crc32.Compute(b, HeaderBytes, (int)payload) != LittleEndian.ReadUInt32(b, 16)) return false;
+            return LittleEndian.ReadUInt32(b, 20) == Fingerprint(c);
+        }
+
+        private static bool SameBytes(byte[] a, byte[] b)
+        {
+            if (a.Length != b.Length) return false;
+            for (int i = 0; i < a.Length; i++) if (a[i] != b[i]) return false;
+            return true;
+        }
+
+        private static void Put(byte[] b, int at, uint v)
+        {
+            b[at] = (byte)v;
+            b[at + 1] = (byte)(v >> 8);
+            b[at + 2] = (byte)(v >> 16);
+            b[at + 3] = (byte)(v >> 24);
+        }
+    }
+}
