@@ -1,0 +1,124 @@
+using EdgeTiny.Runtime.Kernels;
+
+namespace EdgeTiny.Firmware.Interop
+{
+    /// <summary>
+    /// <see cref="IKernels"/> for a nanoCLR image built with the EdgeTiny native kernels: the quantized matrix × vector
+    /// loops and the packed-FFN bundle loop (where decoding happens and nearly all the time goes) run in C through
+    /// <see cref="KernelsNative"/>; everything else is <see cref="PortableKernels"/>. Results agree with
+    /// PortableKernels within float rounding (1e-5 of the sum of |terms|, checked on the host by firmware/native's tests).
+    /// </summary>
+    /// <remarks>
+    /// Only on a firmware that has the native assembly: with a stock image the interop assembly does not load at all
+    /// (native checksum mismatch), so an app built for both kinds of firmware picks <see cref="PortableKernels"/> at
+    /// build time.
+    /// </remarks>
+    public sealed class NativeKernels : IKernels
+    {
+        private readonly PortableKernels _portable = new PortableKernels();
+
+        // Native: the hot loops.
+
+        public void MatVecQ8(byte[] w, int wOff, int groupSize, int rows, int cols, float[] x, int xOff, float[] y, int yOff)
+        {
+            KernelsNative.MatVecQ8(w, wOff, groupSize, rows, cols, x, xOff, y, yOff);
+        }
+
+        public void MatVecQ(byte[] w, int wOff, int bits, int groupSize, int rows, int cols, float[] x, int xOff, float[] y, int yOff)
+        {
+            KernelsNative.MatVecQ(w, wOff, bits, groupSize, rows, cols, x, xOff, y, yOff);
+        }
+
+        public void MatVecSparseQ(byte[] w, int wOff, int bits, int kept, int groupSize, int rows, int cols, float[] x, int xOff, float[] y, int yOff)
+        {
+            KernelsNative.MatVecSparseQ(w, wOff, bits, kept, groupSize, rows, cols, x, xOff, y, yOff);
+        }
+
+        public void FfnBundles(byte[] data, int dataOff, int count, int codec, int bits, int groupSize, int dim,
+            float[] x, int xOff, float[] act, int actOff, float[] output, int outOff)
+        {
+            KernelsNative.FfnBundles(data, dataOff, count, codec, bits, groupSize, dim, x, xOff, act, actOff, output, outOff);
+        }
+
+        // Portable: float matrices (only in unquantized models), per-vector work and attention over the context.
+
+        public void MatVecF32(float[] w, int wOff, int rows, int cols, float[] x, int xOff, float[] y, int yOff)
+        {
+            _portable.MatVecF32(w, wOff, rows, cols, x, xOff, y, yOff);
+        }
+
+        // Portable: the transposed products of on-device tuning (a few last layers, not per generated token).
+
+        public void MatTVecF32(float[] w, int wOff, int rows, int cols, float[] dy, int dyOff, float[] dx, int dxOff)
+        {
+            _portable.MatTVecF32(w, wOff, rows, cols, dy, dyOff, dx, dxOff);
+        }
+
+        public void MatTVecQ(byte[] w, int wOff, int bits, int groupSize, int rows, int cols, float[] dy, int dyOff, float[] dx, int dxOff)
+        {
+            _portable.MatTVecQ(w, wOff, bits, groupSize, rows, cols, dy, dyOff, dx, dxOff);
+        }
+
+        public void MatTVecSparseQ(byte[] w, int wOff, int bits, int kept, int groupSize, int rows, int cols, float[] dy, int dyOff, float[] dx, int dxOff)
+        {
+            _portable.MatTVecSparseQ(w, wOff, bits, kept, groupSize, rows, cols, dy, dyOff, dx, dxOff);
+        }
+
+        public void RmsNorm(float[] o, float[] x, float[] w, int wOff, int size, float eps)
+        {
+            _portable.RmsNorm(o, x, w, wOff, size, eps);
+        }
+
+        public void Softmax(float[] x, int off, int size)
+        {
+            _portable.Softmax(x, off, size);
+        }
+
+        public float Dot(float[] a, int aOff, float[] b, int bOff, int n)
+        {
+            return _portable.Dot(a, aOff, b, bOff, n);
+        }
+
+        public void Axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n)
+        {
+            _portable.Axpy(alpha, x, xOff, y, yOff, n);
+        }
+
+        public void GatedActivation(float[] gate, float[] up, int n, int activation)
+        {
+            _portable.GatedActivation(gate, up, n, activation);
+        }
+
+        public void AttentionScores(float[] q, int qOff, float[] keys, int keyOff, int stride, int count, int headSize, float scale, float[] scores, int sOff)
+        {
+            _portable.AttentionScores(q, qOff, keys, keyOff, stride, count, headSize, scale, scores, sOff);
+        }
+
+        public void AttentionValues(float[] weights, int wOff, float[] values, int valOff, int stride, int count, int headSize, float[] output, int outOff)
+        {
+            _portable.AttentionValues(weights, wOff, values, valOff, stride, count, headSize, output, outOff);
+        }
+
+        public void AttentionScoresQ8(float[] q, int qOff, byte[] keys, int keyOff, int stride, float[] keyScales, int scaleOff, int scaleStride,
+            int count, int headSize, float scale, float[] scores, int sOff)
+        {
+            _portable.AttentionScoresQ8(q, qOff, keys, keyOff, stride, keyScales, scaleOff, scaleStride, count, headSize, scale, scores, sOff);
+        }
+
+        public void AttentionValuesQ8(float[] weights, int wOff, byte[] values, int valOff, int stride, float[] valueScales, int scaleOff, int scaleStride,
+            int count, int headSize, float[] output, int outOff)
+        {
+            _portable.AttentionValuesQ8(weights, wOff, values, valOff, stride, valueScales, scaleOff, scaleStride, count, headSize, output, outOff);
+        }
+
+        public float DotQ8(float[] a, int aOff, byte[] q, int qOff, int n)
+        {
+            return _portable.DotQ8(a, aOff, q, qOff, n);
+        }
+
+        public void AxpyQ8(float alpha, byte[] q, int qOff, float[] y, int yOff, int n)
+        {
+            _portable.AxpyQ8(alpha, q, qOff, y, yOff, n);
+        }
+    }
+}
