@@ -33,7 +33,7 @@ json_list() { # "a b c" -> ["a","b","c"]
 }
 
 emit() {
-printf '{"compiler":"%s","flags":"-std=c99 -Os -ffreestanding -Wall -Wextra -Werror -pedantic","targets":[' \
+printf '{"compiler":"%s","flags":"-std=c99 -Os -ffreestanding -Wall -Wextra -Werror -pedantic -Wdouble-promotion","targets":[' \
   "$("${cross}gcc" --version | head -1 | sed 's/"/\\"/g')"
 first_target=1
 for target in "${targets[@]}"; do
@@ -43,7 +43,7 @@ for target in "${targets[@]}"; do
   objects=()
   for src in "${sources[@]}"; do
     obj="$dir/$(basename "${src%.c}").o"
-    "${cross}gcc" -march="$march" -mabi="$mabi" -std=c99 -Os -ffreestanding -Wall -Wextra -Werror -pedantic \
+    "${cross}gcc" -march="$march" -mabi="$mabi" -std=c99 -Os -ffreestanding -Wall -Wextra -Werror -pedantic -Wdouble-promotion \
       -I"$here/include" -c "$src" -o "$obj"
     objects+=("$obj")
   done
