@@ -11,5 +11,7 @@ var root = new RootCommand("EdgeTiny: compressed language models for microcontro
     EvalCommand.Create(),
     BenchCommand.Create(),
     BoardsCommand.Create(),
+    BoardSimCommand.Create(),
+    HilCommand.Create(),
 };
 return Cli.Invoke(root, args);
