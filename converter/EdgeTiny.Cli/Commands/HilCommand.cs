@@ -7,7 +7,6 @@ using EdgeTiny.Converter.Conversion;
 using EdgeTiny.Converter.Hosting;
 using EdgeTiny.Converter.Import;
 using EdgeTiny.Runtime;
-using EdgeTiny.Runtime.Format;
 using EdgeTiny.Runtime.Kernels;
 using EdgeTiny.Runtime.Links;
 using EdgeTiny.Runtime.Protocol;
@@ -178,15 +177,17 @@ public sealed class HilRun(HilCaseFile file, string referencePath, HelloReply he
 
     private HilResult ModelIdentity()
     {
-        byte[] header = new byte[EtbLayout.HeaderBytes];
-        using (var f = File.OpenRead(referencePath)) f.ReadExactly(header);
-        uint crc = Crc32.Compute(header, 0, header.Length);
-        string sha = "";
-        using (var session = Open(0, 0.9f, 1)) sha = DeviceServer.ManifestString(session.Model.Manifest, "sha256");
+        uint crc;
+        string sha;
+        using (var session = Open(0, 0.9f, 1))
+        {
+            crc = DeviceServer.ModelFingerprint(session.Model.Device);
+            sha = DeviceServer.ManifestString(session.Model.Manifest, "sha256");
+        }
         bool same = crc == hello.ModelCrc;
         string detail = same
-            ? $"etb header CRC {crc:x8}, source sha256 {Short(sha)}"
-            : $"device: etb CRC {hello.ModelCrc:x8}, source {Short(hello.ModelSourceSha256)}; reference {Path.GetFileName(referencePath)}: CRC {crc:x8}, source {Short(sha)}";
+            ? $"etb fingerprint {crc:x8}, source sha256 {Short(sha)}"
+            : $"device: etb fingerprint {hello.ModelCrc:x8}, source {Short(hello.ModelSourceSha256)}; reference {Path.GetFileName(referencePath)}: fingerprint {crc:x8}, source {Short(sha)}";
         return new HilResult("model identity", "hello", same, detail, 0, null, null);
     }
 

@@ -28,7 +28,7 @@ namespace EdgeTiny.Runtime.Protocol
     /// Commands (request payload → reply payload):
     /// <list type="bullet">
     /// <item>hello: (empty) → u16 protocol version | u32 max payload | string board id | string firmware version |
-    ///   string model source sha256 | u32 CRC32 of the .etb header | i64 file bytes | u32 dim, hidden dim, layers, heads,
+    ///   string model source sha256 | u32 CRC32 of the .etb header's bytes 0..59 | i64 file bytes | u32 dim, hidden dim, layers, heads,
     ///   kv heads, vocab, seq len | u32 context | u8 int8 KV | i64 budget bytes | i64 accounted peak bytes | i64 protocol bytes</item>
     /// <item>generate: u8 prompt kind (0 tokens, 1 text) | tokens or string | u16 steps | f32 temperature | f32 top-p |
     ///   u64 seed → u8 stop reason | tokens prompt | tokens generated | u32 forward passes | i64 measured µs | i64 simulated SD ns (-1: none)</item>
@@ -80,10 +80,7 @@ namespace EdgeTiny.Runtime.Protocol
             _greedy = new Generator(transformer, new Sampler(model.Config.VocabSize, 0f, 0f, 1, kernels));
             _sourceSha = ManifestString(model.Manifest, "sha256");
 
-            // The header's CRC stands for the whole file: it covers the directory's CRC, which covers every section's.
-            byte[] header = new byte[EtbLayout.HeaderBytes];
-            model.Device.ReadAt(0, header, 0, header.Length);
-            _etbCrc = Crc32.Compute(header, 0, header.Length);
+            _etbCrc = ModelFingerprint(model.Device);
             ResetCounters();
         }
 
@@ -96,7 +93,7 @@ namespace EdgeTiny.Runtime.Protocol
 
         public int MaxPayload { get { return _maxPayload; } }
 
-        /// <summary>CRC32 of the model's 64-byte .etb header (what hello reports as the file's fingerprint).</summary>
+        /// <summary>The model file's fingerprint (<see cref="ModelFingerprint"/>), as hello reports it.</summary>
         public uint ModelCrc { get { return _etbCrc; } }
 
         public string ModelSourceSha256 { get { return _sourceSha; } }
@@ -389,6 +386,18 @@ namespace EdgeTiny.Runtime.Protocol
                 _topValue[j] = x;
                 _topToken[j] = i;
             }
+        }
+
+        /// <summary>
+        /// CRC32 of the .etb header without its own CRC field (bytes 0..59): it stands for the whole file, since the header
+        /// holds the file length and the directory's CRC, and the directory holds every section's CRC. (A CRC over all
+        /// 64 bytes would be the same constant for every valid file: CRC32 over data followed by its CRC is a fixed residue.)
+        /// </summary>
+        public static uint ModelFingerprint(IO.BlockSource file)
+        {
+            byte[] header = new byte[EtbLayout.HeaderBytes];
+            file.ReadAt(0, header, 0, header.Length);
+            return Crc32.Compute(header, 0, EtbLayout.HeaderBytes - 4);
         }
 
         /// <summary>The string value of "key":"value" in the converter's compact JSON manifest, or "" if absent.</summary>

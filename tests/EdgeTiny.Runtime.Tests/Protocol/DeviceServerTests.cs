@@ -95,7 +95,8 @@ public sealed class DeviceServerTests(ConvertedModels models)
         Assert.Equal("test-fw 1", h.FirmwareVersion);
         Assert.Matches("^[0-9a-f]{64}$", h.ModelSourceSha256);
         byte[] header = File.ReadAllBytes(models.Q8Path)[..64];
-        Assert.Equal(EdgeTiny.Runtime.Format.Crc32.Compute(header, 0, 64), h.ModelCrc);
+        Assert.Equal(EdgeTiny.Runtime.Format.Crc32.Compute(header, 0, 60), h.ModelCrc);
+        Assert.NotEqual(h.ModelCrc, DeviceServer.ModelFingerprint(new StreamBlockSource(File.OpenRead(models.F32Path), ownsStream: true)));
         Assert.Equal(new FileInfo(models.Q8Path).Length, h.ModelBytes);
         Assert.Equal((64, 512, 5, 8, 4), (h.Dim, h.VocabSize, h.Layers, h.Heads, h.KvHeads));
         Assert.Equal(512, h.Context);

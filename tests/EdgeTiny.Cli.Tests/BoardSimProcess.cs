@@ -1,0 +1,92 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text.RegularExpressions;
+
+namespace EdgeTiny.Cli.Tests;
+
+/// <summary>
+/// A real `edgetiny board-sim` process listening on 127.0.0.1 on a free port (it picks one with port 0 and prints it).
+/// Dispose kills it if it is still running; every wait is bounded.
+/// </summary>
+public sealed partial class BoardSimProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _lines = new();
+    private readonly ConcurrentQueue<string> _errors = new();
+
+    public int Port { get; }
+    public string Target => $"tcp://127.0.0.1:{Port}";
+    public string Output => string.Join('\n', _lines);
+    public string Errors => string.Join('\n', _errors);
+
+    private BoardSimProcess(Process process, int port)
+    {
+        _process = process;
+        Port = port;
+    }
+
+    public static BoardSimProcess Start(string model, string board = "esp32-wroom-32")
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        foreach (string a in new[] { CliRunner.CliDll, "board-sim", "--board", board, "--model", model, "--listen", "127.0.0.1:0" }) psi.ArgumentList.Add(a);
+        psi.Environment["NO_COLOR"] = "1";
+        var p = Process.Start(psi)!;
+        var lines = new ConcurrentQueue<string>();
+        var errors = new ConcurrentQueue<string>();
+        var listening = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        p.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null) { listening.TrySetResult(-1); return; }
+            lines.Enqueue(e.Data);
+            Match m = ListeningLine().Match(e.Data);
+            if (m.Success) listening.TrySetResult(int.Parse(m.Groups[1].Value));
+        };
+        p.ErrorDataReceived += (_, e) => { if (e.Data is not null) errors.Enqueue(e.Data); };
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        if (!listening.Task.Wait(TimeSpan.FromSeconds(60)) || listening.Task.Result <= 0)
+        {
+            Kill(p);
+            throw new InvalidOperationException($"board-sim did not start listening:\n{string.Join('\n', lines)}\n{string.Join('\n', errors)}");
+        }
+        var sim = new BoardSimProcess(p, listening.Task.Result);
+        foreach (string l in lines) sim._lines.Enqueue(l);
+        p.OutputDataReceived += (_, e) => { if (e.Data is not null) sim._lines.Enqueue(e.Data); };
+        p.ErrorDataReceived += (_, e) => { if (e.Data is not null) sim._errors.Enqueue(e.Data); };
+        return sim;
+    }
+
+    [GeneratedRegex(@"^listening on tcp://127\.0\.0\.1:(\d+)$")]
+    private static partial Regex ListeningLine();
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int signal);
+
+    /// <summary>Sends SIGTERM and returns the exit code (throws if it does not stop within 15 s).</summary>
+    public int Terminate()
+    {
+        Assert.Equal(0, kill(_process.Id, 15));
+        if (!_process.WaitForExit(15000)) throw new TimeoutException("board-sim did not stop on SIGTERM within 15 s");
+        _process.WaitForExit(); // flush the output events
+        return _process.ExitCode;
+    }
+
+    public bool HasExited => _process.HasExited;
+
+    private static void Kill(Process p)
+    {
+        try
+        {
+            if (!p.HasExited) p.Kill(entireProcessTree: true);
+            p.WaitForExit(10000);
+        }
+        catch (InvalidOperationException) { }
+    }
+
+    public void Dispose()
+    {
+        Kill(_process);
+        _process.Dispose();
+    }
+}
