@@ -109,6 +109,9 @@ namespace EdgeTiny.Runtime.Protocol
         }
 
         public int RequestsServed { get { return _requests; } }
+
+        /// <summary>Told about every request (null: nobody listens).</summary>
+        public IDeviceObserver Observer;
         public int ErrorsSent { get { return _errors; } }
 
         /// <summary>Asks <see cref="Serve"/> to return at its next read timeout (callable from another thread).</summary>
@@ -138,6 +141,7 @@ namespace EdgeTiny.Runtime.Protocol
                     if (r == FrameReader.Malformed)
                     {
                         SendError(_reader.RequestId, _reader.Kind, _reader.Error, _reader.ErrorMessage);
+                        if (Observer != null) Observer.FrameRejected(_reader.Error);
                         continue;
                     }
                     Handle(_reader.Kind, _reader.RequestId, _reader.PayloadLength);
@@ -157,6 +161,7 @@ namespace EdgeTiny.Runtime.Protocol
         private void Handle(int kind, uint requestId, int payloadLength)
         {
             _requests++;
+            if (Observer != null) Observer.RequestStarted(kind);
             _r.Reset(_reader.Buffer, DeviceProtocol.HeaderBytes, payloadLength);
             _w.Reset(_tx, DeviceProtocol.HeaderBytes, _maxPayload);
             try
@@ -178,6 +183,7 @@ namespace EdgeTiny.Runtime.Protocol
             catch (ProtocolException e)
             {
                 SendError(requestId, kind, e.Code, e.Message);
+                if (Observer != null) Observer.RequestFinished(kind, e.Code);
                 return;
             }
             catch (System.IO.IOException)
@@ -187,10 +193,12 @@ namespace EdgeTiny.Runtime.Protocol
             catch (System.Exception e)
             {
                 SendError(requestId, kind, ErrorCode.Internal, e.Message);
+                if (Observer != null) Observer.RequestFinished(kind, ErrorCode.Internal);
                 return;
             }
             int n = FrameCodec.Seal(_tx, kind | DeviceProtocol.ReplyBit, requestId, _w.Length);
             _link.Write(_tx, 0, n);
+            if (Observer != null) Observer.RequestFinished(kind, 0);
         }
 
         private void SendError(uint requestId, int kind, int code, string message)

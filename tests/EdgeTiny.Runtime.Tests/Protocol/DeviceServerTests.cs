@@ -272,4 +272,29 @@ public sealed class DeviceServerTests(ConvertedModels models)
         Assert.True(second.Wait(TimeSpan.FromSeconds(10)));
         Assert.False(second.Result, "Serve returns false after Stop");
     }
+
+    private sealed class Recorder : IDeviceObserver
+    {
+        public readonly List<string> Events = [];
+        public void RequestStarted(int kind) { lock (Events) Events.Add($"start {kind}"); }
+        public void RequestFinished(int kind, int errorCode) { lock (Events) Events.Add($"end {kind} {errorCode}"); }
+        public void FrameRejected(int errorCode) { lock (Events) Events.Add($"rejected {errorCode}"); }
+    }
+
+    [SharedDataFact]
+    public void The_observer_sees_every_request_and_rejected_frame()
+    {
+        using Running run = Start();
+        var recorder = new Recorder();
+        run.Server.Observer = recorder;
+        run.Client.Hello();
+        run.Client.Begin();
+        Assert.Throws<DeviceErrorException>(() => run.Client.Call(DeviceProtocol.Tune));
+        run.Host.Write("xx"u8.ToArray());
+        run.Host.Write(Frames.Build(DeviceProtocol.Stats, 99, []));
+        run.ErrorReply(0);
+        Assert.Equal(DeviceProtocol.Stats | DeviceProtocol.ReplyBit, run.Reply().Kind); // the rejection was recorded before this reply
+        lock (recorder.Events)
+            Assert.Equal(["start 1", "end 1 0", "start 4", $"end 4 {ErrorCode.NotSupported}", $"rejected {ErrorCode.BadMagic}"], recorder.Events.Take(5));
+    }
 }
