@@ -20,8 +20,11 @@ public sealed class BoardOptions
     public Option<string?> FfnCache { get; } = new("--ffn-cache") { Description = "Packed FFNs: neuron-bundle cache size over all layers (bytes, KB, MB)" };
     public Option<bool> NoCollapse { get; } = new("--no-collapse") { Description = "Packed FFNs: read each run of active bundles on its own (no access collapse)" };
 
+    public Option<string?> Adapters { get; } = new("--adapters") { Description = "Apply tuned adapters from this .eta file (see `edgetiny tune`)" };
+
     public void AddTo(Command command)
     {
+        command.Options.Add(Adapters);
         command.Options.Add(StreamFfn);
         command.Options.Add(FfnCache);
         command.Options.Add(NoCollapse);
@@ -37,6 +40,7 @@ public sealed class BoardOptions
         StreamFfn = parse.GetValue(StreamFfn),
         FfnCacheBytes = parse.GetValue(FfnCache) is string c ? (int)SizeParser.Parse(c, "--ffn-cache") : 0,
         FfnCollapse = !parse.GetValue(NoCollapse),
+        AdaptersPath = parse.GetValue(Adapters),
     };
 
     public IKernels ReadKernels(ParseResult parse) => parse.GetValue(Kernels) switch

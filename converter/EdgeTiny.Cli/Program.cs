@@ -9,6 +9,7 @@ var root = new RootCommand("EdgeTiny: compressed language models for microcontro
     InspectCommand.Create(),
     RunCommand.Create(),
     EvalCommand.Create(),
+    TuneCommand.Create(),
     BenchCommand.Create(),
     BoardsCommand.Create(),
     BoardSimCommand.Create(),

@@ -16,9 +16,12 @@ public sealed record TokenSequences(int[][] Sequences, string Source, ulong Seed
     /// sequence <paramref name="length"/> tokens from BOS; a story that ends early is followed by a new one after BOS,
     /// as in the pretokenized training stream.
     /// </summary>
-    public static TokenSequences SampleFromModel(SourceModel source, int count, int length, ulong seed)
+    public static TokenSequences SampleFromModel(SourceModel source, int count, int length, ulong seed) =>
+        Sample(ReferenceRuntime.Open(source), count, length, seed);
+
+    /// <summary>As <see cref="SampleFromModel"/>, from a model the runtime has opened (no budget needed).</summary>
+    public static TokenSequences Sample(EtbModel m, int count, int length, ulong seed)
     {
-        EtbModel m = ReferenceRuntime.Open(source);
         var kernels = new PortableKernels();
         int context = Math.Min(length, m.Config.SeqLen);
         var generator = new Generator(m.CreateTransformer(kernels, context), new Sampler(m.Config.VocabSize, 1f, 1f, seed, kernels));
@@ -39,15 +42,18 @@ public sealed record TokenSequences(int[][] Sequences, string Source, ulong Seed
     }
 
     /// <summary>Text from a file, encoded and cut into sequences of <paramref name="length"/> tokens (each starting with BOS).</summary>
-    public static TokenSequences FromText(string path, SourceModel source, int maxCount, int length, string flag)
+    public static TokenSequences FromText(string path, SourceModel source, int maxCount, int length, string flag) =>
+        FromText(path, new Tokenizer(Etb.TokenizerSection.Encode(source.Tokenizer)), source.Config.SeqLen, maxCount, length, flag);
+
+    /// <summary>As above, with a runtime tokenizer (e.g. the one inside an .etb).</summary>
+    public static TokenSequences FromText(string path, Tokenizer tokenizer, int seqLen, int maxCount, int length, string flag)
     {
         if (!File.Exists(path)) throw new InputException(path, $"{flag} text file not found");
         string text = File.ReadAllText(path);
-        var tokenizer = new Tokenizer(Etb.TokenizerSection.Encode(source.Tokenizer));
         var buffer = new int[Tokenizer.MaxTokens(System.Text.Encoding.UTF8.GetByteCount(text))];
         int n = tokenizer.Encode(text, true, false, buffer);
         if (n < 2) throw new InputException(path, $"{flag} text is empty");
-        int body = Math.Min(length, source.Config.SeqLen) - 1;
+        int body = Math.Min(length, seqLen) - 1;
         var sequences = new List<int[]>();
         for (int at = 1; at < n && sequences.Count < maxCount; at += body)
             sequences.Add([Tokenizer.Bos, .. buffer.AsSpan(at, Math.Min(body, n - at)).ToArray()]);

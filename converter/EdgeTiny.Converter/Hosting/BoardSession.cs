@@ -60,6 +60,7 @@ public sealed class BoardSession : IDisposable
                 }
             });
             var session = new BoardSession(path, model, options);
+            if (options.AdaptersPath is not null) session.AttachAdapters(options.AdaptersPath);
             if (runtime.BudgetBytes > 0 && model.Ledger.PeakBytes > runtime.BudgetBytes)
                 throw new InvalidOperationException($"memory plan exceeded: accounted {model.Ledger.PeakBytes} bytes > budget {runtime.BudgetBytes}");
             return session;
@@ -93,6 +94,18 @@ public sealed class BoardSession : IDisposable
         var buffer = new int[Tokenizer.MaxTokens(System.Text.Encoding.UTF8.GetByteCount(prompt))];
         int n = Model.Tokenizer.Encode(prompt, true, false, buffer);
         return buffer[..n];
+    }
+
+    /// <summary>The adapters applied to the last exit's window, or null.</summary>
+    public EdgeTiny.Runtime.Training.AdapterSet? Adapters { get; private set; }
+
+    private void AttachAdapters(string path)
+    {
+        var set = EtbFile.Guard(path, () => EdgeTiny.Runtime.Training.AdapterFile.Load(new EdgeTiny.Runtime.IO.FileStore(), Path.GetFullPath(path), Model.Config, Model.Ledger));
+        Transformer.Adapters = set;
+        Transformer.AdapterFrom = Model.Config.Layers - set.Window;
+        Transformer.AdapterTo = Model.Config.Layers - 1;
+        Adapters = set;
     }
 
     /// <summary>Zeroes the I/O counters and simulated time (e.g. after a warm-up), so stats cover what follows.</summary>

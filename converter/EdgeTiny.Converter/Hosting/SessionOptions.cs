@@ -24,6 +24,8 @@ public sealed record SessionOptions
     public bool StreamFfn { get; init; }
     public int FfnCacheBytes { get; init; }
     public bool FfnCollapse { get; init; } = true;
+    /// <summary>An .eta file whose adapters are applied to the top window (the last exit); null = none.</summary>
+    public string? AdaptersPath { get; init; }
 
     public long EffectiveBudget => BudgetBytes > 0 ? BudgetBytes : Board?.Memory.ModelBudgetBytes ?? 0;
 }

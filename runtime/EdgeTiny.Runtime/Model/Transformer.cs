@@ -103,6 +103,12 @@ namespace EdgeTiny.Runtime.Model
         /// <summary>The residual stream of the current position (dim); what layers read and write.</summary>
         public float[] Hidden { get { return _x; } }
 
+        /// <summary>Replaces the residual stream (dim values) — to continue another stream's pass from here.</summary>
+        public void SetHidden(float[] source)
+        {
+            System.Array.Copy(source, _x, _c.Dim);
+        }
+
         /// <summary>Puts the embedding of <paramref name="token"/> into the residual stream for position <paramref name="pos"/>.</summary>
         public void Embed(int token, int pos)
         {
