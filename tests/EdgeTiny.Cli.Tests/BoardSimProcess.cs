@@ -6,7 +6,8 @@ using System.Text.RegularExpressions;
 namespace EdgeTiny.Cli.Tests;
 
 /// <summary>
-/// A real `edgetiny board-sim` process listening on 127.0.0.1 on a free port (it picks one with port 0 and prints it).
+/// A real `edgetiny board-sim` (or `edgetiny-pi`) process listening on 127.0.0.1 on a free port (it picks one with port 0
+/// and prints it), or serving a tty.
 /// Dispose kills it if it is still running; every wait is bounded.
 /// </summary>
 public sealed partial class BoardSimProcess : IDisposable
@@ -26,10 +27,24 @@ public sealed partial class BoardSimProcess : IDisposable
         Port = port;
     }
 
-    public static BoardSimProcess Start(string model, string board = "esp32-wroom-32")
+    public static BoardSimProcess Start(string model, string board = "esp32-wroom-32") =>
+        Start(CliRunner.CliDll, ["board-sim", "--board", board, "--model", model, "--listen", "127.0.0.1:0"]);
+
+    /// <summary>The Raspberry Pi host (firmware/EdgeTiny.Pi, built beside the tests) serving TCP on a free loopback port.</summary>
+    public static BoardSimProcess StartPiTcp(string model) =>
+        Start(PiDll, ["--model", model, "--listen", "127.0.0.1:0", "--board-id", "pi-test"]);
+
+    /// <summary>The Raspberry Pi host serving a tty; ready when it says so (the port is 0).</summary>
+    public static BoardSimProcess StartPiSerial(string model, string tty) =>
+        Start(PiDll, ["--model", model, "--serial", tty, "--board-id", "pi-test", "--kernels", "portable"]);
+
+    public static string PiDll => System.IO.Path.Combine(AppContext.BaseDirectory, "edgetiny-pi.dll");
+
+    private static BoardSimProcess Start(string dll, string[] args)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
-        foreach (string a in new[] { CliRunner.CliDll, "board-sim", "--board", board, "--model", model, "--listen", "127.0.0.1:0" }) psi.ArgumentList.Add(a);
+        psi.ArgumentList.Add(dll);
+        foreach (string a in args) psi.ArgumentList.Add(a);
         psi.Environment["NO_COLOR"] = "1";
         var p = Process.Start(psi)!;
         var lines = new ConcurrentQueue<string>();
@@ -41,14 +56,15 @@ public sealed partial class BoardSimProcess : IDisposable
             lines.Enqueue(e.Data);
             Match m = ListeningLine().Match(e.Data);
             if (m.Success) listening.TrySetResult(int.Parse(m.Groups[1].Value));
+            else if (e.Data.StartsWith("serving on serial:", StringComparison.Ordinal)) listening.TrySetResult(0);
         };
         p.ErrorDataReceived += (_, e) => { if (e.Data is not null) errors.Enqueue(e.Data); };
         p.BeginOutputReadLine();
         p.BeginErrorReadLine();
-        if (!listening.Task.Wait(TimeSpan.FromSeconds(60)) || listening.Task.Result <= 0)
+        if (!listening.Task.Wait(TimeSpan.FromSeconds(60)) || listening.Task.Result < 0)
         {
             Kill(p);
-            throw new InvalidOperationException($"board-sim did not start listening:\n{string.Join('\n', lines)}\n{string.Join('\n', errors)}");
+            throw new InvalidOperationException($"{System.IO.Path.GetFileName(dll)} did not start serving:\n{string.Join('\n', lines)}\n{string.Join('\n', errors)}");
         }
         var sim = new BoardSimProcess(p, listening.Task.Result);
         foreach (string l in lines) sim._lines.Enqueue(l);

@@ -1,0 +1,215 @@
+using System.Globalization;
+using System.Net;
+using System.Runtime.InteropServices;
+using EdgeTiny.Pi;
+using EdgeTiny.Runtime;
+using EdgeTiny.Runtime.Format;
+using EdgeTiny.Runtime.IO;
+using EdgeTiny.Runtime.Kernels;
+using EdgeTiny.Runtime.Links;
+using EdgeTiny.Runtime.Memory;
+using EdgeTiny.Runtime.Protocol;
+using EdgeTiny.Runtime.Simd;
+
+// edgetiny-pi: the device side of the EdgeTiny protocol on a Raspberry Pi (or any Linux box): the model from the OS
+// filesystem, served over a tty or TCP. `edgetiny hil --target serial:/dev/ttyACM0` or `tcp://pi:5555` tests it.
+const string Usage = """
+    usage: edgetiny-pi --model FILE.etb (--serial /dev/ttyX[@BAUD] | --listen HOST:PORT)
+                       [--budget BYTES[KB|MB]] [--board-id ID] [--kernels simd|portable] [--max-payload N]
+                       [--led-gpio BCM] [--verbose]
+    """;
+
+HostOptions options;
+try
+{
+    options = HostOptions.Parse(args);
+}
+catch (FormatException e)
+{
+    Console.Error.WriteLine($"edgetiny-pi: {e.Message}");
+    Console.Error.WriteLine(Usage);
+    return 2;
+}
+if (options.Help)
+{
+    Console.Out.WriteLine(Usage);
+    return 0;
+}
+return Host.Run(options);
+
+namespace EdgeTiny.Pi
+{
+    public sealed record HostOptions(string Model, string? Serial, string? Listen, long BudgetBytes, string BoardId, string Kernels,
+        int MaxPayload, int LedGpio, bool Verbose, bool Help)
+    {
+        public static HostOptions Parse(string[] args)
+        {
+            string? model = null, serial = null, listen = null, board = "raspberry-pi", kernels = "simd";
+            long budget = 0;
+            int maxPayload = DeviceProtocol.DefaultMaxPayload, led = -1;
+            bool verbose = false, help = false;
+            for (int i = 0; i < args.Length; i++)
+            {
+                string a = args[i];
+                string Next() => i + 1 < args.Length ? args[++i] : throw new FormatException($"{a} needs a value");
+                switch (a)
+                {
+                    case "--model": model = Next(); break;
+                    case "--serial": serial = Next(); break;
+                    case "--listen": listen = Next(); break;
+                    case "--budget": budget = ParseSize(Next()); break;
+                    case "--board-id": board = Next(); break;
+                    case "--kernels": kernels = Next(); break;
+                    case "--max-payload": maxPayload = ParseInt(Next(), "--max-payload"); break;
+                    case "--led-gpio": led = ParseInt(Next(), "--led-gpio"); break;
+                    case "--verbose": verbose = true; break;
+                    case "-h" or "--help": help = true; break;
+                    default: throw new FormatException($"unknown argument '{a}'");
+                }
+            }
+            if (help) return new HostOptions("", null, null, 0, board, kernels, maxPayload, led, verbose, true);
+            if (model is null) throw new FormatException("--model is required");
+            if ((serial is null) == (listen is null)) throw new FormatException("give exactly one of --serial and --listen");
+            if (kernels is not ("simd" or "portable")) throw new FormatException($"--kernels: '{kernels}' must be simd or portable");
+            if (maxPayload < DeviceProtocol.MinMaxPayload || maxPayload > 1 << 20) throw new FormatException($"--max-payload: {maxPayload} must be in {DeviceProtocol.MinMaxPayload}..{1 << 20}");
+            return new HostOptions(model, serial, listen, budget, board, kernels, maxPayload, led, verbose, false);
+        }
+
+        private static int ParseInt(string s, string flag) =>
+            int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out int v) ? v : throw new FormatException($"{flag}: '{s}' is not a number");
+
+        /// <summary>Bytes, or with a KB/MB suffix (1 KB = 1024 B), as `edgetiny --budget` takes them.</summary>
+        public static long ParseSize(string s)
+        {
+            string t = s.Trim().ToUpperInvariant();
+            long unit = t.EndsWith("MB") ? 1 << 20 : t.EndsWith("KB") ? 1 << 10 : 1;
+            if (unit > 1) t = t[..^2].Trim();
+            if (!double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || v < 0)
+                throw new FormatException($"--budget: '{s}' is not a size (bytes, KB or MB)");
+            return (long)(v * unit);
+        }
+    }
+
+    public static class Host
+    {
+        public const string FirmwareVersion = "edgetiny-pi 1";
+
+        public static int Run(HostOptions o)
+        {
+            IStatusIndicator status = CreateStatus(o);
+            using (status)
+            {
+                status.Show(HostState.Starting, $"opening {o.Model}");
+                if (!File.Exists(o.Model))
+                {
+                    Console.Error.WriteLine($"edgetiny-pi: {o.Model}: model file not found");
+                    return 2;
+                }
+                EtbModel model;
+                var source = new StreamBlockSource(new FileStream(o.Model, FileMode.Open, FileAccess.Read, FileShare.Read, 4096), ownsStream: true);
+                try
+                {
+                    model = EtbModel.Open(source, new RuntimeOptions { BudgetBytes = o.BudgetBytes });
+                }
+                catch (Exception e) when (e is ModelFormatException or MemoryBudgetException)
+                {
+                    source.Dispose();
+                    Console.Error.WriteLine($"edgetiny-pi: {o.Model}: {e.Message}");
+                    return 2;
+                }
+                using (source)
+                {
+                    IKernels kernels = o.Kernels == "simd" ? new SimdKernels() : new PortableKernels();
+                    var server = new DeviceServer(model, model.CreateTransformer(kernels), kernels, new DeviceInfo(o.BoardId, FirmwareVersion), o.MaxPayload)
+                    {
+                        Observer = new StatusObserver(status),
+                    };
+                    return o.Serial is not null ? ServeSerial(o, server, status) : ServeTcp(o, server, status);
+                }
+            }
+        }
+
+        private static IStatusIndicator CreateStatus(HostOptions o)
+        {
+            var console = new ConsoleStatus(o.Verbose);
+            if (o.LedGpio < 0) return console;
+#if EDGETINY_IOT
+            return new StatusFanOut(console, new GpioLedStatus(o.LedGpio));
+#else
+            Console.Error.WriteLine("edgetiny-pi: --led-gpio needs a build with -p:EdgeTinyIot=true (System.Device.Gpio); using the console only");
+            return console;
+#endif
+        }
+
+        private static IDisposable OnStop(Action stop)
+        {
+            var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop(); });
+            var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop(); });
+            return new Both(term, intr);
+        }
+
+        private sealed class Both(IDisposable a, IDisposable b) : IDisposable
+        {
+            public void Dispose() { a.Dispose(); b.Dispose(); }
+        }
+
+        private static int ServeSerial(HostOptions o, DeviceServer server, IStatusIndicator status)
+        {
+            LinkTarget target;
+            try
+            {
+                target = LinkTarget.Parse("serial:" + o.Serial);
+            }
+            catch (FormatException e)
+            {
+                Console.Error.WriteLine($"edgetiny-pi: --serial: {e.Message}");
+                return 2;
+            }
+            TtyLink link;
+            try
+            {
+                link = TtyLink.Open(target.Device, target.Baud);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"edgetiny-pi: --serial: cannot open {target.Device}: {e.Message}");
+                return 2;
+            }
+            using (link)
+            using (OnStop(server.Stop))
+            {
+                Console.Out.WriteLine($"serving on serial:{target.Device}@{target.Baud}");
+                Console.Out.Flush();
+                status.Show(HostState.Ready, $"serial {target.Device}");
+                while (server.Serve(link)) { } // a tty never closes: Serve returns when stopped
+            }
+            status.Show(HostState.Stopped, $"{server.RequestsServed} requests");
+            return 0;
+        }
+
+        private static int ServeTcp(HostOptions o, DeviceServer server, IStatusIndicator status)
+        {
+            IPEndPoint endpoint;
+            try
+            {
+                endpoint = TcpDeviceHost.ParseListen(o.Listen!);
+            }
+            catch (FormatException e)
+            {
+                Console.Error.WriteLine($"edgetiny-pi: --listen: {e.Message}");
+                return 2;
+            }
+            using var host = new TcpDeviceHost(server, endpoint);
+            using (OnStop(host.Stop))
+            {
+                Console.Out.WriteLine($"listening on tcp://{host.LocalEndPoint}");
+                Console.Out.Flush();
+                status.Show(HostState.Ready, $"tcp {host.LocalEndPoint}");
+                host.Connected = peer => status.Show(HostState.Ready, $"client {peer}");
+                host.Run();
+            }
+            status.Show(HostState.Stopped, $"{server.RequestsServed} requests");
+            return 0;
+        }
+    }
+}
