@@ -14,5 +14,6 @@ var root = new RootCommand("EdgeTiny: compressed language models for microcontro
     BoardsCommand.Create(),
     BoardSimCommand.Create(),
     HilCommand.Create(),
+    FirmwareBoardsCommand.Create(),
 };
 return Cli.Invoke(root, args);

@@ -1,0 +1,89 @@
+using System.Device.Gpio;
+using System.IO;
+using EdgeTiny.Runtime;
+using EdgeTiny.Runtime.IO;
+using EdgeTiny.Runtime.Kernels;
+using EdgeTiny.Runtime.Model;
+using EdgeTiny.Runtime.Protocol;
+using EdgeTiny.Firmware.Boards;
+using nanoFramework.System.IO.FileSystem;
+
+namespace EdgeTiny.Firmware
+{
+    /// <summary>
+    /// The EdgeTiny firmware app for ESP32 boards running .NET nanoFramework: mounts the SD card as the board profile
+    /// says, opens the model from D:\ within the board's RAM budget, and serves the device protocol
+    /// (runtime/EdgeTiny.Runtime/Protocol) on a serial port forever. `edgetiny hil --target serial:/dev/ttyUSB0` tests it.
+    /// </summary>
+    public class Program
+    {
+        // The board this image is built for: an id from Boards/BoardCatalog.cs (generated from boards/*.json).
+        private const string BoardId = "esp32-s3-devkitc-1-n8r8";
+
+        private const string ModelFile = "model.etb";
+        public const string FirmwareVersion = "edgetiny-fw 1";
+
+        // The protocol's serial port. COM1 (UART0, the board's USB bridge / USB CDC) carries nanoFramework's own wire
+        // protocol (deployment, debugging), so the device protocol uses COM2 on these pins, through a USB-UART adapter.
+        // Change them for your wiring (they must not be SD, PSRAM or flash pins).
+        private const string SerialPortName = "COM2";
+        private const int SerialTxPin = 17;
+        private const int SerialRxPin = 18;
+        private const int BaudRate = 115200;
+
+        // The status LED (-1: none; GPIO 2 is the DevKitC-32's blue LED, but SDMMC's D0 on the 4-bit boards). Ignored when
+        // it is one of the SD card's pins.
+        private const int StatusLedPin = 21;
+
+        public static void Main()
+        {
+            BoardPins board = BoardCatalog.Find(BoardId);
+            GpioController gpio = new GpioController();
+            StatusLed led = new StatusLed(gpio, board != null && board.UsesPin(StatusLedPin) ? -1 : StatusLedPin);
+            led.Blink(3, 400);
+            try
+            {
+                if (board == null) throw new System.InvalidOperationException("unknown board '" + BoardId + "' (see Boards/BoardCatalog.cs)");
+                Run(board, led);
+            }
+            catch (System.Exception e)
+            {
+                System.Diagnostics.Debug.WriteLine("edgetiny: " + e.Message);
+                while (true) led.Blink(5, 100); // a fault: blink fast until reset (the message is on the debug output)
+            }
+        }
+
+        private static void Run(BoardPins board, StatusLed led)
+        {
+            SDCard card = SdStorage.Mount(board);
+            System.Diagnostics.Debug.WriteLine("edgetiny: card mounted: " + card.IsMounted.ToString());
+
+            FileStream file = new FileStream(SdStorage.Drive + ModelFile, FileMode.Open, FileAccess.Read);
+            RuntimeOptions options = new RuntimeOptions();
+            options.BudgetBytes = board.ModelBudgetBytes;
+            options.Temperature = 0f; // sampling at a temperature creates its sampler per request
+            EtbModel model = EtbModel.Open(new StreamBlockSource(file, true), options);
+
+            // PortableKernels everywhere; a nanoCLR built with firmware/native's kernels swaps in Interop's NativeKernels.
+#if EDGETINY_NATIVE_KERNELS
+            IKernels kernels = new EdgeTiny.Firmware.Interop.NativeKernels();
+#else
+            IKernels kernels = new PortableKernels();
+#endif
+            Transformer transformer = model.CreateTransformer(kernels);
+            DeviceServer server = new DeviceServer(model, transformer, kernels, new DeviceInfo(board.Id, FirmwareVersion), board.MaxPayload);
+            server.Observer = led;
+            System.Diagnostics.Debug.WriteLine("edgetiny: model open, " + model.Ledger.PeakBytes.ToString() + " bytes accounted, context "
+                + transformer.ContextLength.ToString());
+
+            if (board.UsesPin(SerialTxPin) || board.UsesPin(SerialRxPin))
+                throw new System.InvalidOperationException("serial pins " + SerialTxPin.ToString() + "/" + SerialRxPin.ToString()
+                    + " are SD card pins on " + board.Id + ": change SerialTxPin/SerialRxPin in Program.cs");
+            nanoFramework.Hardware.Esp32.Configuration.SetPinFunction(SerialTxPin, nanoFramework.Hardware.Esp32.DeviceFunction.COM2_TX);
+            nanoFramework.Hardware.Esp32.Configuration.SetPinFunction(SerialRxPin, nanoFramework.Hardware.Esp32.DeviceFunction.COM2_RX);
+            SerialLink link = SerialLink.Open(SerialPortName, BaudRate, 200);
+            led.On();
+            while (true) server.Serve(link); // a serial line never closes: serve forever
+        }
+    }
+}
