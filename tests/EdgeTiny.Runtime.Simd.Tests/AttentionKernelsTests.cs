@@ -7,6 +7,7 @@ namespace EdgeTiny.Runtime.Simd.Tests;
 /// code path: head sizes below, at and above the vector widths (the 8-positions-at-once scores path needs a multiple
 /// of 8), 0..40 positions (every count mod 8), strides wider than the head, nonzero offsets everywhere.
 /// </summary>
+[Collection(KernelVariants.Collection)]
 public sealed class AttentionKernelsTests
 {
     private readonly PortableKernels _ref = new();

@@ -9,6 +9,13 @@ namespace EdgeTiny.Runtime.Simd.Tests;
 /// </summary>
 public static class KernelVariants
 {
+    /// <summary>
+    /// The xunit collection of every test class that calls the shared instances: classes in one collection run one
+    /// after another (a <see cref="SimdKernels"/> is not safe to call from several threads at once — the row workers
+    /// and the scratch rows belong to the instance).
+    /// </summary>
+    public const string Collection = "shared SimdKernels instances";
+
     public static readonly string[] Names = ["scalar", "v128", "avx2", "parallel"];
 
     public static IEnumerable<object[]> All => Names.Select(n => new object[] { n });
@@ -88,3 +95,6 @@ public static class Tolerance
             Assert.Fail($"{what}: expected {expected:R}, got {actual:R} (difference {diff:G3} > tolerance {tolerance:G3})");
     }
 }
+
+[CollectionDefinition(KernelVariants.Collection)]
+public sealed class KernelVariantsCollection;

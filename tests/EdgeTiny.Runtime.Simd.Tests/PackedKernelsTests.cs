@@ -9,6 +9,7 @@ namespace EdgeTiny.Runtime.Simd.Tests;
 /// of 8 (short last groups everywhere), nonzero offsets into w, x and y, and arrays that end exactly at the last row
 /// (a vector load past the data would throw or read junk). Outputs outside [yOff, yOff + rows) must not change.
 /// </summary>
+[Collection(KernelVariants.Collection)]
 public sealed class PackedKernelsTests
 {
     private readonly PortableKernels _ref = new();

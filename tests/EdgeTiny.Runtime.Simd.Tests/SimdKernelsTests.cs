@@ -9,6 +9,7 @@ namespace EdgeTiny.Runtime.Simd.Tests;
 /// sizes below, at and above the vector width with short last groups; elements outside the output range must not be
 /// touched. Tolerances: <see cref="Tolerance"/>.
 /// </summary>
+[Collection(KernelVariants.Collection)]
 public sealed class SimdKernelsTests
 {
     private const int MaxLength = 300;
