@@ -43,23 +43,7 @@ namespace EdgeTiny.Runtime.Model
                 else Quantized(k, Data, Rows, x, xOff, y, yOff);
                 return;
             }
-            byte[] chunk = Stream.Chunk;
-            int perChunk = chunk.Length / RowBytes;
-            for (int r0 = 0; r0 < Rows; r0 += perChunk)
-            {
-                int n = Rows - r0 < perChunk ? Rows - r0 : perChunk;
-                Stream.Source.ReadAt(Offset + (long)r0 * RowBytes, chunk, 0, n * RowBytes);
-                if (Codec != Format.Codec.F32)
-                {
-                    Quantized(k, chunk, n, x, xOff, y, yOff + r0);
-                }
-                else
-                {
-                    float[] values = Stream.ChunkFloats;
-                    for (int i = 0; i < n * Cols; i++) values[i] = LittleEndian.ReadSingle(chunk, i * 4);
-                    k.MatVecF32(values, 0, n, Cols, x, xOff, y, yOff + r0);
-                }
-            }
+            Streamed(k, false, x, xOff, y, yOff);
         }
 
         /// <summary>dx[dxOff..dxOff+cols) += thisᵀ · dy[dyOff..dyOff+rows): the backward of <see cref="MatVec"/>.</summary>
@@ -71,6 +55,15 @@ namespace EdgeTiny.Runtime.Model
                 else QuantizedTransposed(k, Data, Rows, dy, dyOff, dx, dxOff);
                 return;
             }
+            Streamed(k, true, dy, dyOff, dx, dxOff);
+        }
+
+        /// <summary>
+        /// A streamed product, a chunk of whole rows at a time: y += rows · x for the forward, or, transposed,
+        /// dx += rowsᵀ · dy[row range] for the backward. Float rows are decoded into the stream's float chunk first.
+        /// </summary>
+        private void Streamed(IKernels k, bool transposed, float[] a, int aOff, float[] b, int bOff)
+        {
             byte[] chunk = Stream.Chunk;
             int perChunk = chunk.Length / RowBytes;
             for (int r0 = 0; r0 < Rows; r0 += perChunk)
@@ -79,14 +72,14 @@ namespace EdgeTiny.Runtime.Model
                 Stream.Source.ReadAt(Offset + (long)r0 * RowBytes, chunk, 0, n * RowBytes);
                 if (Codec != Format.Codec.F32)
                 {
-                    QuantizedTransposed(k, chunk, n, dy, dyOff + r0, dx, dxOff);
+                    if (transposed) QuantizedTransposed(k, chunk, n, a, aOff + r0, b, bOff);
+                    else Quantized(k, chunk, n, a, aOff, b, bOff + r0);
+                    continue;
                 }
-                else
-                {
-                    float[] values = Stream.ChunkFloats;
-                    for (int i = 0; i < n * Cols; i++) values[i] = LittleEndian.ReadSingle(chunk, i * 4);
-                    k.MatTVecF32(values, 0, n, Cols, dy, dyOff + r0, dx, dxOff);
-                }
+                float[] values = Stream.ChunkFloats;
+                for (int i = 0; i < n * Cols; i++) values[i] = LittleEndian.ReadSingle(chunk, i * 4);
+                if (transposed) k.MatTVecF32(values, 0, n, Cols, a, aOff + r0, b, bOff);
+                else k.MatVecF32(values, 0, n, Cols, a, aOff, b, bOff + r0);
             }
         }
 

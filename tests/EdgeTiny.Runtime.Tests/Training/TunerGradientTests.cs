@@ -50,6 +50,29 @@ public sealed class TunerGradientTests
         Assert.True(checkedCount > 50);
     }
 
+    [Theory]
+    [InlineData(32)]
+    [InlineData(8)]
+    public void Gradients_are_identical_with_the_frozen_ffn_streamed_from_storage(int bits)
+    {
+        ModelConfig c = TinyModels.Config(3);
+        float[][] Grads(RuntimeOptions o)
+        {
+            EtbModel m = TinyModels.Open(TinyModels.Source(c, 5), o, bits);
+            var adapters = new AdapterSet(c, 1, 2, 4f, m.Ledger);
+            adapters.Initialize(9);
+            for (int i = 0; i < adapters.Count; i++) Array.Fill(adapters.At(i).B, 0.1f);
+            var tuner = new AdapterTuner(m.CreateTransformer(new PortableKernels()), m.Weights, adapters, Optimizer.Sgd, 0f, 0f, 8, 2, m.Ledger);
+            adapters.ZeroGrad();
+            tuner.ForwardBackward([1, 5, 9, 3, 12, 7, 4, 10], 8);
+            return [.. Enumerable.Range(0, adapters.Count).SelectMany(i => new[] { adapters.At(i).GradA, adapters.At(i).GradB })];
+        }
+        float[][] resident = Grads(new RuntimeOptions { ContextLength = 8 });
+        float[][] streamed = Grads(new RuntimeOptions { ContextLength = 8, StreamFfn = true, ChunkBytes = 512, Storage = new EdgeTiny.Runtime.IO.SdTimingModel(100, 1_000_000, 512) });
+        Assert.Equal(resident.Length, streamed.Length);
+        for (int i = 0; i < resident.Length; i++) Assert.Equal(resident[i], streamed[i]);
+    }
+
     [Fact]
     public void Tuning_lowers_the_loss_of_a_repeated_sequence()
     {
