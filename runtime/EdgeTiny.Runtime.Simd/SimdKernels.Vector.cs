@@ -58,41 +58,7 @@ public sealed unsafe partial class SimdKernels
         CheckSpan(q.Length, qOff, n, nameof(q));
         fixed (float* ap0 = a)
         fixed (byte* qp0 = q)
-        {
-            float* ap = ap0 + aOff;
-            sbyte* qp = (sbyte*)(qp0 + qOff);
-            int i = 0;
-            float sum;
-            if (Level == SimdLevel.Avx2)
-            {
-                Vector256<float> s0 = default, s1 = default;
-                for (; i + 16 <= n; i += 16)
-                {
-                    s0 = Fma.MultiplyAdd(Widen8Avx2(qp + i), Avx.LoadVector256(ap + i), s0);
-                    s1 = Fma.MultiplyAdd(Widen8Avx2(qp + i + 8), Avx.LoadVector256(ap + i + 8), s1);
-                }
-                if (i + 8 <= n)
-                {
-                    s0 = Fma.MultiplyAdd(Widen8Avx2(qp + i), Avx.LoadVector256(ap + i), s0);
-                    i += 8;
-                }
-                sum = Vector256.Sum(s0 + s1);
-            }
-            else if (Level == SimdLevel.Vector128)
-            {
-                Vector128<float> s0 = default, s1 = default;
-                for (; i + 8 <= n; i += 8)
-                {
-                    Widen8V128(qp + i, out Vector128<float> lo, out Vector128<float> hi);
-                    s0 = Vector128.MultiplyAddEstimate(lo, Vector128.Load(ap + i), s0);
-                    s1 = Vector128.MultiplyAddEstimate(hi, Vector128.Load(ap + i + 4), s1);
-                }
-                sum = Vector128.Sum(s0 + s1);
-            }
-            else sum = 0f;
-            for (; i < n; i++) sum += ap[i] * qp[i];
-            return sum;
-        }
+            return DotQ8Ptr(ap0 + aOff, (sbyte*)(qp0 + qOff), n);
     }
 
     public void AxpyQ8(float alpha, byte[] q, int qOff, float[] y, int yOff, int n)
