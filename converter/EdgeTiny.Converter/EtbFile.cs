@@ -30,4 +30,16 @@ public static class EtbFile
     public static EtbReader OpenReader(string path, StreamBlockSource source) => Guard(path, () => new EtbReader(source));
 
     public static EtbModel Load(string path, StreamBlockSource source) => Guard(path, () => EtbModel.Load(source));
+
+    /// <summary>The config and tokenizer of an .etb, read without planning memory or loading any weight (a few KB).</summary>
+    public static (EdgeTiny.Runtime.Model.ModelConfig Config, EdgeTiny.Runtime.Text.Tokenizer Tokenizer) ReadHead(string path)
+    {
+        using var source = OpenSource(path);
+        return Guard(path, () =>
+        {
+            var reader = new EtbReader(source);
+            return (EdgeTiny.Runtime.Model.ModelConfig.Parse(reader.ReadSection(reader.Require(EdgeTiny.Runtime.Model.TensorNames.Config))),
+                new EdgeTiny.Runtime.Text.Tokenizer(reader.ReadSection(reader.Require(EdgeTiny.Runtime.Model.TensorNames.Tokenizer))));
+        });
+    }
 }

@@ -43,7 +43,7 @@ public static class EvalCommand
 
             SourceModel? source = refPath is null ? null : Llama2cCheckpoint.Read(refPath, parse.GetValue(tokenizer));
             TokenSequences seqs = textPath is not null
-                ? TokenSequences.FromText(textPath, source ?? TokenizerOnly(path), count, len, "--text")
+                ? FromText(textPath, EtbFile.ReadHead(path), count, len)
                 : TokenSequences.SampleFromModel(source!, count, len, parse.GetValue(seed));
             int context = seqs.Sequences.Max(s => s.Length);
             using BoardSession session = BoardSession.Open(path, board.WithFfn(parse, new SessionOptions
@@ -85,16 +85,6 @@ public static class EvalCommand
         return command;
     }
 
-    /// <summary>For --text without --reference: a source model holding only the .etb's tokenizer and config.</summary>
-    private static SourceModel TokenizerOnly(string path)
-    {
-        using var src = EtbFile.OpenSource(path);
-        return EtbFile.Guard(path, () =>
-        {
-            EtbModel m = EtbModel.Open(src, new RuntimeOptions { BudgetBytes = 0 });
-            var pieces = Enumerable.Range(0, m.Tokenizer.VocabSize).Select(m.Tokenizer.Piece).ToArray();
-            var scores = Enumerable.Range(0, m.Tokenizer.VocabSize).Select(m.Tokenizer.Score).ToArray();
-            return new SourceModel(m.Config, [], new SourceTokenizer(pieces, scores, m.Tokenizer.MaxTokenLength), path, "");
-        });
-    }
+    private static TokenSequences FromText(string path, (EdgeTiny.Runtime.Model.ModelConfig Config, EdgeTiny.Runtime.Text.Tokenizer Tokenizer) head, int count, int length) =>
+        TokenSequences.FromText(path, head.Tokenizer, head.Config.SeqLen, count, length, "--text");
 }

@@ -78,14 +78,9 @@ public sealed class BoardSession : IDisposable
     /// </summary>
     public static int[] EncodePrompt(string path, string prompt)
     {
-        using var source = EtbFile.OpenSource(path);
-        return EtbFile.Guard(path, () =>
-        {
-            var reader = new EdgeTiny.Runtime.Format.EtbReader(source);
-            var tokenizer = new Tokenizer(reader.ReadSection(reader.Require(TensorNames.Tokenizer)));
-            var buffer = new int[Tokenizer.MaxTokens(System.Text.Encoding.UTF8.GetByteCount(prompt))];
-            return buffer[..tokenizer.Encode(prompt, true, false, buffer)];
-        });
+        Tokenizer tokenizer = EtbFile.ReadHead(path).Tokenizer;
+        var buffer = new int[Tokenizer.MaxTokens(System.Text.Encoding.UTF8.GetByteCount(prompt))];
+        return buffer[..tokenizer.Encode(prompt, true, false, buffer)];
     }
 
     /// <summary>Encodes a prompt (BOS first) into a new array.</summary>

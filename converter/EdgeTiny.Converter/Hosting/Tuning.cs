@@ -55,7 +55,7 @@ public static class Tuning
         string output, Action<int, int, float>? onStep = null)
     {
         var clock = Stopwatch.StartNew();
-        (ModelConfig config, Tokenizer tokenizer) = Peek(modelPath);
+        (ModelConfig config, Tokenizer tokenizer) = EtbFile.ReadHead(modelPath);
         int adapted = o.Adaptive ? config.Layers : o.Window;
         if (o.Window < 1 || o.Window > config.Layers) throw new InputException("--layers", $"{o.Window} must be in 1..{config.Layers}");
         if (o.Rank < 1 || o.Rank > 256) throw new InputException("--rank", $"{o.Rank} must be in 1..256");
@@ -168,18 +168,6 @@ public static class Tuning
                 n++;
             }
         return loss / n;
-    }
-
-    /// <summary>The config and tokenizer of an .etb, without planning or loading weights.</summary>
-    public static (ModelConfig, Tokenizer) Peek(string path)
-    {
-        using var source = EtbFile.OpenSource(path);
-        return EtbFile.Guard(path, () =>
-        {
-            var reader = new EdgeTiny.Runtime.Format.EtbReader(source);
-            return (ModelConfig.Parse(reader.ReadSection(reader.Require(TensorNames.Config))),
-                new Tokenizer(reader.ReadSection(reader.Require(TensorNames.Tokenizer))));
-        });
     }
 
     private static ulong Hash(ulong seed, int i)
