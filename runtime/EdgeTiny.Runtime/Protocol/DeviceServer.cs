@@ -55,6 +55,8 @@ namespace EdgeTiny.Runtime.Protocol
         private readonly int[] _topToken = new int[DeviceProtocol.MaxTopK];
         private readonly float[] _topValue = new float[DeviceProtocol.MaxTopK];
         private readonly Generator _greedy;
+        private Sampler _sampling;      // built on the first sampled request, then reset per request (no allocation)
+        private Generator _sampled;
         private readonly string _sourceSha;
         private readonly uint _etbCrc;
         private IDeviceLink _link;
@@ -271,7 +273,16 @@ namespace EdgeTiny.Runtime.Protocol
 
             Generator g = _greedy;
             if (temperature > 0f)
-                g = new Generator(_transformer, new Sampler(_model.Config.VocabSize, temperature, topP, seed, _kernels));
+            {
+                if (_sampling == null)
+                {
+                    // Nucleus-sized buffers once, so any later temperature / top-p / seed reuses them.
+                    _sampling = new Sampler(_model.Config.VocabSize, 1f, 0.5f, seed, _kernels);
+                    _sampled = new Generator(_transformer, _sampling);
+                }
+                _sampling.Reset(temperature, topP, seed);
+                g = _sampled;
+            }
 
             _w.WriteByte(0); // stop reason, patched below
             _w.WriteTokens(_prompt, 0, count);

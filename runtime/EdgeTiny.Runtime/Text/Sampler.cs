@@ -11,8 +11,8 @@ namespace EdgeTiny.Runtime.Text
     public sealed class Sampler
     {
         private readonly int _vocab;
-        private readonly float _temperature;
-        private readonly float _topP;
+        private float _temperature;
+        private float _topP;
         private readonly IKernels _kernels;
         private readonly float[] _probs;     // candidate probabilities (top-p)
         private readonly int[] _index;       // candidate token ids (top-p)
@@ -34,6 +34,20 @@ namespace EdgeTiny.Runtime.Text
 
         public float Temperature { get { return _temperature; } }
 
+        /// <summary>
+        /// New settings and seed on the same buffers (no allocation). Nucleus sampling needs the buffers, so a sampler
+        /// built without them (greedy or plain) cannot be switched to it.
+        /// </summary>
+        public void Reset(float temperature, float topP, ulong seed)
+        {
+            if (temperature < 0f) throw new System.ArgumentOutOfRangeException("temperature", "temperature must be >= 0");
+            if (NeedsBuffers(temperature, topP) && _probs.Length < _vocab)
+                throw new System.InvalidOperationException("this sampler was built without nucleus-sampling buffers");
+            _temperature = temperature;
+            _topP = topP;
+            _state = seed == 0 ? 1UL : seed;
+        }
+
         /// <summary>Whether these settings use nucleus sampling, which needs two vocabulary-sized buffers.</summary>
         public static bool NeedsBuffers(float temperature, float topP)
         {
@@ -48,7 +62,7 @@ namespace EdgeTiny.Runtime.Text
         }
 
         /// <summary>Heap bytes this sampler holds.</summary>
-        public long HeldBytes { get { return HeldBytesFor(_vocab, _temperature, _topP); } }
+        public long HeldBytes { get { return Memory.MemoryLedger.ArrayCost(_probs.Length * 4L) * 2; } }
 
         /// <summary>Samples a token; scales logits in place when temperature &gt; 0.</summary>
         public int Sample(float[] logits)
