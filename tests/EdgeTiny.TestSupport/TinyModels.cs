@@ -34,6 +34,7 @@ public static class TinyModels
             tensors.Add(new(TensorNames.Layer(l, TensorNames.W3), c.HiddenDim, c.Dim, R(c.HiddenDim * c.Dim, 0.5f)));
         }
         tensors.Add(new(TensorNames.RmsFinal, 1, c.Dim, R(c.Dim, 0.3f).Select(v => v + 1f).ToArray()));
+        if (!c.SharedClassifier) tensors.Add(new(TensorNames.Classifier, c.VocabSize, c.Dim, R(c.VocabSize * c.Dim, 1f)));
         byte[][] pieces = [.. Enumerable.Range(0, c.VocabSize).Select(i => i < 3 ? new[] { (byte)('<'), (byte)('a' + i), (byte)'>' } : new[] { (byte)('a' + i) })];
         return new SourceModel(c, tensors, new SourceTokenizer(pieces, new float[c.VocabSize], 3), "tiny.bin", "");
     }

@@ -10,7 +10,7 @@ namespace EdgeTiny.Runtime.Training
     /// u32 hidden | u32 kv_dim | u32 window | then per layer and projection: A (rank × in) and B (out × rank) float32.
     /// The window is how many top layers the last exit was tuned with: inference applies adapters to those.
     /// </summary>
-    public sealed class AdapterSet
+    public sealed class AdapterSet : IParameterGradients
     {
         public const int Q = 0, K = 1, V = 2, O = 3, Gate = 4, Up = 5, Down = 6, Projections = 7;
 
@@ -78,6 +78,33 @@ namespace EdgeTiny.Runtime.Training
         {
             for (int i = 0; i < _adapters.Length; i++) _adapters[i].ZeroGrad();
         }
+
+        /// <summary>A0, B0, A1, B1, ... (for the optimizer; one new array of references).</summary>
+        public float[][] ParameterArrays()
+        {
+            float[][] p = new float[_adapters.Length * 2][];
+            for (int i = 0; i < _adapters.Length; i++) { p[2 * i] = _adapters[i].A; p[2 * i + 1] = _adapters[i].B; }
+            return p;
+        }
+
+        /// <summary>GradA0, GradB0, ... in the order of <see cref="ParameterArrays"/>.</summary>
+        public float[][] GradientArrays()
+        {
+            float[][] g = new float[_adapters.Length * 2][];
+            for (int i = 0; i < _adapters.Length; i++) { g[2 * i] = _adapters[i].GradA; g[2 * i + 1] = _adapters[i].GradB; }
+            return g;
+        }
+
+        // As a gradient sink: the adapter of (layer, projection) adds its part of dx and its gradients; the classifier,
+        // norms and embedding have no adapters and stay frozen.
+        void IParameterGradients.Linear(int layer, int projection, float[] x, int xOff, float[] dy, int dyOff, float[] dx, int dxOff)
+        {
+            if (projection < Projections && Has(layer)) Get(layer, projection).Backward(x, xOff, dy, dyOff, dx, dxOff);
+        }
+
+        float[] IParameterGradients.NormGradient(int layer, int norm) { return null; }
+
+        void IParameterGradients.Embedding(int token, float[] g) { }
 
         public int InputsOf(int p) { return p == Down ? _hidden : (p == O ? _dim : _dim); }
         public int OutputsOf(int p)

@@ -12,6 +12,12 @@ namespace EdgeTiny.Runtime.Training
         /// </summary>
         public static void RmsNorm(float[] x, int xOff, float[] w, float[] dy, int dyOff, float[] dx, int dxOff, int n, float eps)
         {
+            RmsNorm(x, xOff, w, dy, dyOff, dx, dxOff, null, n, eps);
+        }
+
+        /// <summary>As above, and when <paramref name="dw"/> is not null also dw += dy ⊙ x / rms (the weight's gradient).</summary>
+        public static void RmsNorm(float[] x, int xOff, float[] w, float[] dy, int dyOff, float[] dx, int dxOff, float[] dw, int n, float eps)
+        {
             float ss = 0f;
             for (int i = 0; i < n; i++) ss += x[xOff + i] * x[xOff + i];
             float ms = ss / n + eps;
@@ -20,6 +26,8 @@ namespace EdgeTiny.Runtime.Training
             for (int i = 0; i < n; i++) dot += w[i] * dy[dyOff + i] * x[xOff + i];
             float k = dot * inv * inv * inv / n;
             for (int i = 0; i < n; i++) dx[dxOff + i] += w[i] * dy[dyOff + i] * inv - x[xOff + i] * k;
+            if (dw != null)
+                for (int i = 0; i < n; i++) dw[i] += dy[dyOff + i] * x[xOff + i] * inv;
         }
 
         /// <summary>

@@ -3,38 +3,53 @@ using EdgeTiny.Runtime.Memory;
 namespace EdgeTiny.Runtime.Training
 {
     /// <summary>
-    /// Updates every adapter from its accumulated gradients: plain SGD (no state, the MCU-friendly choice of
-    /// tiny-training) or Adam (two moment vectors per parameter). Gradients are first clipped to a global L2 norm.
+    /// Updates parameter arrays from their accumulated gradients: plain SGD (no state, the MCU-friendly choice of
+    /// tiny-training) or Adam (two moment vectors per parameter), with optional decoupled weight decay (AdamW) on the
+    /// arrays marked for it. Gradients are first clipped to a global L2 norm. Used for the device's adapters and, on the
+    /// desktop, for training a whole model.
     /// </summary>
     public sealed class Optimizer
     {
         public const int Sgd = 0;
         public const int Adam = 1;
 
-        private readonly AdapterSet _set;
+        private readonly float[][] _params;
+        private readonly float[][] _grads;
+        private readonly bool[] _decay;
         private readonly int _kind;
-        private readonly float _lr;
         private readonly float _clip;
-        private readonly float[][] _m;   // Adam first moments, per parameter array (A0, B0, A1, B1, ...)
+        private readonly float[][] _m;   // Adam first moments, one per parameter array
         private readonly float[][] _v;   // Adam second moments
         private int _step;
         private const float Beta1 = 0.9f, Beta2 = 0.999f, Epsilon = 1e-8f;
 
+        /// <summary>Step size; may be changed between steps (a schedule).</summary>
+        public float LearningRate;
+        /// <summary>Decoupled weight decay per step (p -= lr · decay · p) on arrays marked for it; 0 = none.</summary>
+        public float WeightDecay;
+
         public Optimizer(AdapterSet set, int kind, float learningRate, float clipNorm, MemoryLedger ledger)
+            : this(set.ParameterArrays(), set.GradientArrays(), null, kind, learningRate, clipNorm, ledger)
         {
-            _set = set;
+        }
+
+        /// <param name="decay">Per array: whether weight decay applies (null = none does).</param>
+        public Optimizer(float[][] parameters, float[][] gradients, bool[] decay, int kind, float learningRate, float clipNorm, MemoryLedger ledger)
+        {
+            if (parameters.Length != gradients.Length) throw new System.ArgumentException("one gradient array per parameter array", "gradients");
+            _params = parameters;
+            _grads = gradients;
+            _decay = decay;
             _kind = kind;
-            _lr = learningRate;
+            LearningRate = learningRate;
             _clip = clipNorm;
-            int n = kind == Adam ? set.Count * 2 : 0;
+            int n = kind == Adam ? parameters.Length : 0;
             _m = new float[n][];
             _v = new float[n][];
             for (int i = 0; i < n; i++)
             {
-                LoraAdapter a = set.At(i / 2);
-                int size = i % 2 == 0 ? a.A.Length : a.B.Length;
-                _m[i] = ledger.Floats("adam.m", size);
-                _v[i] = ledger.Floats("adam.v", size);
+                _m[i] = ledger.Floats("adam.m", parameters[i].Length);
+                _v[i] = ledger.Floats("adam.v", parameters[i].Length);
             }
         }
 
@@ -47,14 +62,16 @@ namespace EdgeTiny.Runtime.Training
         /// <summary>Global L2 norm of the gradients (before clipping) of the last step.</summary>
         public float LastGradientNorm;
 
+        /// <summary>Steps taken so far.</summary>
+        public int Steps { get { return _step; } }
+
         public void Step()
         {
             float ss = 0f;
-            for (int i = 0; i < _set.Count; i++)
+            for (int i = 0; i < _grads.Length; i++)
             {
-                LoraAdapter a = _set.At(i);
-                for (int j = 0; j < a.GradA.Length; j++) ss += a.GradA[j] * a.GradA[j];
-                for (int j = 0; j < a.GradB.Length; j++) ss += a.GradB[j] * a.GradB[j];
+                float[] g = _grads[i];
+                for (int j = 0; j < g.Length; j++) ss += g[j] * g[j];
             }
             float norm = (float)System.Math.Sqrt(ss);
             LastGradientNorm = norm;
@@ -62,19 +79,24 @@ namespace EdgeTiny.Runtime.Training
             _step++;
             float c1 = 1f - (float)System.Math.Pow(Beta1, _step);
             float c2 = 1f - (float)System.Math.Pow(Beta2, _step);
-            for (int i = 0; i < _set.Count; i++)
+            for (int i = 0; i < _params.Length; i++)
             {
-                LoraAdapter a = _set.At(i);
-                Update(a.A, a.GradA, scale, 2 * i, c1, c2);
-                Update(a.B, a.GradB, scale, 2 * i + 1, c1, c2);
+                if (_decay != null && _decay[i] && WeightDecay > 0f)
+                {
+                    float keep = 1f - LearningRate * WeightDecay;
+                    float[] p = _params[i];
+                    for (int j = 0; j < p.Length; j++) p[j] *= keep;
+                }
+                Update(_params[i], _grads[i], scale, i, c1, c2);
             }
         }
 
         private void Update(float[] p, float[] g, float scale, int slot, float c1, float c2)
         {
+            float lr = LearningRate;
             if (_kind == Sgd)
             {
-                for (int j = 0; j < p.Length; j++) p[j] -= _lr * g[j] * scale;
+                for (int j = 0; j < p.Length; j++) p[j] -= lr * g[j] * scale;
                 return;
             }
             float[] m = _m[slot], v = _v[slot];
@@ -83,7 +105,7 @@ namespace EdgeTiny.Runtime.Training
                 float gj = g[j] * scale;
                 m[j] = Beta1 * m[j] + (1f - Beta1) * gj;
                 v[j] = Beta2 * v[j] + (1f - Beta2) * gj * gj;
-                p[j] -= _lr * (m[j] / c1) / ((float)System.Math.Sqrt(v[j] / c2) + Epsilon);
+                p[j] -= lr * (m[j] / c1) / ((float)System.Math.Sqrt(v[j] / c2) + Epsilon);
             }
         }
     }
