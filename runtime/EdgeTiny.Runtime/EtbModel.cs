@@ -62,7 +62,7 @@ namespace EdgeTiny.Runtime
             m.Cache = new BlockCache(m.Device, plan.CacheBlockBytes, plan.CacheBytes);
             ledger.Record("cache", m.Cache.HeldBytes);
             bool anyF32 = false;
-            string[] matrices = LlamaWeights.MatrixNames(m.Config, LlamaWeights.IsPacked(m.Reader));
+            string[] matrices = LlamaWeights.MatrixNames(m.Config, LlamaWeights.PackedLayers(m.Reader, m.Config));
             for (int i = 0; i < matrices.Length; i++) if (m.Reader.Require(matrices[i]).Codec == Codec.F32) anyF32 = true;
             WeightStream stream = new WeightStream(m.Cache, plan.ChunkBytes, anyF32, ledger);
             m.Weights = LlamaWeights.Load(m.Reader, m.Config, plan, stream, options, ledger);

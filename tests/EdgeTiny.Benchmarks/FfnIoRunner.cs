@@ -104,8 +104,8 @@ public static class FfnIoRunner
         probe.Phase(ForwardPhase.Done);
         long useful;
         if (m.Weights.Ffn is null) useful = probe.Bytes; // the dense FFN uses every byte it reads
-        else useful = m.Weights.Ffn.Sum(f => f.ActiveNeurons * (long)f.Bundles.RowBytes + f.Calls * f.Gate.StoredBytes);
-        long hits = m.Weights.Ffn?.Sum(f => f.Cache?.Hits ?? 0) ?? 0, lookups = m.Weights.Ffn?.Sum(f => f.Cache?.Lookups ?? 0) ?? 0;
+        else useful = m.Weights.Ffn.Where(f => f != null).Sum(f => f.ActiveNeurons * (long)f.Bundles.RowBytes + f.Calls * f.Gate.StoredBytes);
+        long hits = m.Weights.Ffn?.Where(f => f != null).Sum(f => f.Cache?.Hits ?? 0) ?? 0, lookups = m.Weights.Ffn?.Where(f => f != null).Sum(f => f.Cache?.Lookups ?? 0) ?? 0;
         double ms = probe.Nanoseconds / 1e6 / tokens;
         return new JsonObject
         {
@@ -115,7 +115,7 @@ public static class FfnIoRunner
             ["useful_bytes_per_token"] = Math.Round((double)useful / tokens, 1),
             ["effective_bandwidth_mb_per_s"] = Math.Round(useful / (probe.Nanoseconds / 1e9) / 1e6, 3),
             ["cache_hit_rate"] = lookups == 0 ? null : Math.Round((double)hits / lookups, 4),
-            ["active_fraction"] = m.Weights.Ffn is null ? 1.0 : Math.Round(m.Weights.Ffn.Average(f => (double)f.ActiveNeurons / f.Calls / f.Bundles.Rows), 4),
+            ["active_fraction"] = m.Weights.Ffn is null ? 1.0 : Math.Round(m.Weights.Ffn.Where(f => f != null).Average(f => (double)f.ActiveNeurons / f.Calls / f.Bundles.Rows), 4),
         };
     }
 

@@ -24,6 +24,7 @@ public static class ConvertCommand
         var group = new Option<int>("--group-size") { Description = "Weights per quantization scale", DefaultValueFactory = _ => 64 };
         var calib = new Option<string?>("--calib") { Description = "Calibration text file (default: sample stories from the source model itself, seeded)" };
         var sensitivity = new Option<string>("--sensitivity") { Description = "kl (output KL with only that tensor compressed) or mse (Edge-LLM's layer-output MSE, cheaper)", DefaultValueFactory = _ => "kl" };
+        var tunable = new Option<int>("--tunable-layers") { Description = "With --pack: keep the top K layers' FFNs dense so the device can tune them (edgetiny tune --layers K)" };
         var pack = new Option<string>("--pack") { Description = "FFN layout: none, original (neuron bundles, original order), coactivation (bundles in Ripple's co-activation order)", DefaultValueFactory = _ => "none" };
         var energy = new Option<double>("--ffn-energy") { Description = "Packed FFNs: share of FFN output energy active neurons keep (sets per-layer thresholds)", DefaultValueFactory = _ => 0.99 };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the sampled calibration data", DefaultValueFactory = _ => 1234 };
@@ -32,7 +33,7 @@ public static class ConvertCommand
 
         var command = new Command("convert", "Convert a trained model into a compact .etb file.")
         {
-            source, tokenizer, policy, bits, sparsity, budget, board, group, calib, sensitivity, pack, energy, seed, output, json,
+            source, tokenizer, policy, bits, sparsity, budget, board, group, calib, sensitivity, pack, tunable, energy, seed, output, json,
         };
         command.SetAction(parse =>
         {
@@ -49,6 +50,7 @@ public static class ConvertCommand
                 CalibrationText = parse.GetValue(calib),
                 Seed = parse.GetValue(seed),
                 Pack = parse.GetValue(pack)!,
+                TunableLayers = parse.GetValue(tunable),
                 FfnEnergy = parse.GetValue(energy),
                 Metric = parse.GetValue(sensitivity) switch
                 {

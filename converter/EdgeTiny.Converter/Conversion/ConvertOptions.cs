@@ -33,6 +33,12 @@ public sealed record ConvertOptions
     /// <summary>Packed FFNs: share of FFN output energy the active neurons must keep (sets the per-layer thresholds).</summary>
     public double FfnEnergy { get; init; } = 0.99;
 
+    /// <summary>
+    /// Packed files: how many top layers keep plain w1/w2/w3 so the device can tune them (backprop needs the dense
+    /// matrices; see the runtime's Backprop). 0 = pack every layer.
+    /// </summary>
+    public int TunableLayers { get; init; }
+
     public static readonly string[] PackModes = ["none", "original", "coactivation"];
 
     public static readonly string[] Policies = ["none", "uniform", "luc", "edge-llm"];
@@ -53,6 +59,7 @@ public sealed record ConvertOptions
         if (Policy == "uniform" && Bits == 0 && BudgetBytes <= 0)
             throw new InputException("--bits", "uniform needs --bits N (and optionally --sparsity) or a --budget to fit");
         if (!PackModes.Contains(Pack)) throw new InputException("--pack", $"'{Pack}' must be one of: {string.Join(", ", PackModes)}");
+        if (TunableLayers < 0) throw new InputException("--tunable-layers", $"{TunableLayers} must be >= 0");
         if (FfnEnergy <= 0 || FfnEnergy > 1) throw new InputException("--ffn-energy", $"{FfnEnergy} must be in (0, 1]");
         if (GroupSize < 1 || GroupSize > 4096) throw new InputException("--group-size", $"{GroupSize} is out of range (1..4096)");
         if (CalibrationSequences < 1 || CalibrationLength < 2) throw new InputException("--calib-tokens", "calibration needs at least one sequence of 2 tokens");

@@ -98,14 +98,20 @@ public static class ModelConverter
             reports.Add(new TensorReport(name, e.Rows, e.Cols, e.Describe(), e.GroupSize, e.Payload.Length,
                 choice is null || double.IsNaN(choice.Sensitivity) ? null : choice.Sensitivity));
         }
+        int firstTunable = model.Config.Layers - options.TunableLayers;
+        bool PackedLayerOf(SourceTensor t, out int layer)
+        {
+            layer = t.Name.StartsWith('L') && t.Name.Contains('.') ? int.Parse(t.Name.AsSpan(1, t.Name.IndexOf('.') - 1)) : -1;
+            return profile is not null && layer >= 0 && layer < firstTunable;
+        }
         foreach (SourceTensor t in model.Tensors)
         {
-            bool ffnPart = profile is not null && (t.Name.EndsWith("." + TensorNames.W2) || t.Name.EndsWith("." + TensorNames.W3));
+            bool packedLayer = PackedLayerOf(t, out int layer);
+            bool ffnPart = packedLayer && (t.Name.EndsWith("." + TensorNames.W2) || t.Name.EndsWith("." + TensorNames.W3));
             if (ffnPart) continue; // written inside the bundles
-            if (profile is not null && t.Name.EndsWith("." + TensorNames.W1))
+            if (packedLayer && t.Name.EndsWith("." + TensorNames.W1))
             {
-                int layer = int.Parse(t.Name.AsSpan(1, t.Name.IndexOf('.') - 1));
-                int[] order = options.Pack == "original" ? [.. Enumerable.Range(0, model.Config.HiddenDim)] : PlaceNeurons(profile, layer);
+                int[] order = options.Pack == "original" ? [.. Enumerable.Range(0, model.Config.HiddenDim)] : PlaceNeurons(profile!, layer);
                 int bits = BundleBits(model, options, plan, layer);
                 PackedFfn packed = FfnPacker.Pack(model, layer, order, Encode(t), bits, options.GroupSize);
                 Add(t.Name, packed.Gate);
@@ -183,6 +189,7 @@ public static class ModelConverter
             {
                 ["pack"] = options.Pack,
                 ["energy"] = options.FfnEnergy,
+                ["tunable_layers"] = options.TunableLayers,
                 ["active_fraction"] = new JsonArray(profile.ActiveFraction.Select(a => (JsonNode)Math.Round(a, 4)).ToArray()),
             },
         };

@@ -21,8 +21,16 @@ namespace EdgeTiny.Runtime.Memory
 
         public static MemoryPlan Plan(EtbReader reader, ModelConfig c, long committedBytes, RuntimeOptions o)
         {
-            bool packed = LlamaWeights.IsPacked(reader);
-            string[] matrices = LlamaWeights.MatrixNames(c, packed);
+            bool[] packedLayers = LlamaWeights.PackedLayers(reader, c);
+            int packedCount = 0, firstPacked = -1;
+            for (int l = 0; l < c.Layers; l++)
+                if (packedLayers[l])
+                {
+                    if (firstPacked < 0) firstPacked = l;
+                    packedCount++;
+                }
+            bool packed = packedCount > 0;
+            string[] matrices = LlamaWeights.MatrixNames(c, packedLayers);
             long norms = 0;
             string[] normNames = LlamaWeights.NormNames(c);
             for (int i = 0; i < normNames.Length; i++) norms += Tensor.ResidentBytes(reader.Require(normNames[i]));
@@ -38,11 +46,11 @@ namespace EdgeTiny.Runtime.Memory
 
             MemoryPlan p = new MemoryPlan();
             p.BudgetBytes = o.BudgetBytes;
-            p.FfnCacheBytesPerLayer = packed ? o.FfnCacheBytes / c.Layers : 0;
-            int bundleBytes = packed ? (int)(reader.Require(TensorNames.Layer(0, TensorNames.FfnBundles)).Length / c.HiddenDim) : 0;
+            p.FfnCacheBytesPerLayer = packed ? o.FfnCacheBytes / packedCount : 0;
+            int bundleBytes = packed ? (int)(reader.Require(TensorNames.Layer(firstPacked, TensorNames.FfnBundles)).Length / c.HiddenDim) : 0;
             // Packed FFN state (activations, active list; when streamed also the read planner and bundle cache): the
             // planner reserves the streamed case, Finish settles the exact figure once residency is known.
-            long ffnWorst = packed ? c.Layers * FfnBundles.StateBytes(c.HiddenDim, bundleBytes, true, p.FfnCacheBytesPerLayer) : 0;
+            long ffnWorst = packed ? packedCount * FfnBundles.StateBytes(c.HiddenDim, bundleBytes, true, p.FfnCacheBytesPerLayer) : 0;
             p.CommittedBytes = committedBytes;
             p.CacheBlockBytes = o.CacheBlockBytes;
             int wanted = o.ContextLength <= 0 || o.ContextLength > c.SeqLen ? c.SeqLen : o.ContextLength;
@@ -138,6 +146,7 @@ namespace EdgeTiny.Runtime.Memory
                 long actual = 0;
                 for (int l = 0; l < c.Layers; l++)
                 {
+                    if (reader.Find(TensorNames.Layer(l, TensorNames.FfnBundles)) == null) continue;
                     bool streamedLayer = !p.IsResident(TensorNames.Layer(l, TensorNames.FfnBundles));
                     actual += FfnBundles.StateBytes(c.HiddenDim, bundleBytes, streamedLayer, p.FfnCacheBytesPerLayer);
                 }

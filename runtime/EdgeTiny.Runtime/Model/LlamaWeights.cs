@@ -18,13 +18,37 @@ namespace EdgeTiny.Runtime.Model
         public Tensor[] W3;             // per layer (hidden, dim): up
         public Tensor RmsFinal;         // (1, dim)
         public Tensor Classifier;       // (vocab, dim); the embedding itself when shared
-        /// <summary>Packed (bundled, sparse) FFNs per layer; null when the file stores plain w1/w2/w3.</summary>
+        /// <summary>
+        /// Packed (bundled, sparse) FFNs per layer; null when no layer is packed, and null entries for layers stored as
+        /// plain w1/w2/w3 (a file meant for on-device tuning keeps its tuned top layers dense: backprop needs them).
+        /// </summary>
         public FfnBundles[] Ffn;
 
-        /// <summary>Whether the file stores its FFNs as neuron bundles.</summary>
-        public static bool IsPacked(EtbReader reader)
+        /// <summary>The packed FFN of layer l, or null when that layer's FFN is plain matrices.</summary>
+        public FfnBundles PackedFfn(int l)
         {
-            return reader.Find(TensorNames.Layer(0, TensorNames.FfnBundles)) != null;
+            return Ffn == null ? null : Ffn[l];
+        }
+
+        /// <summary>Whether the file stores any layer's FFN as neuron bundles.</summary>
+        public static bool IsPacked(EtbReader reader, ModelConfig c)
+        {
+            for (int l = 0; l < c.Layers; l++) if (IsPackedLayer(reader, l)) return true;
+            return false;
+        }
+
+        /// <summary>Whether the file stores layer l's FFN as neuron bundles.</summary>
+        public static bool IsPackedLayer(EtbReader reader, int l)
+        {
+            return reader.Find(TensorNames.Layer(l, TensorNames.FfnBundles)) != null;
+        }
+
+        /// <summary>Per layer: whether its FFN is packed.</summary>
+        public static bool[] PackedLayers(EtbReader reader, ModelConfig c)
+        {
+            bool[] packed = new bool[c.Layers];
+            for (int l = 0; l < c.Layers; l++) packed[l] = IsPackedLayer(reader, l);
+            return packed;
         }
 
         /// <summary>Section names of a layer's FFN matrices.</summary>
@@ -44,22 +68,25 @@ namespace EdgeTiny.Runtime.Model
         /// <summary>Section names of every weight matrix (what may stream) of a plain model.</summary>
         public static string[] MatrixNames(ModelConfig c)
         {
-            return MatrixNames(c, false);
+            return MatrixNames(c, new bool[c.Layers]);
         }
 
-        /// <summary>Section names of every weight matrix (what may stream); a packed model has bundles instead of w2, w3.</summary>
-        public static string[] MatrixNames(ModelConfig c, bool packed)
+        /// <summary>Section names of every weight matrix (what may stream); a packed layer has bundles instead of w2, w3.</summary>
+        public static string[] MatrixNames(ModelConfig c, bool[] packedLayers)
         {
             string[] plain = { TensorNames.Wq, TensorNames.Wk, TensorNames.Wv, TensorNames.Wo, TensorNames.W1, TensorNames.W2, TensorNames.W3 };
             string[] bundled = { TensorNames.Wq, TensorNames.Wk, TensorNames.Wv, TensorNames.Wo, TensorNames.W1, TensorNames.FfnBundles };
-            string[] perLayer = packed ? bundled : plain;
-            int extra = c.SharedClassifier ? 1 : 2;
-            string[] names = new string[extra + c.Layers * perLayer.Length];
+            int count = c.SharedClassifier ? 1 : 2;
+            for (int l = 0; l < c.Layers; l++) count += packedLayers[l] ? bundled.Length : plain.Length;
+            string[] names = new string[count];
             int n = 0;
             names[n++] = TensorNames.TokenEmbedding;
             if (!c.SharedClassifier) names[n++] = TensorNames.Classifier;
             for (int l = 0; l < c.Layers; l++)
+            {
+                string[] perLayer = packedLayers[l] ? bundled : plain;
                 for (int i = 0; i < perLayer.Length; i++) names[n++] = TensorNames.Layer(l, perLayer[i]);
+            }
             return names;
         }
 
@@ -80,7 +107,8 @@ namespace EdgeTiny.Runtime.Model
         public static LlamaWeights Load(EtbReader reader, ModelConfig c, MemoryPlan plan, WeightStream stream, RuntimeOptions options, MemoryLedger ledger)
         {
             Loader load = new Loader(reader, plan, stream, options.VerifyStreamedTensors, ledger);
-            bool packed = IsPacked(reader);
+            bool[] packedLayers = PackedLayers(reader, c);
+            bool packed = IsPacked(reader, c);
             LlamaWeights w = new LlamaWeights();
             int L = c.Layers;
             w.TokenEmbedding = load.Matrix(TensorNames.TokenEmbedding, c.VocabSize, c.Dim);
@@ -102,7 +130,7 @@ namespace EdgeTiny.Runtime.Model
                 w.Wo[l] = load.Matrix(TensorNames.Layer(l, TensorNames.Wo), c.Dim, c.Dim);
                 w.RmsFfn[l] = load.Norm(TensorNames.Layer(l, TensorNames.RmsFfn), c.Dim);
                 w.W1[l] = load.Matrix(TensorNames.Layer(l, TensorNames.W1), c.HiddenDim, c.Dim);
-                if (packed) continue;
+                if (packedLayers[l]) continue;
                 w.W2[l] = load.Matrix(TensorNames.Layer(l, TensorNames.W2), c.Dim, c.HiddenDim);
                 w.W3[l] = load.Matrix(TensorNames.Layer(l, TensorNames.W3), c.HiddenDim, c.Dim);
             }
@@ -112,6 +140,7 @@ namespace EdgeTiny.Runtime.Model
                 w.Ffn = new FfnBundles[L];
                 for (int l = 0; l < L; l++)
                 {
+                    if (!packedLayers[l]) continue;
                     Tensor bundles = load.Matrix(TensorNames.Layer(l, TensorNames.FfnBundles), c.HiddenDim, 2 * c.Dim);
                     w.Ffn[l] = new FfnBundles(w.W1[l], bundles, thresholds[l], c.FfnActivation, options.Storage, options.FfnCollapse,
                         plan.FfnCacheBytesPerLayer, ledger, TensorNames.Layer(l, "ffn"));

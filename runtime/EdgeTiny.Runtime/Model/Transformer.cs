@@ -177,10 +177,11 @@ namespace EdgeTiny.Runtime.Model
                 Phase(ForwardPhase.Ffn);
                 _kern.RmsNorm(_xb, _x, _w.RmsFfn[l].F32, 0, dim, c.NormEps);
                 if (record) Recorder.Save(l, pos, ActivationSlot.FfnNorm, _xb);
-                if (_w.Ffn != null)
+                FfnBundles packed = _w.PackedFfn(l);
+                if (packed != null)
                 {
                     // Packed FFN: only the active neurons' bundles are used (see FfnBundles).
-                    _w.Ffn[l].Apply(_kern, _xb, _xb2);
+                    packed.Apply(_kern, _xb, _xb2);
                     _kern.Axpy(1f, _xb2, 0, _x, 0, dim);
                     continue;
                 }
