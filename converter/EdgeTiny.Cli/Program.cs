@@ -10,6 +10,7 @@ var root = new RootCommand("EdgeTiny: compressed language models for microcontro
     RunCommand.Create(),
     EvalCommand.Create(),
     TuneCommand.Create(),
+    TrainCommand.Create(),
     BenchCommand.Create(),
     BoardsCommand.Create(),
     BoardSimCommand.Create(),
