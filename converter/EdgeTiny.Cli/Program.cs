@@ -11,6 +11,7 @@ var root = new RootCommand("EdgeTiny: compressed language models for microcontro
     EvalCommand.Create(),
     TuneCommand.Create(),
     TrainCommand.Create(),
+    DemoCommand.Create(),
     BenchCommand.Create(),
     BoardsCommand.Create(),
     BoardSimCommand.Create(),

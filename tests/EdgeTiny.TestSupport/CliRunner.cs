@@ -22,7 +22,10 @@ public static class CliRunner
     public static CliResult Run(params string[] args) => RunWith(new Dictionary<string, string>(), args);
 
     /// <summary>As <see cref="Run"/>, with extra environment variables for the child process.</summary>
-    public static CliResult RunWith(IReadOnlyDictionary<string, string> environment, params string[] args)
+    public static CliResult RunWith(IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        RunWith(environment, TimeSpan.FromMinutes(5), args);
+
+    public static CliResult RunWith(IReadOnlyDictionary<string, string> environment, TimeSpan timeout, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
@@ -37,10 +40,10 @@ public static class CliRunner
         using var p = Process.Start(psi)!;
         Task<string> stdout = p.StandardOutput.ReadToEndAsync();
         Task<string> stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(TimeSpan.FromMinutes(5)))
+        if (!p.WaitForExit(timeout))
         {
             p.Kill(entireProcessTree: true);
-            throw new TimeoutException($"edgetiny {string.Join(' ', args)} did not finish in 5 minutes");
+            throw new TimeoutException($"edgetiny {string.Join(' ', args)} did not finish in {timeout.TotalMinutes} minutes");
         }
         return new CliResult(p.ExitCode, stdout.Result, stderr.Result);
     }

@@ -59,3 +59,16 @@ public sealed class SharedDataTheoryAttribute : TheoryAttribute
         if (!SharedData.Available && !SharedData.RunningInCi) Skip = "shared test data (../shared) not found; set EDGETINY_SHARED";
     }
 }
+
+/// <summary>
+/// A fact that takes minutes (retraining the demo model): always run in CI, on a developer machine only with
+/// EDGETINY_SLOW_TESTS=1.
+/// </summary>
+public sealed class SlowFactAttribute : FactAttribute
+{
+    public SlowFactAttribute()
+    {
+        if (!SharedData.RunningInCi && Environment.GetEnvironmentVariable("EDGETINY_SLOW_TESTS") != "1")
+            Skip = "takes minutes; runs in CI, or set EDGETINY_SLOW_TESTS=1";
+    }
+}

@@ -26,16 +26,25 @@ public sealed class ModelTrainer
     private readonly float[][] _params;
     private readonly TrainOptions _o;
 
+    /// <summary>A model initialised from <see cref="TrainOptions.Seed"/> (training from scratch).</summary>
     public ModelTrainer(ModelConfig config, SourceTokenizer tokenizer, IKernels kernels, TrainOptions options)
+        : this(WeightInit.Create(config, tokenizer, options.Seed), kernels, options)
     {
+    }
+
+    /// <summary>Starts from the given weights (to continue training, or to measure a trained model's loss).</summary>
+    public ModelTrainer(SourceModel start, IKernels kernels, TrainOptions options)
+    {
+        ModelConfig config = start.Config;
+        SourceTokenizer tokenizer = start.Tokenizer;
         config.Validate();
         if (tokenizer.Pieces.Length != config.VocabSize)
             throw new ArgumentException($"the tokenizer has {tokenizer.Pieces.Length} tokens, the model's vocabulary is {config.VocabSize}");
         _c = config;
         _tokenizer = tokenizer;
         _o = options;
-        // The runtime opens the initial weights as resident float32 tensors; their arrays are the parameters trained in place.
-        _model = ReferenceRuntime.Open(WeightInit.Create(config, tokenizer, options.Seed));
+        // The runtime opens the weights as resident float32 tensors; their arrays are the parameters trained in place.
+        _model = ReferenceRuntime.Open(start);
         _params = ModelGradients.ParametersOf(_model.Weights, config);
         _workers = [.. Enumerable.Range(0, Math.Max(1, options.Shards)).Select(_ => new Worker(config, _model.Weights, kernels))];
         _optimizer = new Optimizer(_params, _workers[0].Gradients.Arrays, ModelGradients.DecayOf(config), Optimizer.Adam,

@@ -7,7 +7,7 @@ namespace EdgeTiny.Converter.Training;
 /// </summary>
 public sealed record TrainOptions
 {
-    public int Steps { get; init; } = 1000;
+    public int Steps { get; init; } = 400;
     /// <summary>Sequences per optimizer step.</summary>
     public int BatchSize { get; init; } = 16;
     public float LearningRate { get; init; } = 2e-3f;

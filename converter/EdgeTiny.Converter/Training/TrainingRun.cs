@@ -61,6 +61,13 @@ public static class TrainingRun
             heldOutWindows.Sum(w => (long)w.Length - 1), dropped, curve, clock.Elapsed.TotalSeconds);
     }
 
+    /// <summary>Mean next-token loss of a model on stories (cut into windows as in training), measured by the runtime.</summary>
+    public static double Loss(SourceModel model, IEnumerable<string> stories, IKernels kernels)
+    {
+        var tokenizer = new Tokenizer(TokenizerSection.Encode(model.Tokenizer));
+        return new ModelTrainer(model, kernels, new TrainOptions()).Loss(TokenWindows.Cut(stories, tokenizer, model.Config.SeqLen));
+    }
+
     /// <summary>The training and held-out stories of a corpus recipe, and how many held-out stories were dropped as seen in training.</summary>
     public static (List<string> Train, List<string> HeldOut, int Dropped) Stories(CorpusRecipe c)
     {

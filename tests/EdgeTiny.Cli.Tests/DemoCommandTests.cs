@@ -1,0 +1,47 @@
+using System.Text.Json.Nodes;
+using EdgeTiny.Cli.Commands;
+using EdgeTiny.Runtime;
+using EdgeTiny.Runtime.IO;
+using EdgeTiny.Runtime.Model;
+using EdgeTiny.TestSupport;
+
+namespace EdgeTiny.Cli.Tests;
+
+/// <summary>`edgetiny demo` end to end, as a new user runs it (shortened by EDGETINY_DEMO_QUICK): the files it writes and what they say.</summary>
+public sealed class DemoCommandTests
+{
+    [Fact]
+    public void Demo_converts_generates_tunes_and_saves_everything()
+    {
+        using var dir = new TempDir();
+        string output = Path.Combine(dir.Path, "my-demo");
+        CliResult r = CliRunner.RunWith(new Dictionary<string, string> { [DemoCommand.QuickVariable] = "1" }, "demo", "-o", output);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        foreach (string f in new[] { "demo.etb", "demo.eta", "summary.json", "adaptation.txt", "adaptation-heldout.txt" })
+            Assert.True(File.Exists(Path.Combine(output, f)), $"{f} missing\n{r}");
+        Assert.Empty(Directory.GetFiles(output, "*.tmp")); // every file was written atomically
+
+        JsonObject s = JsonNode.Parse(File.ReadAllText(Path.Combine(output, "summary.json")))!.AsObject();
+        JsonNode convert = s["convert"]!, generate = s["generate"]!, tune = s["tune"]!;
+        Assert.True((long)convert["bytes"]! <= (long)convert["size_budget_bytes"]!);
+        Assert.Equal(24, (int)generate["tokens"]!);
+        Assert.True((long)generate["peak_bytes"]! <= (long)generate["budget_bytes"]!);
+        Assert.True((double)generate["reads_per_token"]! > 0, "the board streams weights from its SD card");
+        Assert.False(string.IsNullOrWhiteSpace((string)generate["text"]!));
+        // Tuning on the harbor stories lowered the loss on held-out harbor stories (per-step training losses are on
+        // different sequences, too noisy over a dozen steps to compare first with last).
+        Assert.True((double)tune["heldout_loss_after"]! < (double)tune["heldout_loss_before"]! - 0.05, tune.ToJsonString());
+        Assert.Contains("Generated on the simulated board", r.Stdout);
+        Assert.Contains("after tuning", r.Stdout);
+
+        // The file is packed below the tuned layers and dense in them.
+        var source = new StreamBlockSource(File.OpenRead(Path.Combine(output, "demo.etb")), ownsStream: true);
+        EtbModel m = EtbModel.Open(source, new RuntimeOptions());
+        bool[] packed = LlamaWeights.PackedLayers(m.Reader, m.Config);
+        source.Dispose();
+        int tuned = (int)convert["dense_top_layers"]!;
+        Assert.All(packed.Take(m.Config.Layers - tuned), Assert.True);
+        Assert.All(packed.Skip(m.Config.Layers - tuned), Assert.False);
+        Assert.Equal(ModelConfig.ActivationReluGlu, m.Config.FfnActivation);
+    }
+}
