@@ -151,7 +151,7 @@ public static class Llama2cCheckpoint
             throw new InputException(path, $"llama2.c checkpoint version {version} is not supported (only 0 and 1, float32)");
         int start = version == 0 ? 0 : 8, headerBytes = version == 0 ? HeaderBytes : V1HeaderBytes;
         if (bytes.Length < headerBytes)
-            throw new InputException(path, $"truncated: {bytes.Length} bytes, a llama2.c version {version} header needs {headerBytes}");
+            throw new InputException(path, $"truncated: {bytes.Length} bytes, a llama2.c {(version == 0 ? "" : "version 1 ")}header needs {headerBytes}");
         int Field(int i) => BitConverter.ToInt32(bytes, start + i * 4);
         int vocab = Field(5);
         var config = new ModelConfig
