@@ -76,8 +76,7 @@ public static class TrainCommand
                 },
                 new TrainOptions
                 {
-                    Steps = parse.GetValue(steps), BatchSize = parse.GetValue(batch), LearningRate = peak, MinLearningRate = peak / 10,
-                    WarmupSteps = Math.Min(o.WarmupSteps, parse.GetValue(steps) / 10 + 1), Seed = parse.GetValue(seed),
+                    Steps = parse.GetValue(steps), BatchSize = parse.GetValue(batch), LearningRate = peak, Seed = parse.GetValue(seed),
                     Threads = Math.Max(1, parse.GetValue(threads)),
                 });
             if (recipe.Corpus.File is null) TrainingRun.WorldNamed(recipe.Corpus.World);
@@ -92,8 +91,7 @@ public static class TrainCommand
                 : ProgressBars.Run(p => TrainingRun.Run(recipe, kernels, p));
             string path = parse.GetValue(output)!;
             string cmd = "edgetiny train " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1).SkipWhile(a => a != "train").Skip(1));
-            TrainingRun.Save(r, recipe, path, cmd.TrimEnd());
-            JsonObject report = TrainingRun.Report(r, recipe, cmd.TrimEnd());
+            JsonObject report = TrainingRun.Save(r, recipe, path, cmd.TrimEnd());
             if (parse.GetValue(json)) JsonOutput.Write(report);
             else
                 AnsiConsole.MarkupLine(

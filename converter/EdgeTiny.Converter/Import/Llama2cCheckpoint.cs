@@ -39,16 +39,17 @@ public static class Llama2cCheckpoint
         if (bytes.Length > expected)
             throw new InputException(checkpointPath, $"size {bytes.Length} bytes disagrees with the header ({Describe(config)}), which needs exactly {expected} bytes");
 
-        var tensors = new List<SourceTensor>();
+        var byName = new Dictionary<string, SourceTensor>();
         int at = version == 0 ? HeaderBytes : V1HeaderBytes;
         foreach (Slot slot in Layout(config, version))
         {
             int count = checked(slot.Rows * slot.Cols);
             if (slot.Name != null)
-                tensors.Add(new SourceTensor(slot.Name, slot.Rows, slot.Cols, MemoryMarshal.Cast<byte, float>(bytes.AsSpan(at, count * 4)).ToArray()));
+                byName[slot.Name] = new SourceTensor(slot.Name, slot.Rows, slot.Cols, MemoryMarshal.Cast<byte, float>(bytes.AsSpan(at, count * 4)).ToArray());
             at += count * 4;
         }
-        tensors = [.. tensors.OrderBy(t => CanonicalOrder(t.Name, config))];
+        // Tensors are handed on in version 0's order whatever the file's, so converted files are identical.
+        List<SourceTensor> tensors = [.. Layout(config, 0).Where(s => s.Name != null).Select(s => byName[s.Name!])];
 
         foreach (var t in tensors)
             if (t.Data.Any(v => !float.IsFinite(v)))
@@ -122,10 +123,6 @@ public static class Llama2cCheckpoint
         if (!c.SharedClassifier) slots = slots.Append(new Slot(TensorNames.Classifier, c.VocabSize, dim));
         return slots;
     }
-
-    /// <summary>Tensors are handed on in version 0's order whatever the file's, so converted files are identical.</summary>
-    private static int CanonicalOrder(string name, ModelConfig c) =>
-        Layout(c, 0).Select((s, i) => (s.Name, i)).First(p => p.Name == name).i;
 
     /// <summary>Version 0's cos table then sin table (seq_len × head_size/2 each), as export.py writes them.</summary>
     private static void RopeTables(ModelConfig c, Span<float> dest)

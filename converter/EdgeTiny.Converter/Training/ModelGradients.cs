@@ -43,13 +43,18 @@ public sealed class ModelGradients : IParameterGradients
     /// <summary>The weights' own arrays (resident float32 tensors of a model the runtime opened), in the order of <see cref="Arrays"/>.</summary>
     public static float[][] ParametersOf(LlamaWeights w, ModelConfig c)
     {
-        var proj = new float[c.Layers][][];
-        for (int l = 0; l < c.Layers; l++)
-            proj[l] = [w.Wq[l].F32, w.Wk[l].F32, w.Wv[l].F32, w.Wo[l].F32, w.W1[l].F32, w.W3[l].F32, w.W2[l].F32];
-        float[][] p = [.. Order(c, w.TokenEmbedding.F32, w.Classifier.F32, w.RmsFinal.F32, proj,
-            [.. w.RmsAtt.Select(t => t.F32)], [.. w.RmsFfn.Select(t => t.F32)])];
+        float[][] p = [.. TensorsOf(w, c).Select(t => t.F32)];
         if (p.Any(a => a == null)) throw new InvalidOperationException("training needs every weight resident as float32");
         return p;
+    }
+
+    /// <summary>The weight tensors, in the order of <see cref="Arrays"/> (the classifier only when it is not the embedding).</summary>
+    public static IEnumerable<Tensor> TensorsOf(LlamaWeights w, ModelConfig c)
+    {
+        var proj = new Tensor[c.Layers][];
+        for (int l = 0; l < c.Layers; l++)
+            proj[l] = [w.Wq[l], w.Wk[l], w.Wv[l], w.Wo[l], w.W1[l], w.W3[l], w.W2[l]];
+        return Order(c, w.TokenEmbedding, w.Classifier, w.RmsFinal, proj, w.RmsAtt, w.RmsFfn);
     }
 
     /// <summary>Which arrays get weight decay: matrices yes, norm weights no (as in llama2.c's train.py: decay on ≥ 2-D tensors).</summary>

@@ -19,11 +19,11 @@ namespace EdgeTiny.Converter.Training;
 public sealed class ModelTrainer
 {
     private readonly ModelConfig _c;
-    private readonly SourceTokenizer _tokenizer;
     private readonly EtbModel _model;
     private readonly Worker[] _workers;
-    private readonly Optimizer _optimizer;
+    private Optimizer? _optimizer;        // made on the first step: measuring a loss needs no AdamW state
     private readonly float[][] _params;
+    private readonly SourceModel _start;
     private readonly TrainOptions _o;
 
     /// <summary>A model initialised from <see cref="TrainOptions.Seed"/> (training from scratch).</summary>
@@ -41,22 +41,20 @@ public sealed class ModelTrainer
         if (tokenizer.Pieces.Length != config.VocabSize)
             throw new ArgumentException($"the tokenizer has {tokenizer.Pieces.Length} tokens, the model's vocabulary is {config.VocabSize}");
         _c = config;
-        _tokenizer = tokenizer;
         _o = options;
+        _start = start;
         // The runtime opens the weights as resident float32 tensors; their arrays are the parameters trained in place.
         _model = ReferenceRuntime.Open(start);
         _params = ModelGradients.ParametersOf(_model.Weights, config);
         _workers = [.. Enumerable.Range(0, Math.Max(1, options.Shards)).Select(_ => new Worker(config, _model.Weights, kernels))];
-        _optimizer = new Optimizer(_params, _workers[0].Gradients.Arrays, ModelGradients.DecayOf(config), Optimizer.Adam,
-            options.LearningRate, options.ClipNorm, new MemoryLedger())
-        {
-            WeightDecay = options.WeightDecay,
-        };
     }
 
     public ModelConfig Config => _c;
     public long Parameters => _params.Sum(p => (long)p.Length);
-    public float LastGradientNorm => _optimizer.LastGradientNorm;
+    public float LastGradientNorm => _optimizer?.LastGradientNorm ?? 0f;
+
+    /// <summary>The model's tokenizer as the runtime encodes with it.</summary>
+    public EdgeTiny.Runtime.Text.Tokenizer Tokenizer => _model.Tokenizer;
 
     /// <summary>One optimizer step on a batch of token windows (each ≤ seq_len tokens); returns the batch's mean loss before the update.</summary>
     public float Step(IReadOnlyList<int[]> batch, int step)
@@ -72,6 +70,10 @@ public sealed class ModelTrainer
         ModelGradients sum = _workers[0].Gradients;
         for (int w = 1; w < _workers.Length; w++) sum.Add(_workers[w].Gradients);
         sum.Scale(1f / batch.Count);
+        _optimizer ??= new Optimizer(_params, sum.Arrays, ModelGradients.DecayOf(_c), Optimizer.Adam, _o.LearningRate, _o.ClipNorm, new MemoryLedger())
+        {
+            WeightDecay = _o.WeightDecay,
+        };
         _optimizer.LearningRate = _o.RateAt(step);
         _optimizer.Step();
         return (float)(losses.Sum() / batch.Count);
@@ -94,29 +96,18 @@ public sealed class ModelTrainer
         return sums.Sum() / counts.Sum();
     }
 
-    /// <summary>The current weights as a source model (copies), ready to write as a checkpoint or convert.</summary>
+    /// <summary>The current weights as a source model (copies, in the starting model's tensor order), ready to write or convert.</summary>
     public SourceModel Snapshot()
     {
-        LlamaWeights w = _model.Weights;
-        var tensors = new List<SourceTensor> { Copy(TensorNames.TokenEmbedding, w.TokenEmbedding) };
-        for (int l = 0; l < _c.Layers; l++)
+        var byName = new Dictionary<string, float[]>();
+        foreach (Tensor t in ModelGradients.TensorsOf(_model.Weights, _c)) byName[t.Name] = t.F32;
+        return _start with
         {
-            tensors.Add(Copy(TensorNames.Layer(l, TensorNames.RmsAtt), w.RmsAtt[l]));
-            tensors.Add(Copy(TensorNames.Layer(l, TensorNames.Wq), w.Wq[l]));
-            tensors.Add(Copy(TensorNames.Layer(l, TensorNames.Wk), w.Wk[l]));
-            tensors.Add(Copy(TensorNames.Layer(l, TensorNames.Wv), w.Wv[l]));
-            tensors.Add(Copy(TensorNames.Layer(l, TensorNames.Wo), w.Wo[l]));
-            tensors.Add(Copy(TensorNames.Layer(l, TensorNames.RmsFfn), w.RmsFfn[l]));
-            tensors.Add(Copy(TensorNames.Layer(l, TensorNames.W1), w.W1[l]));
-            tensors.Add(Copy(TensorNames.Layer(l, TensorNames.W2), w.W2[l]));
-            tensors.Add(Copy(TensorNames.Layer(l, TensorNames.W3), w.W3[l]));
-        }
-        tensors.Add(Copy(TensorNames.RmsFinal, w.RmsFinal));
-        if (!_c.SharedClassifier) tensors.Add(Copy(TensorNames.Classifier, w.Classifier));
-        return new SourceModel(_c, tensors, _tokenizer, "trained", "");
+            Tensors = [.. _start.Tensors.Select(t => t with { Data = (float[])byName[t.Name].Clone() })],
+            SourcePath = "trained",
+            SourceSha256 = "",
+        };
     }
-
-    private static SourceTensor Copy(string name, Tensor t) => new(name, t.Rows, t.Cols, (float[])t.F32.Clone());
 
     /// <summary>One thread's forward/backward machinery over the shared weights, with its own gradients.</summary>
     private sealed class Worker

@@ -11,8 +11,12 @@ public sealed record TrainOptions
     /// <summary>Sequences per optimizer step.</summary>
     public int BatchSize { get; init; } = 16;
     public float LearningRate { get; init; } = 2e-3f;
-    public float MinLearningRate { get; init; } = 2e-4f;
-    public int WarmupSteps { get; init; } = 50;
+    /// <summary>Floor of the cosine decay; null = a tenth of <see cref="LearningRate"/>.</summary>
+    public float? MinLearningRate { get; init; }
+    /// <summary>Linear warm-up steps; null = a tenth of the run plus one, at most 50.</summary>
+    public int? WarmupSteps { get; init; }
+    public float MinRate => MinLearningRate ?? LearningRate / 10;
+    public int Warmup => WarmupSteps ?? Math.Min(50, Steps / 10 + 1);
     public float WeightDecay { get; init; } = 0.1f;
     public float ClipNorm { get; init; } = 1f;
     /// <summary>Seed of the initial weights and of the order sequences are visited in.</summary>
@@ -23,14 +27,14 @@ public sealed record TrainOptions
     /// </summary>
     public int Shards { get; init; } = 2;
     public int Threads { get; init; } = Math.Max(1, Math.Min(Environment.ProcessorCount, 2));
-    /// <summary>Measure the held-out loss every this many steps (and at the end); 0 = only at the end.</summary>
-    public int EvalEvery { get; init; } = 0;
 
-    /// <summary>The rate at <paramref name="step"/> (0-based): linear warm-up, then cosine to <see cref="MinLearningRate"/>.</summary>
+    /// <summary>The rate at <paramref name="step"/> (0-based): linear warm-up, then cosine to <see cref="MinRate"/>.</summary>
     public float RateAt(int step)
     {
-        if (step < WarmupSteps) return LearningRate * (step + 1) / WarmupSteps;
-        double progress = (double)(step - WarmupSteps) / Math.Max(1, Steps - WarmupSteps);
-        return MinLearningRate + (float)(0.5 * (1 + Math.Cos(Math.PI * Math.Min(1, progress)))) * (LearningRate - MinLearningRate);
+        int warmup = Warmup;
+        float min = MinRate;
+        if (step < warmup) return LearningRate * (step + 1) / warmup;
+        double progress = (double)(step - warmup) / Math.Max(1, Steps - warmup);
+        return min + (float)(0.5 * (1 + Math.Cos(Math.PI * Math.Min(1, progress)))) * (LearningRate - min);
     }
 }

@@ -35,12 +35,10 @@ public static class TrainingRun
         (List<string> train, List<string> heldOut, int dropped) = Stories(recipe.Corpus);
         progress?.Stage("tokenizer (BPE)", 1);
         SourceTokenizer tokenizer = BpeTrainer.Train(train, config.VocabSize);
-        var runtimeTokenizer = new Tokenizer(TokenizerSection.Encode(tokenizer));
-        List<int[]> windows = TokenWindows.Cut(train, runtimeTokenizer, config.SeqLen);
-        List<int[]> heldOutWindows = TokenWindows.Cut(heldOut, runtimeTokenizer, config.SeqLen);
-
         TrainOptions o = recipe.Options;
         var trainer = new ModelTrainer(config, tokenizer, kernels, o);
+        List<int[]> windows = TokenWindows.Cut(train, trainer.Tokenizer, config.SeqLen);
+        List<int[]> heldOutWindows = TokenWindows.Cut(heldOut, trainer.Tokenizer, config.SeqLen);
         var order = new TokenWindows.Order(windows.Count, o.Seed ^ 0x5DEECE66DUL);
         var curve = new List<(int, float)>();
         var batch = new int[o.BatchSize][];
@@ -64,8 +62,8 @@ public static class TrainingRun
     /// <summary>Mean next-token loss of a model on stories (cut into windows as in training), measured by the runtime.</summary>
     public static double Loss(SourceModel model, IEnumerable<string> stories, IKernels kernels)
     {
-        var tokenizer = new Tokenizer(TokenizerSection.Encode(model.Tokenizer));
-        return new ModelTrainer(model, kernels, new TrainOptions()).Loss(TokenWindows.Cut(stories, tokenizer, model.Config.SeqLen));
+        var trainer = new ModelTrainer(model, kernels, new TrainOptions());
+        return trainer.Loss(TokenWindows.Cut(stories, trainer.Tokenizer, model.Config.SeqLen));
     }
 
     /// <summary>The training and held-out stories of a corpus recipe, and how many held-out stories were dropped as seen in training.</summary>
@@ -109,12 +107,15 @@ public static class TrainingRun
     /// Writes the checkpoint (llama2.c format), tok{vocab}.bin beside it (where the importer looks) and
     /// {name}.json with the recipe, the command that reproduces it and what was measured. Each file is written atomically.
     /// </summary>
-    public static void Save(TrainResult r, TrainRecipe recipe, string checkpointPath, string command)
+    /// <returns>The report it wrote.</returns>
+    public static JsonObject Save(TrainResult r, TrainRecipe recipe, string checkpointPath, string command)
     {
         string dir = Path.GetDirectoryName(Path.GetFullPath(checkpointPath))!;
         Llama2cCheckpoint.Write(r.Model, checkpointPath);
         BpeTrainer.WriteLlama2c(r.Model.Tokenizer, Path.Combine(dir, $"tok{r.Model.Config.VocabSize}.bin"));
-        AtomicFile.WriteAllText(Path.ChangeExtension(checkpointPath, ".json"), Report(r, recipe, command).ToJsonString(new() { WriteIndented = true }) + "\n");
+        JsonObject report = Report(r, recipe, command);
+        AtomicFile.WriteAllText(Path.ChangeExtension(checkpointPath, ".json"), report.ToJsonString(new() { WriteIndented = true }) + "\n");
+        return report;
     }
 
     public static JsonObject Report(TrainResult r, TrainRecipe recipe, string command)
@@ -140,8 +141,8 @@ public static class TrainingRun
                 },
             ["training"] = new JsonObject
             {
-                ["steps"] = o.Steps, ["batch"] = o.BatchSize, ["lr"] = o.LearningRate, ["min_lr"] = o.MinLearningRate,
-                ["warmup"] = o.WarmupSteps, ["weight_decay"] = o.WeightDecay, ["clip"] = o.ClipNorm, ["seed"] = o.Seed,
+                ["steps"] = o.Steps, ["batch"] = o.BatchSize, ["lr"] = o.LearningRate, ["min_lr"] = o.MinRate,
+                ["warmup"] = o.Warmup, ["weight_decay"] = o.WeightDecay, ["clip"] = o.ClipNorm, ["seed"] = o.Seed,
                 ["shards"] = o.Shards, ["tokens"] = r.TrainTokens, ["seconds"] = Math.Round(r.Seconds, 1),
                 ["final_train_loss"] = r.Curve.Count == 0 ? null : Math.Round(r.Curve.Skip(Math.Max(0, r.Curve.Count - 20)).Average(p => p.Loss), 4),
             },
