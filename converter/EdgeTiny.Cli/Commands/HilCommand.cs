@@ -208,7 +208,7 @@ public sealed class HilRun(HilCaseFile file, string referencePath, HelloReply he
     {
         using BoardSession session = Open(c.Temperature, c.TopP, c.Seed);
         int[] prompt = session.Encode(c.Prompt);
-        RunCommand.RunResult expected = RunCommand.Generate(session, prompt, c.Steps, null);
+        GenerationResult expected = session.Generate(prompt, c.Steps);
         GenerateReply got = c.SendText
             ? client.GenerateText(c.Prompt, c.Steps, c.Temperature, c.TopP, c.Seed)
             : client.Generate(prompt, c.Steps, c.Temperature, c.TopP, c.Seed);

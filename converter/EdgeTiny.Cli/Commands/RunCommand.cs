@@ -45,7 +45,7 @@ public static class RunCommand
             };
             using BoardSession session = BoardSession.Open(path, board.WithFfn(parse, options));
             bool asJson = parse.GetValue(json);
-            RunResult result = Generate(session, promptTokens, stepCount, asJson ? null : Console.OpenStandardOutput());
+            GenerationResult result = session.Generate(promptTokens, stepCount, asJson ? null : Console.OpenStandardOutput());
             SessionStats stats = session.Stats();
             if (asJson) JsonOutput.Write(ToJson(path, text, session, result, stats));
             else
@@ -58,41 +58,7 @@ public static class RunCommand
         return command;
     }
 
-    public sealed record RunResult(int[] PromptTokens, List<int> Tokens, string Text, double TokensPerSecond);
-
-    /// <summary>Generates up to <paramref name="steps"/> tokens; when <paramref name="stream"/> is given, writes the text as it comes.</summary>
-    public static RunResult Generate(BoardSession session, int[] promptTokens, int steps, Stream? stream)
-    {
-        Tokenizer tok = session.Model.Tokenizer;
-        if (promptTokens.Length > session.Model.Plan.Context)
-            throw new InputException("--prompt", $"encodes to {promptTokens.Length} tokens, more than the {session.Model.Plan.Context}-position context that fits");
-        var tokens = new List<int>(steps);
-        var text = new MemoryStream();
-        byte[] piece = new byte[tok.MaxTokenLength + 1];
-        if (stream is not null)
-            for (int i = 1; i < promptTokens.Length; i++) stream.Write(piece, 0, tok.Decode(promptTokens[i - 1], promptTokens[i], piece, 0));
-
-        int prev = promptTokens[^1];
-        var clock = Stopwatch.StartNew();
-        session.Generator.Start(promptTokens, promptTokens.Length, steps);
-        for (int t = session.Generator.Next(); t >= 0; t = session.Generator.Next())
-        {
-            tokens.Add(t);
-            int n = tok.Decode(prev, t, piece, 0);
-            text.Write(piece, 0, n);
-            if (stream is not null)
-            {
-                stream.Write(piece, 0, n);
-                stream.Flush();
-            }
-            prev = t;
-        }
-        clock.Stop();
-        double tps = tokens.Count == 0 ? 0 : tokens.Count / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
-        return new RunResult(promptTokens, tokens, Encoding.UTF8.GetString(text.ToArray()), tps);
-    }
-
-    private static JsonObject ToJson(string path, string prompt, BoardSession s, RunResult r, SessionStats st) => new()
+    private static JsonObject ToJson(string path, string prompt, BoardSession s, GenerationResult r, SessionStats st) => new()
     {
         ["model"] = path,
         ["board"] = SessionJson.Board(s, st),

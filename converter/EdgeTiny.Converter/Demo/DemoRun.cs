@@ -7,7 +7,6 @@ using EdgeTiny.Converter.Hosting;
 using EdgeTiny.Converter.Import;
 using EdgeTiny.Converter.IO;
 using EdgeTiny.Runtime.Kernels;
-using EdgeTiny.Runtime.Text;
 
 namespace EdgeTiny.Converter.Demo;
 
@@ -92,34 +91,23 @@ public static class DemoRun
         return result;
     }
 
-    /// <summary>Greedy continuation of the prompt on the simulated board, with what each new token cost.</summary>
+    /// <summary>Greedy continuation of the prompt on the simulated board (text includes the prompt), with what each new token cost.</summary>
     private static (string Text, List<TokenCost> Tokens, SessionStats Stats) Generate(string etb, SessionOptions options, string prompt, int count,
         IConversionProgress? progress)
     {
         using BoardSession s = BoardSession.Open(etb, options);
-        int[] promptTokens = s.Encode(prompt);
-        Tokenizer tok = s.Model.Tokenizer;
-        var text = new MemoryStream();
-        byte[] piece = new byte[tok.MaxTokenLength + 8];
-        for (int i = 1; i < promptTokens.Length; i++) text.Write(piece, 0, tok.Decode(promptTokens[i - 1], promptTokens[i], piece, 0));
         var rows = new List<TokenCost>();
-        s.ResetCounters();
+        var text = new MemoryStream();
         long reads = 0, bytes = 0, ns = 0;
-        int prev = promptTokens[^1];
-        s.Generator.Start(promptTokens, promptTokens.Length, count);
-        for (int t = s.Generator.Next(); t >= 0; t = s.Generator.Next())
+        s.ResetCounters();
+        s.Generate(s.Encode(prompt), count, text, (_, piece, n) =>
         {
-            int n = tok.Decode(prev, t, piece, 0);
-            text.Write(piece, 0, n);
             long simNs = s.Model.Storage?.SimulatedNanoseconds ?? 0;
             rows.Add(new TokenCost(rows.Count + 1, Encoding.UTF8.GetString(piece, 0, n), s.Model.Ledger.PeakBytes,
                 s.Model.Device.Reads - reads, s.Model.Device.BytesRead - bytes, (simNs - ns) / 1e6));
-            reads = s.Model.Device.Reads;
-            bytes = s.Model.Device.BytesRead;
-            ns = simNs;
-            prev = t;
+            (reads, bytes, ns) = (s.Model.Device.Reads, s.Model.Device.BytesRead, simNs);
             progress?.Advance(rows.Count);
-        }
+        });
         return (Encoding.UTF8.GetString(text.ToArray()), rows, s.Stats());
     }
 

@@ -91,6 +91,43 @@ public sealed class BoardSession : IDisposable
         return buffer[..n];
     }
 
+    /// <summary>
+    /// Generates up to <paramref name="steps"/> tokens after the prompt. When <paramref name="stream"/> is given, the
+    /// prompt's text and then each new piece are written to it as they come; <paramref name="onToken"/> hears each new
+    /// token with its decoded bytes (piece, length).
+    /// </summary>
+    public GenerationResult Generate(int[] promptTokens, int steps, Stream? stream = null, Action<int, byte[], int>? onToken = null)
+    {
+        Tokenizer tok = Model.Tokenizer;
+        if (promptTokens.Length > Model.Plan.Context)
+            throw new InputException("--prompt", $"encodes to {promptTokens.Length} tokens, more than the {Model.Plan.Context}-position context that fits");
+        var tokens = new List<int>(steps);
+        var text = new MemoryStream();
+        byte[] piece = new byte[tok.MaxTokenLength + 1];
+        if (stream is not null)
+            for (int i = 1; i < promptTokens.Length; i++) stream.Write(piece, 0, tok.Decode(promptTokens[i - 1], promptTokens[i], piece, 0));
+
+        int prev = promptTokens[^1];
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Generator.Start(promptTokens, promptTokens.Length, steps);
+        for (int t = Generator.Next(); t >= 0; t = Generator.Next())
+        {
+            tokens.Add(t);
+            int n = tok.Decode(prev, t, piece, 0);
+            text.Write(piece, 0, n);
+            if (stream is not null)
+            {
+                stream.Write(piece, 0, n);
+                stream.Flush();
+            }
+            onToken?.Invoke(t, piece, n);
+            prev = t;
+        }
+        clock.Stop();
+        double tps = tokens.Count == 0 ? 0 : tokens.Count / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
+        return new GenerationResult(promptTokens, tokens, System.Text.Encoding.UTF8.GetString(text.ToArray()), tps);
+    }
+
     /// <summary>The adapters applied to the last exit's window, or null.</summary>
     public EdgeTiny.Runtime.Training.AdapterSet? Adapters { get; private set; }
 
@@ -142,6 +179,9 @@ public sealed class BoardSession : IDisposable
 
     public void Dispose() => Model.Device.Dispose();
 }
+
+/// <summary>The tokens and text one <see cref="BoardSession.Generate"/> call produced (text: the new tokens only), and its speed here.</summary>
+public sealed record GenerationResult(int[] PromptTokens, List<int> Tokens, string Text, double TokensPerSecond);
 
 /// <summary>What a session has done: I/O at the device (after the cache), memory, and the on-board prediction.</summary>
 public sealed record SessionStats(
