@@ -38,6 +38,7 @@ namespace EdgeTiny.Runtime.Training
         private readonly float[] _g, _dMid, _dxb, _da, _dq, _dk, _dv, _tmp, _xf;
         private readonly float[] _hb, _dhb, _dh1, _dh3;
         private readonly float[] _p, _dp;
+        private readonly float[] _ropeCos, _ropeSin; // (head_size / 2) RoPE angles of the position being backpropagated
         private readonly float[] _dlogits;
 
         public Backprop(Transformer model, LlamaWeights weights, int sequenceLength, int windowLayers, MemoryLedger ledger)
@@ -87,6 +88,8 @@ namespace EdgeTiny.Runtime.Training
             _p = ledger.Floats("tune.p", sequenceLength);
             _dp = ledger.Floats("tune.dp", sequenceLength);
             _dlogits = ledger.Floats("tune.dlogits", _c.VocabSize);
+            _ropeCos = ledger.Floats("tune.ropeCos", _c.HeadSize / 2);
+            _ropeSin = ledger.Floats("tune.ropeSin", _c.HeadSize / 2);
             SetWindow(_c.Layers - windowLayers, _c.Layers - 1);
         }
 
@@ -99,7 +102,7 @@ namespace EdgeTiny.Runtime.Training
             long scratch = MemoryLedger.ArrayCost((long)sequenceLength * c.Dim * 4)
                 + 7 * MemoryLedger.ArrayCost(c.Dim * 4L) + 2 * MemoryLedger.ArrayCost(c.KvDim * 4L)
                 + 4 * MemoryLedger.ArrayCost(c.HiddenDim * 4L) + 2 * MemoryLedger.ArrayCost(sequenceLength * 4L)
-                + MemoryLedger.ArrayCost(c.VocabSize * 4L);
+                + MemoryLedger.ArrayCost(c.VocabSize * 4L) + 2 * MemoryLedger.ArrayCost(c.HeadSize / 2 * 4L);
             return windowLayers * perLayer + scratch;
         }
 
@@ -188,6 +191,7 @@ namespace EdgeTiny.Runtime.Training
             for (int pos = n - 1; pos >= 0; pos--)
             {
                 System.Array.Copy(_gTop, pos * dim, _g, 0, dim);
+                Backward.RopeAngles(_c.HeadSize, pos, _c.RopeTheta, _ropeCos, _ropeSin);
                 for (int l = _top; l >= _bottom; l--) LayerBackward(l, pos);
                 if (_bottom == 0) _grads.Embedding(tokens[pos], _g);
             }
@@ -273,9 +277,9 @@ namespace EdgeTiny.Runtime.Training
             }
 
             // Key and value of this position are complete now; undo RoPE on dq and dk, then through the projections.
-            Backward.RopeInverse(_dq, 0, dim, hs, pos, c.RopeTheta);
+            Backward.RopeInverse(_dq, 0, dim, hs, _ropeCos, _ropeSin);
             System.Array.Copy(dK, pos * kv, _dk, 0, kv);
-            Backward.RopeInverse(_dk, 0, kv, hs, pos, c.RopeTheta);
+            Backward.RopeInverse(_dk, 0, kv, hs, _ropeCos, _ropeSin);
             System.Array.Copy(dV, pos * kv, _dv, 0, kv);
             System.Array.Clear(_dxb, 0, dim);
             _w.Wq[l].MatTVecAdd(_k, _dq, 0, _dxb, 0);

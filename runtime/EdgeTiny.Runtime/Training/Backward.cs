@@ -36,12 +36,31 @@ namespace EdgeTiny.Runtime.Training
         /// </summary>
         public static void RopeInverse(float[] v, int off, int length, int headSize, int pos, float theta)
         {
+            float[] cos = new float[headSize / 2], sin = new float[headSize / 2];
+            RopeAngles(headSize, pos, theta, cos, sin);
+            RopeInverse(v, off, length, headSize, cos, sin);
+        }
+
+        /// <summary>cos and sin of pos · freq_i for the headSize/2 pairs of a head (the same for every head and layer).</summary>
+        public static void RopeAngles(int headSize, int pos, float theta, float[] cos, float[] sin)
+        {
+            for (int pair = 0; pair < headSize / 2; pair++)
+            {
+                float freq = 1f / (float)System.Math.Pow(theta, (2 * pair) / (float)headSize);
+                float angle = pos * freq;
+                cos[pair] = (float)System.Math.Cos(angle);
+                sin[pair] = (float)System.Math.Sin(angle);
+            }
+        }
+
+        /// <summary>The inverse rotation with angles from <see cref="RopeAngles"/>.</summary>
+        public static void RopeInverse(float[] v, int off, int length, int headSize, float[] cos, float[] sin)
+        {
             for (int i = 0; i < length; i += 2)
             {
-                float freq = 1f / (float)System.Math.Pow(theta, (i % headSize) / (float)headSize);
-                float angle = pos * freq;
-                float c = (float)System.Math.Cos(angle);
-                float s = (float)System.Math.Sin(angle);
+                int pair = (i % headSize) / 2;
+                float c = cos[pair];
+                float s = sin[pair];
                 float v0 = v[off + i];
                 float v1 = v[off + i + 1];
                 v[off + i] = v0 * c + v1 * s;

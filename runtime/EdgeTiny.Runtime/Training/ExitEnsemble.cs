@@ -23,6 +23,7 @@ namespace EdgeTiny.Runtime.Training
         private readonly float[] _probs;          // (exits, vocab)
         private readonly float[] _combined;       // (vocab)
         private readonly float[] _input;          // (dim) backbone stream at a window's bottom
+        private readonly float[] _confidence;     // (exits) max probability of each exit, for the weighted vote
         private readonly int _vocab;
 
         public ExitEnsemble(Transformer backbone, Transformer[] adaptedStreams, AdapterSet adapters, MemoryLedger ledger)
@@ -55,6 +56,7 @@ namespace EdgeTiny.Runtime.Training
             _probs = ledger.Floats("vote.probs", exits * _vocab);
             _combined = ledger.Floats("vote.combined", _vocab);
             _input = ledger.Floats("vote.input", c.Dim);
+            _confidence = ledger.Floats("vote.confidence", exits);
         }
 
         /// <summary>How many adapted streams (extra transformers) these adapters need for voting.</summary>
@@ -116,6 +118,9 @@ namespace EdgeTiny.Runtime.Training
         private void Combine(int rule)
         {
             int exits = _top.Length, last = (exits - 1) * _vocab;
+            // Each exit's confidence once, not once per vocabulary entry.
+            if (rule != LastExit && rule != MaxProbability)
+                for (int e = 0; e < exits; e++) _confidence[e] = Confidence(e);
             float sum = 0f;
             for (int v = 0; v < _vocab; v++)
             {
@@ -129,7 +134,7 @@ namespace EdgeTiny.Runtime.Training
                 else
                 {
                     p = 0f;
-                    for (int e = 0; e < exits; e++) p += Confidence(e) * _probs[e * _vocab + v];
+                    for (int e = 0; e < exits; e++) p += _confidence[e] * _probs[e * _vocab + v];
                 }
                 _combined[v] = p;
                 sum += p;
