@@ -1,8 +1,16 @@
 namespace EdgeTiny.Runtime.Format
 {
-    /// <summary>Reads little-endian numbers from byte arrays without BitConverter's one-native-call-per-value cost for ints.</summary>
+    /// <summary>Reads and writes little-endian numbers in byte arrays without BitConverter's one-native-call-per-value cost (and, for writes, its array per value).</summary>
     public static class LittleEndian
     {
+        public static void WriteInt32(byte[] b, int offset, int value)
+        {
+            b[offset] = (byte)value;
+            b[offset + 1] = (byte)(value >> 8);
+            b[offset + 2] = (byte)(value >> 16);
+            b[offset + 3] = (byte)(value >> 24);
+        }
+
         public static int ReadInt32(byte[] b, int offset)
         {
             return b[offset] | (b[offset + 1] << 8) | (b[offset + 2] << 16) | (b[offset + 3] << 24);

@@ -82,27 +82,19 @@ namespace EdgeTiny.Runtime.Model
         public byte[] ToBytes()
         {
             byte[] b = new byte[Bytes];
-            Put(b, 0, Architecture);
-            Put(b, 4, Dim);
-            Put(b, 8, HiddenDim);
-            Put(b, 12, Layers);
-            Put(b, 16, Heads);
-            Put(b, 20, KvHeads);
-            Put(b, 24, VocabSize);
-            Put(b, 28, SeqLen);
-            Put(b, 32, SharedClassifier ? 1 : 0);
-            Put(b, 36, FfnActivation);
+            LittleEndian.WriteInt32(b, 0, Architecture);
+            LittleEndian.WriteInt32(b, 4, Dim);
+            LittleEndian.WriteInt32(b, 8, HiddenDim);
+            LittleEndian.WriteInt32(b, 12, Layers);
+            LittleEndian.WriteInt32(b, 16, Heads);
+            LittleEndian.WriteInt32(b, 20, KvHeads);
+            LittleEndian.WriteInt32(b, 24, VocabSize);
+            LittleEndian.WriteInt32(b, 28, SeqLen);
+            LittleEndian.WriteInt32(b, 32, SharedClassifier ? 1 : 0);
+            LittleEndian.WriteInt32(b, 36, FfnActivation);
             PutBytes(b, 40, System.BitConverter.GetBytes(NormEps));
             PutBytes(b, 44, System.BitConverter.GetBytes(RopeTheta));
             return b;
-        }
-
-        private static void Put(byte[] b, int at, int v)
-        {
-            b[at] = (byte)v;
-            b[at + 1] = (byte)(v >> 8);
-            b[at + 2] = (byte)(v >> 16);
-            b[at + 3] = (byte)(v >> 24);
         }
 
         private static void PutBytes(byte[] b, int at, byte[] v)

@@ -1,3 +1,5 @@
+using EdgeTiny.Runtime.Format;
+
 namespace EdgeTiny.Runtime.Protocol
 {
     /// <summary>
@@ -28,7 +30,7 @@ namespace EdgeTiny.Runtime.Protocol
         public static float FromBits(int bits)
         {
             byte[] b = new byte[4];
-            PayloadWriter.Put32(b, 0, bits);
+            LittleEndian.WriteInt32(b, 0, bits);
             return System.BitConverter.ToSingle(b, 0);
         }
     }

@@ -11,15 +11,15 @@ namespace EdgeTiny.Runtime.Protocol
         /// </summary>
         public static int Seal(byte[] buffer, int kind, uint requestId, int payloadLength)
         {
-            PayloadWriter.Put32(buffer, 0, (int)DeviceProtocol.Magic);
+            LittleEndian.WriteInt32(buffer, 0, (int)DeviceProtocol.Magic);
             buffer[4] = (byte)DeviceProtocol.Version;
             buffer[5] = (byte)kind;
             buffer[6] = 0;
             buffer[7] = 0;
-            PayloadWriter.Put32(buffer, 8, (int)requestId);
-            PayloadWriter.Put32(buffer, 12, payloadLength);
+            LittleEndian.WriteInt32(buffer, 8, (int)requestId);
+            LittleEndian.WriteInt32(buffer, 12, payloadLength);
             int end = DeviceProtocol.HeaderBytes + payloadLength;
-            PayloadWriter.Put32(buffer, end, (int)Crc32.Compute(buffer, 0, end));
+            LittleEndian.WriteInt32(buffer, end, (int)Crc32.Compute(buffer, 0, end));
             return end + DeviceProtocol.TrailerBytes;
         }
 

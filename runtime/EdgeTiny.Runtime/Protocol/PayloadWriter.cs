@@ -1,3 +1,5 @@
+using EdgeTiny.Runtime.Format;
+
 namespace EdgeTiny.Runtime.Protocol
 {
     /// <summary>
@@ -52,7 +54,7 @@ namespace EdgeTiny.Runtime.Protocol
         public void WriteInt32(int value)
         {
             Need(4);
-            Put32(_buffer, _pos, value);
+            LittleEndian.WriteInt32(_buffer, _pos, value);
             _pos += 4;
         }
 
@@ -64,8 +66,8 @@ namespace EdgeTiny.Runtime.Protocol
         public void WriteInt64(long value)
         {
             Need(8);
-            Put32(_buffer, _pos, (int)value);
-            Put32(_buffer, _pos + 4, (int)(value >> 32));
+            LittleEndian.WriteInt32(_buffer, _pos, (int)value);
+            LittleEndian.WriteInt32(_buffer, _pos + 4, (int)(value >> 32));
             _pos += 8;
         }
 
@@ -108,7 +110,7 @@ namespace EdgeTiny.Runtime.Protocol
             WriteUInt16(count);
             for (int i = 0; i < count; i++)
             {
-                Put32(_buffer, _pos, tokens[offset + i]);
+                LittleEndian.WriteInt32(_buffer, _pos, tokens[offset + i]);
                 _pos += 4;
             }
         }
@@ -133,14 +135,6 @@ namespace EdgeTiny.Runtime.Protocol
             Need(count);
             System.Array.Copy(source, offset, _buffer, _pos, count);
             _pos += count;
-        }
-
-        internal static void Put32(byte[] b, int at, int value)
-        {
-            b[at] = (byte)value;
-            b[at + 1] = (byte)(value >> 8);
-            b[at + 2] = (byte)(value >> 16);
-            b[at + 3] = (byte)(value >> 24);
         }
     }
 }

@@ -37,13 +37,13 @@ namespace EdgeTiny.Runtime.Training
             int payload = set.SerializedBytes;
             byte[] b = new byte[HeaderBytes + payload];
             set.Serialize(b, HeaderBytes);
-            Put(b, 0, Magic);
+            LittleEndian.WriteInt32(b, 0, unchecked((int)Magic));
             b[4] = (byte)MajorVersion;
-            Put(b, 8, generation);
-            Put(b, 12, (uint)payload);
-            Put(b, 16, Crc32.Compute(b, HeaderBytes, payload));
-            Put(b, 20, Fingerprint(c));
-            Put(b, 28, Crc32.Compute(b, 0, 28));
+            LittleEndian.WriteInt32(b, 8, unchecked((int)generation));
+            LittleEndian.WriteInt32(b, 12, payload);
+            LittleEndian.WriteInt32(b, 16, unchecked((int)Crc32.Compute(b, HeaderBytes, payload)));
+            LittleEndian.WriteInt32(b, 20, unchecked((int)Fingerprint(c)));
+            LittleEndian.WriteInt32(b, 28, unchecked((int)Crc32.Compute(b, 0, 28)));
             return b;
         }
 
@@ -113,14 +113,6 @@ namespace EdgeTiny.Runtime.Training
             if (a.Length != b.Length) return false;
             for (int i = 0; i < a.Length; i++) if (a[i] != b[i]) return false;
             return true;
-        }
-
-        private static void Put(byte[] b, int at, uint v)
-        {
-            b[at] = (byte)v;
-            b[at + 1] = (byte)(v >> 8);
-            b[at + 2] = (byte)(v >> 16);
-            b[at + 3] = (byte)(v >> 24);
         }
     }
 }

@@ -146,14 +146,14 @@ namespace EdgeTiny.Runtime.Training
 
         public void Serialize(byte[] dest, int at)
         {
-            PutInt(dest, at, FirstLayer);
-            PutInt(dest, at + 4, Layers);
-            PutInt(dest, at + 8, Rank);
+            LittleEndian.WriteInt32(dest, at, FirstLayer);
+            LittleEndian.WriteInt32(dest, at + 4, Layers);
+            LittleEndian.WriteInt32(dest, at + 8, Rank);
             PutFloat(dest, at + 12, Alpha);
-            PutInt(dest, at + 16, _dim);
-            PutInt(dest, at + 20, _hidden);
-            PutInt(dest, at + 24, _kvDim);
-            PutInt(dest, at + 28, Window);
+            LittleEndian.WriteInt32(dest, at + 16, _dim);
+            LittleEndian.WriteInt32(dest, at + 20, _hidden);
+            LittleEndian.WriteInt32(dest, at + 24, _kvDim);
+            LittleEndian.WriteInt32(dest, at + 28, Window);
             int p = at + HeaderBytes;
             for (int i = 0; i < _adapters.Length; i++)
             {
@@ -189,18 +189,9 @@ namespace EdgeTiny.Runtime.Training
             return set;
         }
 
-        private static void PutInt(byte[] b, int at, int v)
-        {
-            b[at] = (byte)v;
-            b[at + 1] = (byte)(v >> 8);
-            b[at + 2] = (byte)(v >> 16);
-            b[at + 3] = (byte)(v >> 24);
-        }
-
         private static void PutFloat(byte[] b, int at, float v)
         {
-            byte[] x = System.BitConverter.GetBytes(v);
-            System.Array.Copy(x, 0, b, at, 4);
+            LittleEndian.WriteInt32(b, at, Protocol.FloatBits.ToBits(v)); // no array per value, unlike BitConverter.GetBytes
         }
 
         private static int PutFloats(byte[] b, int at, float[] v)
