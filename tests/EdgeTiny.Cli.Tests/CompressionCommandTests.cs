@@ -10,6 +10,19 @@ public sealed class CompressionCommandTests(CliModels models) : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
+    /// <summary>Float32 neuron bundles (packed, no quantization) run resident and match the source model.</summary>
+    [SharedDataFact]
+    public void Float_packed_ffn_runs_and_matches_the_source()
+    {
+        string output = _dir.File("packed-f32.etb");
+        CliResult c = CliRunner.Run("convert", SharedData.Stories260K, "--pack", "coactivation", "--ffn-energy", "1", "-o", output, "--json");
+        Assert.True(c.ExitCode == 0, c.ToString());
+        CliResult e = CliRunner.Run("eval", output, "--reference", SharedData.Stories260K, "--json");
+        Assert.True(e.ExitCode == 0, e.ToString());
+        Assert.True((double)e.Json["kl"]! <= 1e-4, e.Stdout);
+        Assert.True((double)e.Json["top1_agreement"]! >= 0.99, e.Stdout);
+    }
+
     /// <summary>
     /// A LUC file 5× smaller than fp32 (204,800 B vs 1,054,208 B) keeps mean KL ≤ 0.05 against the source model,
     /// measured by the runtime on text the source model samples (not the calibration text).

@@ -85,6 +85,18 @@ namespace EdgeTiny.Runtime.Model
             System.Array.Clear(output, 0, dim);
             int bits = Codec.Bits(Bundles.Param);
 
+            if (Bundles.F32 != null)
+            {
+                // Resident float bundles are kept as floats (as every resident f32 tensor is): dot and axpy per active neuron.
+                for (int a = 0; a < n; a++)
+                {
+                    int i = _active[a], row = i * 2 * dim;
+                    float h = _act[i];
+                    if (h == 0f) continue;
+                    k.Axpy(h * k.Dot(Bundles.F32, row, x, 0, dim), Bundles.F32, row + dim, output, 0, dim);
+                }
+                return;
+            }
             if (Bundles.IsResident)
             {
                 // Runs of consecutive active positions share one kernel call; inactive ones have act 0 and are skipped.
