@@ -37,11 +37,12 @@ public static class TrainCommand
         var lr = new Option<float>("--lr") { DefaultValueFactory = _ => o.LearningRate, Description = "Peak learning rate (cosine decay to a tenth)" };
         var seed = new Option<ulong>("--seed") { DefaultValueFactory = _ => o.Seed, Description = "Seed of the initial weights and the batch order" };
         var threads = new Option<int>("--threads") { DefaultValueFactory = _ => o.Threads, Description = "Threads (does not change the result)" };
+        var activationL1 = new Option<float>("--activation-l1") { DefaultValueFactory = _ => o.ActivationL1, Description = "λ of an L1 penalty on FFN gate activations (ProSparse): makes a ReLU FFN sparser; 0 = off" };
         var json = new Option<bool>("--json") { Description = "Print the report as JSON" };
         var command = new Command("train", "Train a small Llama from scratch (stories + BPE tokenizer) and write a llama2.c checkpoint.")
         {
             output, dim, hidden, layers, heads, kvHeads, vocab, seqLen, activation, corpus, world, stories, heldOut, corpusSeed,
-            steps, batch, lr, seed, threads, json,
+            steps, batch, lr, seed, threads, activationL1, json,
         };
         command.SetAction(parse =>
         {
@@ -50,6 +51,7 @@ public static class TrainCommand
             Cli.Require(parse.GetValue(steps) >= 1, "--steps", "must be >= 1");
             Cli.Require(parse.GetValue(batch) >= 1, "--batch", "must be >= 1");
             Cli.Require(parse.GetValue(lr) > 0, "--lr", "must be > 0");
+            Cli.Require(parse.GetValue(activationL1) >= 0, "--activation-l1", "must be >= 0");
             Cli.Require(parse.GetValue(stories) >= 1 && parse.GetValue(heldOut) >= 1, "--stories", "story counts must be >= 1");
             Cli.Require(parse.GetValue(vocab) >= 300, "--vocab", "must be >= 300 (259 special and byte tokens + the corpus' characters)");
             ModelShape shape;
@@ -77,7 +79,7 @@ public static class TrainCommand
                 new TrainOptions
                 {
                     Steps = parse.GetValue(steps), BatchSize = parse.GetValue(batch), LearningRate = peak, Seed = parse.GetValue(seed),
-                    Threads = Math.Max(1, parse.GetValue(threads)),
+                    ActivationL1 = parse.GetValue(activationL1), Threads = Math.Max(1, parse.GetValue(threads)),
                 });
             if (recipe.Corpus.File is null) TrainingRun.WorldNamed(recipe.Corpus.World);
             var kernels = new EdgeTiny.Runtime.Simd.SimdKernels();

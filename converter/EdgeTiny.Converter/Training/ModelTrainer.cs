@@ -46,7 +46,7 @@ public sealed class ModelTrainer
         // The runtime opens the weights as resident float32 tensors; their arrays are the parameters trained in place.
         _model = ReferenceRuntime.Open(start);
         _params = ModelGradients.ParametersOf(_model.Weights, config);
-        _workers = [.. Enumerable.Range(0, Math.Max(1, options.Shards)).Select(_ => new Worker(config, _model.Weights, kernels))];
+        _workers = [.. Enumerable.Range(0, Math.Max(1, options.Shards)).Select(_ => new Worker(config, _model.Weights, kernels, options.ActivationL1))];
     }
 
     public ModelConfig Config => _c;
@@ -115,12 +115,12 @@ public sealed class ModelTrainer
         public readonly Backprop Backprop;
         public readonly ModelGradients Gradients;
 
-        public Worker(ModelConfig c, LlamaWeights weights, IKernels kernels)
+        public Worker(ModelConfig c, LlamaWeights weights, IKernels kernels, float activationL1)
         {
             var ledger = new MemoryLedger();
             var transformer = new Transformer(c, weights, kernels, c.SeqLen, false, ledger);
             Gradients = new ModelGradients(c, kernels);
-            Backprop = new Backprop(transformer, weights, c.SeqLen, c.Layers, ledger) { Gradients = Gradients };
+            Backprop = new Backprop(transformer, weights, c.SeqLen, c.Layers, ledger) { Gradients = Gradients, ActivationL1 = activationL1 };
             Backprop.SetWindow(0, c.Layers - 1);
         }
     }

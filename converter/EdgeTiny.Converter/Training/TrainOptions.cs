@@ -19,6 +19,11 @@ public sealed record TrainOptions
     public int Warmup => WarmupSteps ?? Math.Min(50, Steps / 10 + 1);
     public float WeightDecay { get; init; } = 0.1f;
     public float ClipNorm { get; init; } = 1f;
+    /// <summary>
+    /// λ of the L1 penalty on FFN gate activations (ProSparse): 0 = off. With ReLU it makes the FFN sparse (fewer
+    /// neurons fire per token), which is what flash-resident FFNs read less of.
+    /// </summary>
+    public float ActivationL1 { get; init; }
     /// <summary>Seed of the initial weights and of the order sequences are visited in.</summary>
     public ulong Seed { get; init; } = 1;
     /// <summary>

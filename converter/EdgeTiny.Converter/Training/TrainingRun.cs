@@ -142,7 +142,7 @@ public static class TrainingRun
             ["training"] = new JsonObject
             {
                 ["steps"] = o.Steps, ["batch"] = o.BatchSize, ["lr"] = o.LearningRate, ["min_lr"] = o.MinRate,
-                ["warmup"] = o.Warmup, ["weight_decay"] = o.WeightDecay, ["clip"] = o.ClipNorm, ["seed"] = o.Seed,
+                ["warmup"] = o.Warmup, ["weight_decay"] = o.WeightDecay, ["clip"] = o.ClipNorm, ["activation_l1"] = o.ActivationL1, ["seed"] = o.Seed,
                 ["shards"] = o.Shards, ["tokens"] = r.TrainTokens, ["seconds"] = Math.Round(r.Seconds, 1),
                 ["final_train_loss"] = r.Curve.Count == 0 ? null : Math.Round(r.Curve.Skip(Math.Max(0, r.Curve.Count - 20)).Average(p => p.Loss), 4),
             },

@@ -40,6 +40,7 @@ namespace EdgeTiny.Runtime.Training
         private readonly float[] _p, _dp;
         private readonly float[] _ropeCos, _ropeSin; // (head_size / 2) RoPE angles of the position being backpropagated
         private readonly float[] _dlogits;
+        private float _penaltyScale; // ActivationL1 / positions, for this ForwardBackward
 
         public Backprop(Transformer model, LlamaWeights weights, int sequenceLength, int windowLayers, MemoryLedger ledger)
         {
@@ -119,6 +120,13 @@ namespace EdgeTiny.Runtime.Training
         /// <summary>Where parameter gradients go; must be set before <see cref="ForwardBackward"/>.</summary>
         public IParameterGradients Gradients { get { return _grads; } set { _grads = value; } }
 
+        /// <summary>
+        /// λ of an L1 penalty on the FFN activations, λ · mean over positions of Σ_layers Σ_i |act(gate_i)| (ProSparse's
+        /// sparsity regulariser): with a ReLU gate it drives neurons to exact zeros, so fewer are read per token. Its
+        /// gradient is added in the backward pass; the loss returned stays the plain cross-entropy. 0 = off.
+        /// </summary>
+        public float ActivationL1;
+
         /// <summary>Backpropagates through layers bottom..top with the exit at top (at most the window size given at construction).</summary>
         public void SetWindow(int bottom, int top)
         {
@@ -164,6 +172,7 @@ namespace EdgeTiny.Runtime.Training
             if (_grads == null) throw new System.InvalidOperationException("no gradient sink");
             int n = count - 1, dim = _c.Dim;
             float scale = 1f / n;
+            _penaltyScale = ActivationL1 * scale;
             float loss = 0f;
             float[] finalNormGrad = _grads.NormGradient(_c.Layers, FinalNorm);
             _t.Recorder = this;
@@ -222,6 +231,7 @@ namespace EdgeTiny.Runtime.Training
             _w.W2[l].MatTVecAdd(_k, _g, 0, _dhb, 0);
             grads.Linear(l, AdapterSet.Down, _hb, 0, _g, 0, _dhb, 0);
             Backward.GatedActivation(s, h1, s, h3, _dhb, _dh1, _dh3, hidden, c.FfnActivation);
+            if (_penaltyScale != 0f) Backward.AddActivationL1(s, h1, _dh1, hidden, c.FfnActivation, _penaltyScale);
             System.Array.Clear(_dxb, 0, dim);
             _w.W1[l].MatTVecAdd(_k, _dh1, 0, _dxb, 0);
             grads.Linear(l, AdapterSet.Gate, s, xbF, _dh1, 0, _dxb, 0);

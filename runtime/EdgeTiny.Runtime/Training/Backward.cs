@@ -94,6 +94,22 @@ namespace EdgeTiny.Runtime.Training
             }
         }
 
+        /// <summary>Adds λ · d|act(z)|/dz to dg: the gradient of an L1 penalty on the gate activations (ProSparse).</summary>
+        public static void AddActivationL1(float[] g, int gOff, float[] dg, int n, int activation, float lambda)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                float z = g[gOff + i];
+                if (activation == 0)
+                {
+                    float sig = 1f / (1f + (float)System.Math.Exp(-z));
+                    float d = sig * (1f + z * (1f - sig)); // silu'(z); sign(silu(z)) = sign(z)
+                    dg[i] += z > 0f ? lambda * d : (z < 0f ? -lambda * d : 0f);
+                }
+                else if (z > 0f) dg[i] += lambda;
+            }
+        }
+
         /// <summary>In place: dp (the gradient w.r.t. softmax outputs p) becomes the gradient w.r.t. its inputs: p ⊙ (dp − Σ p·dp).</summary>
         public static void Softmax(float[] p, int pOff, float[] dp, int dpOff, int n)
         {

@@ -28,6 +28,23 @@ public sealed class TrainingRunTests
     }
 
     [Fact]
+    public void An_l1_penalty_on_activations_makes_a_relu_ffn_sparser_at_a_small_cost_in_loss()
+    {
+        TrainRecipe plain = Tiny(2) with { Options = Tiny(2).Options with { Steps = 30 } };
+        TrainRecipe sparse = plain with { Options = plain.Options with { ActivationL1 = 0.05f } };
+        TrainResult a = TrainingRun.Run(plain, new PortableKernels());
+        TrainResult b = TrainingRun.Run(sparse, new PortableKernels());
+        // The same held-out windows for both (the corpus, hence the BPE tokenizer, is the same).
+        var tokenizer = new ModelTrainer(a.Model, new PortableKernels(), new TrainOptions()).Tokenizer;
+        var windows = TokenWindows.Cut(TrainingRun.Stories(plain.Corpus).HeldOut, tokenizer, plain.Shape.SeqLen);
+        var calibration = new EdgeTiny.Converter.Analysis.TokenSequences([.. windows], "held-out", 0);
+        double Active(TrainResult r) => EdgeTiny.Converter.Packing.ActivationProfile.Measure(r.Model, calibration, 0.99).ActiveFraction.Average();
+        double activeA = Active(a), activeB = Active(b);
+        Assert.True(activeB < 0.7 * activeA, $"active share {activeA:P1} without the penalty, {activeB:P1} with it");
+        Assert.True(b.HeldOutLoss < a.HeldOutLoss + 0.5, $"held-out loss {a.HeldOutLoss:F3} → {b.HeldOutLoss:F3}");
+    }
+
+    [Fact]
     public void Held_out_stories_never_occur_in_training()
     {
         var (train, heldOut, dropped) = TrainingRun.Stories(new CorpusRecipe { TrainStories = 3000, HeldOutStories = 300, Seed = 9 });

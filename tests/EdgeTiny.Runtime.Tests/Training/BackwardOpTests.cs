@@ -76,6 +76,32 @@ public sealed class BackwardOpTests
         }
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    public void Activation_l1_penalty(int activation)
+    {
+        float[] g = R(9, 2f);
+        const float lambda = 0.3f;
+        var k = new PortableKernels();
+        var ones = new float[9];
+        Array.Fill(ones, 1f);
+        double F(float[] gg)
+        {
+            var a = (float[])gg.Clone();
+            k.GatedActivation(a, ones, 9, activation); // act(g) ⊙ 1
+            return lambda * a.Sum(v => Math.Abs(v));
+        }
+        var dg = new float[9];
+        Array.Fill(dg, 0.25f); // added to what is there
+        Backward.AddActivationL1(g, 0, dg, 9, activation, lambda);
+        for (int i = 0; i < 9; i++)
+        {
+            if (Math.Abs(g[i]) < 2e-2) continue; // the kink of |x| and of relu
+            Close(Fd(F, g, i, 1e-3f) + 0.25f, dg[i], $"dg[{i}]");
+        }
+    }
+
     [Fact]
     public void Softmax()
     {
