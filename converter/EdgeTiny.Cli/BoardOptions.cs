@@ -17,6 +17,7 @@ public sealed class BoardOptions
     public Option<string> Kernels { get; } = new("--kernels") { Description = "Kernels on this machine: simd (AVX2 / Arm NEON) or portable (the scalar reference a board without native kernels runs)", DefaultValueFactory = _ => "simd" };
 
     public Option<bool> StreamFfn { get; } = new("--stream-ffn") { Description = "Keep FFN weights on the card whatever the budget (flash-resident FFN, as in LLM in a Flash)" };
+    public Option<bool> ResidentGates { get; } = new("--resident-gates") { Description = "With --stream-ffn: keep the FFN gates in RAM when the budget has room (only neuron bundles come from the card)" };
     public Option<string?> FfnCache { get; } = new("--ffn-cache") { Description = "Packed FFNs: neuron-bundle cache size over all layers (bytes, KB, MB)" };
     public Option<bool> NoCollapse { get; } = new("--no-collapse") { Description = "Packed FFNs: read each run of active bundles on its own (no access collapse)" };
 
@@ -26,6 +27,7 @@ public sealed class BoardOptions
     {
         command.Options.Add(Adapters);
         command.Options.Add(StreamFfn);
+        command.Options.Add(ResidentGates);
         command.Options.Add(FfnCache);
         command.Options.Add(NoCollapse);
         command.Options.Add(Board);
@@ -38,6 +40,7 @@ public sealed class BoardOptions
     public SessionOptions WithFfn(ParseResult parse, SessionOptions o) => o with
     {
         StreamFfn = parse.GetValue(StreamFfn),
+        FfnGatesResident = parse.GetValue(ResidentGates),
         FfnCacheBytes = parse.GetValue(FfnCache) is string c ? (int)SizeParser.Parse(c, "--ffn-cache") : 0,
         FfnCollapse = !parse.GetValue(NoCollapse),
         AdaptersPath = parse.GetValue(Adapters),

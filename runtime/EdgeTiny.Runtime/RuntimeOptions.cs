@@ -45,6 +45,13 @@ namespace EdgeTiny.Runtime
         /// <summary>Stream the FFN matrices whatever the budget (to study flash-resident FFNs, as in LLM in a Flash).</summary>
         public bool StreamFfn;
 
+        /// <summary>
+        /// With <see cref="StreamFfn"/>: leave the FFN gates (w1) to the planner, so they stay in RAM when the budget has
+        /// room. A packed FFN reads its whole gate every token to decide which bundles it needs; held in RAM the gate is
+        /// what LLM in a Flash's DRAM-resident predictor is, and only neuron bundles come from the card.
+        /// </summary>
+        public bool FfnGatesResident;
+
         /// <summary>The board's storage timing; null = a plain file with no simulated time.</summary>
         public SdTimingModel Storage;
     }

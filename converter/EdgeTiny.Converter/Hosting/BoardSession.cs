@@ -41,6 +41,7 @@ public sealed class BoardSession : IDisposable
             TopP = options.TopP,
             Storage = options.Board?.Timing,
             StreamFfn = options.StreamFfn,
+            FfnGatesResident = options.FfnGatesResident,
             FfnCacheBytes = options.FfnCacheBytes,
             FfnCollapse = options.FfnCollapse,
         };

@@ -22,6 +22,8 @@ public sealed record SessionOptions
     public ulong Seed { get; init; } = 1;
     public IKernels Kernels { get; init; } = new PortableKernels();
     public bool StreamFfn { get; init; }
+    /// <summary>With <see cref="StreamFfn"/>: gates stay in RAM when they fit (see <see cref="RuntimeOptions.FfnGatesResident"/>).</summary>
+    public bool FfnGatesResident { get; init; }
     public int FfnCacheBytes { get; init; }
     public bool FfnCollapse { get; init; } = true;
     /// <summary>An .eta file whose adapters are applied to the top window (the last exit); null = none.</summary>

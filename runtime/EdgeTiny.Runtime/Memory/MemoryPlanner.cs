@@ -126,7 +126,7 @@ namespace EdgeTiny.Runtime.Memory
             for (int i = 0; i < n; i++)
             {
                 long cost = Tensor.ResidentBytes(order[i]);
-                bool forced = o.StreamFfn && LlamaWeights.IsFfn(order[i].Name);
+                bool forced = o.StreamFfn && LlamaWeights.IsFfn(order[i].Name) && !(o.FfnGatesResident && LlamaWeights.IsGate(order[i].Name));
                 if (!forced && cost <= left)
                 {
                     left -= cost;
@@ -171,12 +171,18 @@ namespace EdgeTiny.Runtime.Memory
             p.CacheHeldBytes = IO.BlockCache.Bytes(p.CacheBlockBytes, cache);
         }
 
-        /// <summary>True when <paramref name="a"/> should be made resident before <paramref name="b"/>.</summary>
+        /// <summary>
+        /// True when <paramref name="a"/> should be made resident before <paramref name="b"/>: matrices read whole every
+        /// token first (largest first), then neuron bundles (only the active ones are read, and the bundle cache serves
+        /// them), and last an embedding that is only looked up (one row a token).
+        /// </summary>
         private static bool Before(SectionEntry a, SectionEntry b, ModelConfig c)
         {
             bool aLookup = a.Name == TensorNames.TokenEmbedding && !c.SharedClassifier;
             bool bLookup = b.Name == TensorNames.TokenEmbedding && !c.SharedClassifier;
             if (aLookup != bLookup) return bLookup;
+            bool aBundles = LlamaWeights.IsBundles(a.Name), bBundles = LlamaWeights.IsBundles(b.Name);
+            if (aBundles != bBundles) return bBundles;
             return a.Length > b.Length;
         }
 

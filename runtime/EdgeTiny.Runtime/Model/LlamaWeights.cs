@@ -58,6 +58,18 @@ namespace EdgeTiny.Runtime.Model
                 || EndsWith(name, "." + TensorNames.FfnBundles);
         }
 
+        /// <summary>A layer's FFN gate (w1), plain or packed.</summary>
+        public static bool IsGate(string name)
+        {
+            return EndsWith(name, "." + TensorNames.W1);
+        }
+
+        /// <summary>A packed layer's neuron bundles.</summary>
+        public static bool IsBundles(string name)
+        {
+            return EndsWith(name, "." + TensorNames.FfnBundles);
+        }
+
         private static bool EndsWith(string s, string suffix)
         {
             if (s.Length < suffix.Length) return false;

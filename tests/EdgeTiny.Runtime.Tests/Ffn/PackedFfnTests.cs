@@ -96,4 +96,50 @@ public sealed class PackedFfnTests(ConvertedModels models, ITestOutputHelper out
         Assert.True(collapsed.reads < plain.reads && collapsed.ns < plain.ns);
         Assert.True(cached.ns < collapsed.ns && cached.bytes < collapsed.bytes, "the cache must save time and bytes");
     }
+
+    [SharedDataFact]
+    public void Resident_gates_read_only_bundles_from_the_card_and_change_no_token()
+    {
+        GoldenCase g = Golden.Cases[1];
+        (int[] tokens, long bytes, EtbModel m) Run(bool residentGates)
+        {
+            EtbModel m = Open(models.Q8PackedPath, new RuntimeOptions
+            {
+                ContextLength = g.Tokens.Length, StreamFfn = true, FfnGatesResident = residentGates, Storage = S3,
+            });
+            long before = m.Storage!.BytesRead; // the load reads every streamed tensor once to check its CRC
+            return (Greedy(m, g), m.Storage.BytesRead - before, m);
+        }
+        var onCard = Run(false);
+        var inRam = Run(true);
+        Assert.Equal(onCard.tokens, inRam.tokens);
+        Assert.All(inRam.m.Weights.W1, gate => Assert.True(gate.IsResident));
+        Assert.All(inRam.m.Weights.Ffn!, f => Assert.False(f.Bundles.IsResident));
+        Assert.All(onCard.m.Weights.W1, gate => Assert.False(gate.IsResident));
+        // Every forward pass (prompt and generated tokens alike) no longer reads the five gates from the card.
+        long gateBytes = inRam.m.Weights.W1.Sum(w => w.StoredBytes);
+        int passes = g.Tokens.Length - 1;
+        output.WriteLine($"bytes read: gates on card {onCard.bytes}, in RAM {inRam.bytes}; gates {gateBytes} B per pass, {passes} passes");
+        Assert.Equal(onCard.bytes - inRam.bytes, gateBytes * passes);
+    }
+
+    [SharedDataFact]
+    public void Under_a_budget_neuron_bundles_are_the_last_matrices_made_resident()
+    {
+        // Between "nothing resident" and "everything resident" the planner fills RAM; bundles are read only in part
+        // every token, so every matrix read whole must be resident before any bundle is.
+        bool sawResidentBundle = false, sawStreamedWhole = false;
+        foreach (long budget in new long[] { 200_000, 280_000, 330_000, 380_000 })
+        {
+            EtbModel m = Open(models.Q8PackedPath, new RuntimeOptions { BudgetBytes = budget, ContextLength = 64, Storage = S3 });
+            LlamaWeights w = m.Weights;
+            bool anyBundleResident = w.Ffn!.Any(f => f.Bundles.IsResident);
+            bool allWholeResident = w.W1.Concat(w.Wq).Concat(w.Wk).Concat(w.Wv).Concat(w.Wo).All(t => t.IsResident) && w.Classifier.IsResident;
+            output.WriteLine($"budget {budget}: bundles resident {w.Ffn!.Count(f => f.Bundles.IsResident)}/5, whole-read matrices all resident {allWholeResident}");
+            Assert.True(!anyBundleResident || allWholeResident, $"budget {budget}: a bundle tensor is resident while a whole-read matrix streams");
+            sawResidentBundle |= anyBundleResident;
+            sawStreamedWhole |= !allWholeResident;
+        }
+        Assert.True(sawResidentBundle && sawStreamedWhole, "the budgets must cover both sides of the order");
+    }
 }
