@@ -1,3 +1,4 @@
+using EdgeTiny.Converter.Boards;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using EdgeTiny.Converter.Conversion;
@@ -17,16 +18,18 @@ namespace EdgeTiny.Benchmarks;
 /// FFN I/O on SD cards (Ripple + LLM in a Flash). Part 1: stories260K q8 with its FFN kept on the card, the golden
 /// prompts + 48 greedy tokens, on the esp32-wroom-32 and esp32-s3 timing models, for: dense FFN streaming; bundles in
 /// original order, no collapse; packed (co-activation order), no collapse; packed + collapse; packed + collapse + cache;
-/// and original + collapse (to isolate what placement alone buys). Part 2: synthetic activation traces with latent
+/// and original + collapse (to isolate what placement alone buys); each with the gates on the card (read whole every
+/// token) and in RAM (only bundles read). Part 2: synthetic activation traces with latent
 /// clusters and hot neurons at n = 768 and 2048, where placement should matter.
 /// </summary>
 public static class FfnIoRunner
 {
-    private static readonly (string Id, SdTimingModel Sd)[] Boards =
-    [
-        ("esp32-wroom-32", new SdTimingModel(400, 599_040, 512)),
-        ("esp32-s3-devkitc-1-n8r8", new SdTimingModel(253, 18_635_000, 512)),
-    ];
+    private static readonly (string Id, SdTimingModel Sd, long Budget)[] Boards =
+        [.. new[] { "esp32-wroom-32", "esp32-s3-devkitc-1-n8r8" }.Select(id =>
+        {
+            var b = BoardCatalog.Find(id, Path.Combine(SharedData.RepoRoot, "boards"));
+            return (id, b.Timing, b.Memory.ModelBudgetBytes);
+        })];
 
     public static JsonObject Run(TextWriter log)
     {
@@ -34,10 +37,21 @@ public static class FfnIoRunner
         var golden = Golden.Cases.Select(g => (g.Tokens, g.PromptTokens)).ToList();
         // The demo model is ReLU-gated: its inactive neurons are exact zeros, so thresholding loses nothing there.
         SourceModel demo = Llama2cCheckpoint.Read(DemoModel.Checkpoint, null);
+        SourceModel sparse = SparseReluModel.Load(log, out JsonObject trained);
+        JsonObject sparseResult = RealModel(log, sparse, DemoModel.Prompts(sparse), $"{DemoModel.PromptTexts.Length} story openings + 48 greedy tokens each");
+        sparseResult["training"] = new JsonObject
+        {
+            ["command"] = SparseReluModel.Command,
+            ["parameters"] = trained["model"]!["parameters"]!.DeepClone(),
+            ["heldout_loss"] = trained["heldout"]!["loss"]!.DeepClone(),
+            ["heldout_perplexity"] = trained["heldout"]!["perplexity"]!.DeepClone(),
+            ["seconds"] = trained["training"]!["seconds"]!.DeepClone(),
+        };
         return new JsonObject
         {
             ["stories260K"] = RealModel(log, stories, golden, "5 golden prompts + 48 greedy tokens each"),
             ["demo_relu"] = RealModel(log, demo, DemoModel.Prompts(demo), $"{DemoModel.PromptTexts.Length} story openings + 48 greedy tokens each"),
+            ["sparse_relu768"] = sparseResult,
             ["synthetic"] = Synthetic(log),
         };
     }
@@ -68,33 +82,69 @@ public static class FfnIoRunner
             ("original order + collapse", original, true, 0),
         };
         var result = new JsonObject { ["cache_bytes"] = cache, ["tokens"] = what, ["hidden"] = source.Config.HiddenDim };
-        foreach (var (id, sd) in Boards)
+        // Where the gates live decides what the FFN reads: on the card, each packed layer reads its whole gate every
+        // token before it knows which bundles it needs; in RAM (as LLM in a Flash keeps its predictor in DRAM) only
+        // bundles are read. Both are measured; the gate bytes say on which board the second one fits.
+        foreach (var (id, sd, budget) in Boards)
         {
-            var rows = new JsonArray();
-            double? baseline = null;
-            foreach (var c in configs)
+            var board = new JsonObject { ["model_budget_bytes"] = budget };
+            foreach (bool residentGates in new[] { false, true })
             {
-                JsonObject r = Measure(c.Path, sd, c.Collapse, c.Cache, prompts);
-                r["config"] = c.Name;
-                if (c.Name.StartsWith("bundles, original")) baseline = (double)r["ffn_ms_per_token"]!;
-                rows.Add(r);
+                var rows = new JsonArray();
+                long gateBytes = 0;
+                foreach (var c in configs)
+                {
+                    JsonObject r = Measure(c.Path, sd, c.Collapse, c.Cache, residentGates, prompts, out long gates);
+                    if (c.Path == packed) gateBytes = gates;
+                    r["config"] = c.Name;
+                    rows.Add(r);
+                }
+                double Ms(string config) => (double)rows.First(r => (string)r!["config"]! == config)!["ffn_ms_per_token"]!;
+                double baseline = Ms("bundles, original order, no collapse");
+                foreach (JsonNode? r in rows)
+                    r!["speedup_vs_original_bundles"] = Math.Round(baseline / (double)r["ffn_ms_per_token"]!, 3);
+                var entry = new JsonObject
+                {
+                    ["gate_ram_bytes"] = residentGates ? gateBytes : 0,
+                    ["packed_collapse_vs_original_bundles"] = Math.Round(baseline / Ms("packed + collapse"), 3),
+                    ["placement_gain"] = Math.Round(Ms("original order + collapse") / Ms("packed + collapse"), 3),
+                    ["configs"] = rows,
+                };
+                if (residentGates) entry["gates_resident_within_model_budget"] = GatesWithinBudget(packed, sd, budget);
+                board[residentGates ? "gates_in_ram" : "gates_on_card"] = entry;
+                log.WriteLine($"{id}, gates {(residentGates ? "in RAM" : "on card")}: "
+                    + string.Join("; ", rows.Select(r => $"{r!["config"]} {r["ffn_ms_per_token"]} ms")));
             }
-            foreach (JsonNode? r in rows)
-                r!["speedup_vs_original_bundles"] = Math.Round(baseline!.Value / (double)r["ffn_ms_per_token"]!, 3);
-            result[id] = rows;
-            result[id + "_placement_gain"] = Math.Round(
-                (double)rows.First(r => (string)r!["config"]! == "original order + collapse")!["ffn_ms_per_token"]!
-                / (double)rows.First(r => (string)r!["config"]! == "packed + collapse")!["ffn_ms_per_token"]!, 3);
-            log.WriteLine($"{id}: " + string.Join("; ", rows.Select(r => $"{r!["config"]} {r["ffn_ms_per_token"]} ms")));
+            result[id] = board;
         }
         Directory.Delete(dir, true);
         return result;
     }
 
-    /// <summary>Generates from the golden prompts with the FFN on the card and attributes I/O to the FFN phase.</summary>
-    private static JsonObject Measure(string path, SdTimingModel sd, bool collapse, int cache, List<(int[] Tokens, int PromptTokens)> prompts)
+    /// <summary>How many packed layers' gates the planner keeps in RAM within the board's own model budget.</summary>
+    private static string GatesWithinBudget(string path, SdTimingModel sd, long budget)
     {
-        var o = new RuntimeOptions { ContextLength = 64, StreamFfn = true, Storage = sd, FfnCollapse = collapse, FfnCacheBytes = cache, ChunkBytes = 32768 };
+        var o = new RuntimeOptions { BudgetBytes = budget, StreamFfn = true, FfnGatesResident = true, Storage = sd };
+        try
+        {
+            EtbModel m = EtbModel.Open(new StreamBlockSource(File.OpenRead(path), true), o);
+            return $"{m.Weights.W1.Count(g => g.IsResident)} of {m.Weights.W1.Length}";
+        }
+        catch (MemoryBudgetException e)
+        {
+            return "model does not fit: " + e.Message;
+        }
+    }
+
+    /// <summary>Generates from the golden prompts with the FFN on the card and attributes I/O to the FFN phase.</summary>
+    private static JsonObject Measure(string path, SdTimingModel sd, bool collapse, int cache, bool residentGates,
+        List<(int[] Tokens, int PromptTokens)> prompts, out long gateBytes)
+    {
+        var o = new RuntimeOptions
+        {
+            ContextLength = 64, StreamFfn = true, FfnGatesResident = residentGates, Storage = sd, FfnCollapse = collapse,
+            FfnCacheBytes = cache, ChunkBytes = 32768,
+        };
         EtbModel m = EtbModel.Open(new StreamBlockSource(File.OpenRead(path), true), o);
         var k = new PortableKernels();
         Transformer t = m.CreateTransformer(k);
@@ -109,9 +159,10 @@ public static class FfnIoRunner
             tokens += gen.Position;
         }
         probe.Phase(ForwardPhase.Done);
+        gateBytes = m.Weights.W1.Sum(g => g.IsResident ? g.StoredBytes : 0);
         long useful;
         if (m.Weights.Ffn is null) useful = probe.Bytes; // the dense FFN uses every byte it reads
-        else useful = m.Weights.Ffn.Where(f => f != null).Sum(f => f.ActiveNeurons * (long)f.Bundles.RowBytes + f.Calls * f.Gate.StoredBytes);
+        else useful = m.Weights.Ffn.Where(f => f != null).Sum(f => f.ActiveNeurons * (long)f.Bundles.RowBytes + (f.Gate.IsResident ? 0 : f.Calls * f.Gate.StoredBytes));
         long hits = m.Weights.Ffn?.Where(f => f != null).Sum(f => f.Cache?.Hits ?? 0) ?? 0, lookups = m.Weights.Ffn?.Where(f => f != null).Sum(f => f.Cache?.Lookups ?? 0) ?? 0;
         double ms = probe.Nanoseconds / 1e6 / tokens;
         return new JsonObject
@@ -214,7 +265,7 @@ public static class FfnIoRunner
                 ["neurons"] = n, ["dim"] = dim, ["bundle_bytes"] = bundleBytes,
                 ["active_fraction"] = Math.Round(fraction, 4), ["placement_ms"] = Math.Round(placeMs, 1),
             };
-            foreach (var (id, sd) in Boards)
+            foreach (var (id, sd, _) in Boards)
             {
                 double Ms(bool packed, bool collapse, int cacheBytes) =>
                     SimulateBundleIo(eval, packed ? positionOf : null, bundleBytes, sd, collapse, cacheBytes).Ms;
