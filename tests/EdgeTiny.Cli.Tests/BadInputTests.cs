@@ -141,5 +141,6 @@ public sealed class BadInputTests(CliModels models) : IDisposable
         AssertBadInput(CliRunner.Run("run", models.F32, "--temperature", "-1"), "--temperature", "must be a number >= 0");
         AssertBadInput(CliRunner.Run("run", models.F32, "--steps", "lots"), "lots", "--steps");
         AssertBadInput(CliRunner.Run("run", models.F32, "--frobnicate"), "--frobnicate", "Unrecognized");
+        AssertBadInput(CliRunner.Run("train", "-o", _dir.File("m.bin"), "--activation-l1", "-0.1"), "--activation-l1", "must be >= 0");
     }
 }

@@ -22,6 +22,24 @@ public sealed class RunCommandTests(CliModels models)
     }
 
     [SharedDataFact]
+    public void Resident_gates_read_less_from_the_card_and_give_the_same_tokens()
+    {
+        JsonObject Run(params string[] extra)
+        {
+            CliResult r = CliRunner.Run(["run", models.Q8Packed, "--prompt", "The little dog", "--steps", "24", "--temperature", "0",
+                "--board", "esp32-s3-devkitc-1-n8r8", "--stream-ffn", .. extra, "--json"]);
+            Assert.True(r.ExitCode == 0, r.ToString());
+            return r.Json;
+        }
+        JsonObject onCard = Run(), inRam = Run("--resident-gates");
+        Assert.Equal(onCard["tokens"]!.ToJsonString(), inRam["tokens"]!.ToJsonString());
+        double cardBytes = onCard["io"]!["bytes_per_token"]!.GetValue<double>(), ramBytes = inRam["io"]!["bytes_per_token"]!.GetValue<double>();
+        Assert.True(ramBytes > 0, "bundles still come from the card");
+        // The five q8 gates of stories260K are 58,480 bytes; each forward pass no longer reads them.
+        Assert.True(cardBytes - ramBytes > 50_000, $"bytes per token: gates on card {cardBytes}, in RAM {ramBytes}");
+    }
+
+    [SharedDataFact]
     public void Seeded_sampling_is_reproducible()
     {
         string[] args = ["run", models.Q8, "--prompt", "The little dog", "--steps", "30", "--temperature", "0.9", "--seed", "123", "--json"];
