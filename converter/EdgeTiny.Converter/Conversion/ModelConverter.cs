@@ -168,7 +168,7 @@ public static class ModelConverter
             ["source"] = new JsonObject
             {
                 ["file"] = Path.GetFileName(model.SourcePath),
-                ["format"] = "llama2c-v0",
+                ["format"] = model.SourceFormat,
                 ["sha256"] = model.SourceSha256,
                 ["parameters"] = model.ParameterCount,
             },

@@ -58,7 +58,7 @@ public static class Llama2cCheckpoint
         string tokPath = tokenizerPath ?? FindTokenizer(checkpointPath, config.VocabSize);
         SourceTokenizer tokenizer = Llama2cTokenizer.Read(tokPath, config.VocabSize);
         string sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
-        return new SourceModel(config, tensors, tokenizer, checkpointPath, sha);
+        return new SourceModel(config, tensors, tokenizer, checkpointPath, sha) { SourceFormat = "llama2c-v" + version };
     }
 
     /// <summary>

@@ -19,4 +19,7 @@ public sealed record SourceModel(ModelConfig Config, IReadOnlyList<SourceTensor>
         Tensors.FirstOrDefault(t => t.Name == name) ?? throw new KeyNotFoundException($"no tensor '{name}'");
 
     public long ParameterCount => Tensors.Sum(t => (long)t.Rows * t.Cols);
+
+    /// <summary>The source file's format as the manifest records it, e.g. "llama2c-v1".</summary>
+    public string SourceFormat { get; init; } = "llama2c-v0";
 }

@@ -72,6 +72,7 @@ public sealed class TrainingRunTests
         SourceModel back = Llama2cCheckpoint.Read(path, null);
         Assert.Equal(activation, back.Config.FfnActivation);
         Assert.Equal(shared, back.Config.SharedClassifier);
+        Assert.Equal(activation == ModelConfig.ActivationReluGlu ? "llama2c-v1" : "llama2c-v0", back.SourceFormat); // what the .etb manifest records
         Assert.Equal(m.Tensors.Select(t => t.Name).Order(), back.Tensors.Select(t => t.Name).Order());
         foreach (SourceTensor t in m.Tensors) Assert.Equal(t.Data, back.Tensor(t.Name).Data);
     }
