@@ -15,12 +15,13 @@ using EdgeTiny.TestSupport;
 namespace EdgeTiny.Benchmarks;
 
 /// <summary>
-/// FFN I/O on SD cards (Ripple + LLM in a Flash). Part 1: stories260K q8 with its FFN kept on the card, the golden
-/// prompts + 48 greedy tokens, on the esp32-wroom-32 and esp32-s3 timing models, for: dense FFN streaming; bundles in
-/// original order, no collapse; packed (co-activation order), no collapse; packed + collapse; packed + collapse + cache;
-/// and original + collapse (to isolate what placement alone buys); each with the gates on the card (read whole every
-/// token) and in RAM (only bundles read). Part 2: synthetic activation traces with latent
-/// clusters and hot neurons at n = 768 and 2048, where placement should matter.
+/// FFN I/O on SD cards (Ripple + LLM in a Flash). Part 1: real models — stories260K (golden prompts), the ReLU demo
+/// model and a sparse 768-neuron ReLU model (<see cref="SparseReluModel"/>), q8, FFN kept on the card, 48 greedy
+/// tokens per prompt, on the esp32-wroom-32 and esp32-s3 timing models, for: dense FFN streaming; bundles in original
+/// order, no collapse; packed (co-activation order), no collapse; packed + collapse; packed + collapse + cache; and
+/// original + collapse (to isolate what placement alone buys); each with the gates on the card (read whole every
+/// token) and in RAM (only bundles read). Part 2: synthetic activation traces with latent clusters and hot neurons at
+/// n = 768 and 2048.
 /// </summary>
 public static class FfnIoRunner
 {
