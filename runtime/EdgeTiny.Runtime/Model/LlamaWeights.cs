@@ -54,8 +54,7 @@ namespace EdgeTiny.Runtime.Model
         /// <summary>Section names of a layer's FFN matrices.</summary>
         public static bool IsFfn(string name)
         {
-            return EndsWith(name, "." + TensorNames.W1) || EndsWith(name, "." + TensorNames.W2) || EndsWith(name, "." + TensorNames.W3)
-                || EndsWith(name, "." + TensorNames.FfnBundles);
+            return IsGate(name) || EndsWith(name, "." + TensorNames.W2) || EndsWith(name, "." + TensorNames.W3) || IsBundles(name);
         }
 
         /// <summary>A layer's FFN gate (w1), plain or packed.</summary>

@@ -78,17 +78,7 @@ namespace EdgeTiny.Runtime.Training
             {
                 float z = g[gOff + i];
                 float a, da;
-                if (activation == 0)
-                {
-                    float sig = 1f / (1f + (float)System.Math.Exp(-z));
-                    a = z * sig;
-                    da = sig * (1f + z * (1f - sig));
-                }
-                else
-                {
-                    a = z > 0f ? z : 0f;
-                    da = z > 0f ? 1f : 0f;
-                }
+                ActivationAndSlope(z, activation, out a, out da);
                 du[i] = dhb[i] * a;
                 dg[i] = dhb[i] * u[uOff + i] * da;
             }
@@ -99,14 +89,27 @@ namespace EdgeTiny.Runtime.Training
         {
             for (int i = 0; i < n; i++)
             {
-                float z = g[gOff + i];
-                if (activation == 0)
-                {
-                    float sig = 1f / (1f + (float)System.Math.Exp(-z));
-                    float d = sig * (1f + z * (1f - sig)); // silu'(z); sign(silu(z)) = sign(z)
-                    dg[i] += z > 0f ? lambda * d : (z < 0f ? -lambda * d : 0f);
-                }
-                else if (z > 0f) dg[i] += lambda;
+                float z = g[gOff + i], a, da;
+                ActivationAndSlope(z, activation, out a, out da);
+                // d|act(z)|/dz = sign(act(z)) · act'(z); sign(silu(z)) = sign(z), and relu is 0 or positive.
+                if (a > 0f) dg[i] += lambda * da;
+                else if (a < 0f) dg[i] -= lambda * da;
+            }
+        }
+
+        /// <summary>act(z) and act'(z) for SwiGLU's silu (activation 0) or ReLU.</summary>
+        private static void ActivationAndSlope(float z, int activation, out float a, out float da)
+        {
+            if (activation == 0)
+            {
+                float sig = 1f / (1f + (float)System.Math.Exp(-z));
+                a = z * sig;
+                da = sig * (1f + z * (1f - sig));
+            }
+            else
+            {
+                a = z > 0f ? z : 0f;
+                da = z > 0f ? 1f : 0f;
             }
         }
 
