@@ -36,13 +36,16 @@ public sealed class BoardOptions
         command.Options.Add(Kernels);
     }
 
-    /// <summary>Copies the FFN streaming flags onto session options.</summary>
+    /// <summary>Session options with the FFN streaming group and the adapters read from the flags.</summary>
     public SessionOptions WithFfn(ParseResult parse, SessionOptions o) => o with
     {
-        StreamFfn = parse.GetValue(StreamFfn),
-        FfnGatesResident = parse.GetValue(ResidentGates),
-        FfnCacheBytes = parse.GetValue(FfnCache) is string c ? (int)SizeParser.Parse(c, "--ffn-cache") : 0,
-        FfnCollapse = !parse.GetValue(NoCollapse),
+        Ffn = new FfnStreaming
+        {
+            Stream = parse.GetValue(StreamFfn),
+            GatesResident = parse.GetValue(ResidentGates),
+            CacheBytes = parse.GetValue(FfnCache) is string c ? (int)SizeParser.Parse(c, "--ffn-cache") : 0,
+            Collapse = !parse.GetValue(NoCollapse),
+        },
         AdaptersPath = parse.GetValue(Adapters),
     };
 

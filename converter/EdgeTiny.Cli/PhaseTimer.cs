@@ -5,7 +5,7 @@ using EdgeTiny.Runtime.Model;
 namespace EdgeTiny.Cli;
 
 /// <summary>
-/// Times a forward pass by layer type: hears <see cref="Transformer.Observer"/>'s phase changes and adds the
+/// Times a forward pass by layer type: hears a forward pass's hooks (<see cref="ForwardHooks.Observer"/>)'s phase changes and adds the
 /// <see cref="Stopwatch.GetTimestamp"/> ticks since the previous change to the phase being left. Allocation-free
 /// (one long per phase, created with the timer); <see cref="ForwardPhase.Done"/> stops the clock until the next pass,
 /// so sampling and the generator's bookkeeping between passes are not charged to any phase.

@@ -59,8 +59,7 @@ namespace EdgeTiny.Runtime
 
             MemoryPlan plan = MemoryPlanner.Plan(m.Reader, m.Config, ledger.CurrentBytes, options);
             m.Plan = plan;
-            m.Cache = new BlockCache(m.Device, plan.CacheBlockBytes, plan.CacheBytes);
-            ledger.Record("cache", m.Cache.HeldBytes);
+            m.Cache = new BlockCache(m.Device, plan.CacheBlockBytes, plan.CacheBytes, ledger);
             bool anyF32 = false;
             string[] matrices = LlamaWeights.MatrixNames(m.Config, LlamaWeights.PackedLayers(m.Reader, m.Config));
             for (int i = 0; i < matrices.Length; i++) if (m.Reader.Require(matrices[i]).Codec == Codec.F32) anyF32 = true;
@@ -89,9 +88,7 @@ namespace EdgeTiny.Runtime
         /// <summary>A sampler whose buffers are counted in the ledger.</summary>
         public Sampler CreateSampler(float temperature, float topP, ulong seed, IKernels kernels)
         {
-            Sampler s = new Sampler(Config.VocabSize, temperature, topP, seed, kernels);
-            Ledger.Record("sampler", s.HeldBytes);
-            return s;
+            return new Sampler(Config.VocabSize, temperature, topP, seed, kernels, Ledger);
         }
     }
 }

@@ -36,23 +36,48 @@ namespace EdgeTiny.Runtime
         /// <summary>Read every streamed tensor once at load to check its CRC.</summary>
         public bool VerifyStreamedTensors = true;
 
-        /// <summary>Packed FFNs: merge nearby reads when reading the gap costs less than another command (Ripple's access collapse).</summary>
-        public bool FfnCollapse = true;
+        /// <summary>How FFN weights are read: streamed or not, packed-FFN read collapse and bundle cache.</summary>
+        public FfnStreaming Ffn = new FfnStreaming();
 
-        /// <summary>Packed FFNs: bytes of neuron-bundle cache, split evenly over the layers; 0 = none.</summary>
-        public int FfnCacheBytes;
+        /// <summary>LoRA adapters the model will carry on its last <see cref="AdapterLayers"/> layers (0 = none), part of the plan.</summary>
+        public int AdapterLayers;
+        public int AdapterRank;
 
-        /// <summary>Stream the FFN matrices whatever the budget (to study flash-resident FFNs, as in LLM in a Flash).</summary>
-        public bool StreamFfn;
-
-        /// <summary>
-        /// With <see cref="StreamFfn"/>: leave the FFN gates (w1) to the planner, so they stay in RAM when the budget has
-        /// room. A packed FFN reads its whole gate every token to decide which bundles it needs; held in RAM the gate is
-        /// what LLM in a Flash's DRAM-resident predictor is, and only neuron bundles come from the card.
-        /// </summary>
-        public bool FfnGatesResident;
+        /// <summary>Tuning on the device (adapters become trainable; backward buffers and optimizer state are planned); null = inference.</summary>
+        public TuningShape Tuning;
 
         /// <summary>The board's storage timing; null = a plain file with no simulated time.</summary>
         public SdTimingModel Storage;
+    }
+
+    /// <summary>How a model's FFN weights are read (see LLM in a Flash and Ripple in the research notes).</summary>
+    public sealed class FfnStreaming
+    {
+        /// <summary>Stream the FFN matrices whatever the budget (to study flash-resident FFNs, as in LLM in a Flash).</summary>
+        public bool Stream;
+
+        /// <summary>
+        /// With <see cref="Stream"/>: leave the FFN gates (w1) to the planner, so they stay in RAM when the budget has
+        /// room. A packed FFN reads its whole gate every token to decide which bundles it needs; held in RAM the gate is
+        /// what LLM in a Flash's DRAM-resident predictor is, and only neuron bundles come from the card.
+        /// </summary>
+        public bool GatesResident;
+
+        /// <summary>Packed FFNs: bytes of neuron-bundle cache, split evenly over the layers; 0 = none.</summary>
+        public int CacheBytes;
+
+        /// <summary>Packed FFNs: merge nearby reads when reading the gap costs less than another command (Ripple's access collapse).</summary>
+        public bool Collapse = true;
+    }
+
+    /// <summary>What tuning on the device needs memory for: the backward window, the sequence length and the optimizer.</summary>
+    public sealed class TuningShape
+    {
+        /// <summary>Layers the backward pass goes through (the window K).</summary>
+        public int Window;
+        /// <summary>Tokens per training sequence (the context tuning needs).</summary>
+        public int SequenceLength;
+        /// <summary><see cref="Training.Optimizer.Sgd"/> or <see cref="Training.Optimizer.Adam"/>.</summary>
+        public int Optimizer;
     }
 }

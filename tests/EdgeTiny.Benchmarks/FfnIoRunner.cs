@@ -125,7 +125,7 @@ public static class FfnIoRunner
     /// <summary>How many packed layers' gates the planner keeps in RAM within the board's own model budget.</summary>
     private static string GatesWithinBudget(string path, SdTimingModel sd, long budget)
     {
-        var o = new RuntimeOptions { BudgetBytes = budget, StreamFfn = true, FfnGatesResident = true, Storage = sd };
+        var o = new RuntimeOptions { BudgetBytes = budget, Storage = sd, Ffn = new FfnStreaming { Stream = true, GatesResident = true } };
         try
         {
             EtbModel m = EtbModel.Open(new StreamBlockSource(File.OpenRead(path), true), o);
@@ -141,17 +141,12 @@ public static class FfnIoRunner
     private static JsonObject Measure(string path, SdTimingModel sd, bool collapse, int cache, bool residentGates,
         List<(int[] Tokens, int PromptTokens)> prompts, out long gateBytes)
     {
-        var o = new RuntimeOptions
-        {
-            ContextLength = 64, StreamFfn = true, FfnGatesResident = residentGates, Storage = sd, FfnCollapse = collapse,
-            FfnCacheBytes = cache, ChunkBytes = 32768,
-        };
+        var o = new RuntimeOptions { ContextLength = 64, Storage = sd, ChunkBytes = 32768, Ffn = new FfnStreaming { Stream = true, GatesResident = residentGates, Collapse = collapse, CacheBytes = cache } };
         EtbModel m = EtbModel.Open(new StreamBlockSource(File.OpenRead(path), true), o);
         var k = new PortableKernels();
         Transformer t = m.CreateTransformer(k);
         var probe = new FfnProbe(m);
-        t.Observer = probe;
-        var gen = new Generator(t, m.CreateSampler(0, 0.9f, 1, k));
+        var gen = new Generator(t, m.CreateSampler(0, 0.9f, 1, k), new ForwardHooks(m.Weights, null, null, probe));
         int tokens = 0;
         foreach (var (promptTokens, count) in prompts)
         {
@@ -296,7 +291,7 @@ public static class FfnIoRunner
     public static (double Ms, double Reads) SimulateBundleIo(NeuronMasks trace, int[]? positionOf, int bundleBytes, SdTimingModel sd, bool collapse, int cacheBytes)
     {
         int n = trace.Neurons;
-        var planner = new ReadPlanner(sd, 0, bundleBytes, n, 32768 / bundleBytes);
+        var planner = new ReadPlanner(sd, 0, bundleBytes, n, 32768 / bundleBytes, new MemoryLedger(), "sim");
         var cache = new BundleCache(n, bundleBytes, cacheBytes, new MemoryLedger(), "sim");
         var positions = new int[n];
         var needed = new int[n];

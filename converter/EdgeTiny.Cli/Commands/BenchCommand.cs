@@ -1,3 +1,4 @@
+using EdgeTiny.Runtime.Generation;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
@@ -69,38 +70,30 @@ public static class BenchCommand
     /// </summary>
     public static BenchResult Measure(BoardSession session, int[] prompt, int count)
     {
-        BenchResult r = MeasureOnce(session, prompt, count, null);
+        BenchResult r = MeasureOnce(session, session.Generator, prompt, count, null);
         var timer = new PhaseTimer();
-        session.Transformer.Observer = timer;
-        try
-        {
-            BenchResult s = MeasureOnce(session, prompt, count, timer);
-            return r with { Split = timer.ToJson(s.Tokens, s.Seconds), SplitAllocatedBytes = s.AllocatedBytes };
-        }
-        finally
-        {
-            session.Transformer.Observer = null;
-        }
+        BenchResult s = MeasureOnce(session, session.ObservedGenerator(timer), prompt, count, timer);
+        return r with { Split = timer.ToJson(s.Tokens, s.Seconds), SplitAllocatedBytes = s.AllocatedBytes };
     }
 
-    private static BenchResult MeasureOnce(BoardSession session, int[] prompt, int count, PhaseTimer? timer)
+    private static BenchResult MeasureOnce(BoardSession session, Generator generator, int[] prompt, int count, PhaseTimer? timer)
     {
         long warmupEnd = Stopwatch.GetTimestamp() + Stopwatch.Frequency;
         do
         {
-            session.Generator.Start(prompt, prompt.Length, count + Warmup);
-            for (int i = 0; i < count && session.Generator.Next() >= 0; i++) { }
+            generator.Start(prompt, prompt.Length, count + Warmup);
+            for (int i = 0; i < count && generator.Next() >= 0; i++) { }
         }
         while (Stopwatch.GetTimestamp() < warmupEnd);
         session.ResetCounters();
-        session.Generator.Start(prompt, prompt.Length, count + Warmup);
-        for (int i = 0; i < Warmup && session.Generator.Next() >= 0; i++) { }
+        generator.Start(prompt, prompt.Length, count + Warmup);
+        for (int i = 0; i < Warmup && generator.Next() >= 0; i++) { }
         timer?.Reset();
         // Timestamps, not a Stopwatch object: nothing may be allocated inside the measured window.
         long before = GC.GetAllocatedBytesForCurrentThread();
         long start = Stopwatch.GetTimestamp();
         int produced = 0;
-        while (produced < count && session.Generator.Next() >= 0) produced++;
+        while (produced < count && generator.Next() >= 0) produced++;
         long end = Stopwatch.GetTimestamp();
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         return new BenchResult(produced, Stopwatch.GetElapsedTime(start, end).TotalSeconds, allocated);

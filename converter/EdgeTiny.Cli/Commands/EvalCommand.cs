@@ -58,7 +58,7 @@ public static class EvalCommand
                 throw new InputException(refPath!, $"vocabulary {source.Config.VocabSize} differs from the model's {session.Model.Config.VocabSize}");
             Transformer? referenceModel = source is null ? null
                 : ReferenceRuntime.Open(source).CreateTransformer(board.ReadKernels(parse), Math.Min(context, source.Config.SeqLen));
-            EvalResult r = Evaluation.Run(session.Transformer, referenceModel, seqs);
+            EvalResult r = Evaluation.Run(session.Transformer, referenceModel, seqs, session.Hooks);
 
             var result = new JsonObject
             {

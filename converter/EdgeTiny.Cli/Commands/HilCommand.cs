@@ -237,7 +237,7 @@ public sealed class HilRun(HilCaseFile file, string referencePath, HelloReply he
         string? failure = null;
         for (int pos = 0; pos < tokens.Length && failure is null; pos++)
         {
-            float[] reference = session.Transformer.Forward(tokens[pos], pos);
+            float[] reference = session.Transformer.Forward(tokens[pos], pos, session.Hooks);
             float max = reference.Max();
             for (int i = 0; i < got.K; i++)
             {

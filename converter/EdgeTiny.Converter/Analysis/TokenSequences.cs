@@ -24,7 +24,7 @@ public sealed record TokenSequences(int[][] Sequences, string Source, ulong Seed
     {
         var kernels = new PortableKernels();
         int context = Math.Min(length, m.Config.SeqLen);
-        var generator = new Generator(m.CreateTransformer(kernels, context), new Sampler(m.Config.VocabSize, 1f, 1f, seed, kernels));
+        var generator = new Generator(m.CreateTransformer(kernels, context), m.CreateSampler(1f, 1f, seed, kernels));
         var sequences = new int[count][];
         int[] bos = [Tokenizer.Bos];
         for (int s = 0; s < count; s++)

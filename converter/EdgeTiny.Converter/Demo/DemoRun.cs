@@ -6,6 +6,7 @@ using EdgeTiny.Converter.Corpus;
 using EdgeTiny.Converter.Hosting;
 using EdgeTiny.Converter.Import;
 using EdgeTiny.Converter.IO;
+using EdgeTiny.Runtime;
 using EdgeTiny.Runtime.Kernels;
 
 namespace EdgeTiny.Converter.Demo;
@@ -66,7 +67,7 @@ public static class DemoRun
         // Generation keeps the packed FFNs on the SD card (what packing is for: read only the active neurons, in few
         // commands); tuning runs as `edgetiny tune` does on the board, within its budget.
         var session = new SessionOptions { Board = o.Board, Kernels = o.Kernels, Temperature = 0f };
-        var streaming = session with { StreamFfn = true, FfnCacheBytes = o.FfnCacheBytes };
+        var streaming = session with { Ffn = new FfnStreaming { Stream = true, CacheBytes = o.FfnCacheBytes } };
         progress?.Stage("generate on " + o.Board.Id, o.GenerateTokens);
         (string before, List<TokenCost> tokens, SessionStats stats) = Generate(etb, streaming, o.Prompt, o.GenerateTokens, progress);
 

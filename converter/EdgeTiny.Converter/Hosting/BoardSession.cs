@@ -3,6 +3,8 @@ using EdgeTiny.Runtime.Generation;
 using EdgeTiny.Runtime.Memory;
 using EdgeTiny.Runtime.Model;
 using EdgeTiny.Runtime.Text;
+using EdgeTiny.Runtime.Training;
+using EdgeTiny.Runtime.IO;
 
 namespace EdgeTiny.Converter.Hosting;
 
@@ -20,6 +22,9 @@ public sealed class BoardSession : IDisposable
     public string ModelPath { get; }
     public int ForwardPasses => Generator.Position;
 
+    /// <summary>What every generation pass of this session adds to the model (the loaded adapters), or null.</summary>
+    public ForwardHooks? Hooks { get; }
+
     private BoardSession(string path, EtbModel model, SessionOptions options)
     {
         ModelPath = path;
@@ -27,11 +32,39 @@ public sealed class BoardSession : IDisposable
         Options = options;
         Transformer = model.CreateTransformer(options.Kernels);
         Sampler = model.CreateSampler(options.Temperature, options.TopP, options.Seed, options.Kernels);
-        Generator = new Generator(Transformer, Sampler);
+        if (options.AdaptersPath is not null)
+        {
+            string adapters = options.AdaptersPath;
+            Adapters = EtbFile.Guard(adapters, () => AdapterFile.Load(new FileStore(), Path.GetFullPath(adapters), model.Config, false, model.Ledger));
+            try
+            {
+                Hooks = new ForwardHooks(model.Weights, Adapters, null, null);
+            }
+            catch (NotSupportedException e)
+            {
+                throw new InputException("--adapters", e.Message);
+            }
+        }
+        Generator = new Generator(Transformer, Sampler, Hooks);
     }
+
+    /// <summary>A generator over this session's transformer and sampler that also tells <paramref name="observer"/> each phase.</summary>
+    public Generator ObservedGenerator(IForwardObserver observer) =>
+        new(Transformer, Sampler, new ForwardHooks(Model.Weights, Adapters, null, observer));
 
     public static BoardSession Open(string path, SessionOptions options)
     {
+        // Adapters are part of the plan: their shape comes from the file's header before anything is allocated.
+        int adapterLayers = options.AdapterLayers, adapterRank = options.AdapterRank;
+        if (options.AdaptersPath is string adapters)
+        {
+            ModelConfig config = EtbFile.ReadHead(path).Config;
+            (adapterLayers, adapterRank) = EtbFile.Guard(adapters, () =>
+            {
+                AdapterFile.ReadShape(new FileStore(), Path.GetFullPath(adapters), config, out int layers, out int rank);
+                return (layers, rank);
+            });
+        }
         var runtime = new RuntimeOptions
         {
             BudgetBytes = options.EffectiveBudget,
@@ -40,10 +73,10 @@ public sealed class BoardSession : IDisposable
             Temperature = options.Temperature,
             TopP = options.TopP,
             Storage = options.Board?.Timing,
-            StreamFfn = options.StreamFfn,
-            FfnGatesResident = options.FfnGatesResident,
-            FfnCacheBytes = options.FfnCacheBytes,
-            FfnCollapse = options.FfnCollapse,
+            Ffn = options.Ffn,
+            AdapterLayers = adapterLayers,
+            AdapterRank = adapterRank,
+            Tuning = options.Tuning,
         };
         var source = EtbFile.OpenSource(path);
         try
@@ -61,7 +94,6 @@ public sealed class BoardSession : IDisposable
                 }
             });
             var session = new BoardSession(path, model, options);
-            if (options.AdaptersPath is not null) session.AttachAdapters(options.AdaptersPath);
             if (runtime.BudgetBytes > 0 && model.Ledger.PeakBytes > runtime.BudgetBytes)
                 throw new InvalidOperationException($"memory plan exceeded: accounted {model.Ledger.PeakBytes} bytes > budget {runtime.BudgetBytes}");
             return session;
@@ -129,17 +161,8 @@ public sealed class BoardSession : IDisposable
         return new GenerationResult(promptTokens, tokens, System.Text.Encoding.UTF8.GetString(text.ToArray()), tps);
     }
 
-    /// <summary>The adapters applied to the last exit's window, or null.</summary>
-    public EdgeTiny.Runtime.Training.AdapterSet? Adapters { get; private set; }
-
-    private void AttachAdapters(string path)
-    {
-        var set = EtbFile.Guard(path, () => EdgeTiny.Runtime.Training.AdapterFile.Load(new EdgeTiny.Runtime.IO.FileStore(), Path.GetFullPath(path), Model.Config, Model.Ledger));
-        Transformer.Adapters = set;
-        Transformer.AdapterFrom = Model.Config.Layers - set.Window;
-        Transformer.AdapterTo = Model.Config.Layers - 1;
-        Adapters = set;
-    }
+    /// <summary>The adapters applied to the last exit's window (loaded for inference: no gradient buffers), or null.</summary>
+    public AdapterSet? Adapters { get; }
 
     /// <summary>Zeroes the I/O counters and simulated time (e.g. after a warm-up), so stats cover what follows.</summary>
     public void ResetCounters()

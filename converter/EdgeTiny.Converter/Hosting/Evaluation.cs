@@ -17,7 +17,7 @@ public static class Evaluation
     /// Feeds every sequence through <paramref name="model"/> (and <paramref name="reference"/> when given) position by
     /// position; reports the next-token loss, and against the reference the mean KL(reference ‖ model) and top-1 agreement.
     /// </summary>
-    public static EvalResult Run(Transformer model, Transformer? reference, TokenSequences sequences)
+    public static EvalResult Run(Transformer model, Transformer? reference, TokenSequences sequences, ForwardHooks? hooks = null)
     {
         int vocab = model.Config.VocabSize;
         double loss = 0, refLoss = 0, kl = 0;
@@ -28,7 +28,7 @@ public static class Evaluation
             if (reference is not null) n = Math.Min(n, reference.ContextLength);
             for (int p = 0; p < n; p++)
             {
-                float[] logits = (float[])model.Forward(seq[p], p).Clone();
+                float[] logits = (float[])model.Forward(seq[p], p, hooks).Clone();
                 float[] lp = LogitMetrics.LogSoftmax(logits, vocab);
                 if (p + 1 < n)
                 {

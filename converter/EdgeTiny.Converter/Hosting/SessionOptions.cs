@@ -21,13 +21,17 @@ public sealed record SessionOptions
     public float TopP { get; init; } = 0.9f;
     public ulong Seed { get; init; } = 1;
     public IKernels Kernels { get; init; } = new PortableKernels();
-    public bool StreamFfn { get; init; }
-    /// <summary>With <see cref="StreamFfn"/>: gates stay in RAM when they fit (see <see cref="RuntimeOptions.FfnGatesResident"/>).</summary>
-    public bool FfnGatesResident { get; init; }
-    public int FfnCacheBytes { get; init; }
-    public bool FfnCollapse { get; init; } = true;
+    /// <summary>How FFN weights are read (the runtime's own settings group, passed through as it is).</summary>
+    public FfnStreaming Ffn { get; init; } = new();
     /// <summary>An .eta file whose adapters are applied to the top window (the last exit); null = none.</summary>
     public string? AdaptersPath { get; init; }
+
+    /// <summary>Adapters the session will create itself (tuning): on the last N layers at this rank, part of the plan.</summary>
+    public int AdapterLayers { get; init; }
+    public int AdapterRank { get; init; }
+
+    /// <summary>Tuning on this session's model: its buffers are part of the memory plan; null = inference only.</summary>
+    public TuningShape? Tuning { get; init; }
 
     public long EffectiveBudget => BudgetBytes > 0 ? BudgetBytes : Board?.Memory.ModelBudgetBytes ?? 0;
 }

@@ -81,26 +81,30 @@ public static class Tuning
         long budget = session.EffectiveBudget;
         if (budget > 0 && budget <= memory.Total)
             throw new InputException(session.BudgetBytes > 0 ? "--budget" : "--board", $"tuning alone needs {memory.Total} bytes; the budget is {budget}");
-        // The model is planned within what tuning leaves; tuning needs a float KV cache for its backward pass.
+        // Adapters and tuning buffers are part of the model's plan; tuning needs a float KV cache for its backward pass.
         using BoardSession s = BoardSession.Open(modelPath, session with
         {
-            BudgetBytes = budget > 0 ? budget - memory.Total : 0,
             ContextLength = T,
             KvPrecision = RuntimeOptions.KvFloat,
+            Tuning = new TuningShape { Window = o.Window, SequenceLength = T, Optimizer = o.Optimizer },
+            AdapterLayers = adapted,
+            AdapterRank = o.Rank,
         });
         EtbModel model = s.Model;
         Transformer t = s.Transformer;
         long beforeTuner = model.Ledger.CurrentBytes;
-        var adapters = new AdapterSet(config, config.Layers - adapted, o.Rank, o.Alpha, model.Ledger) { Window = o.Window };
+        var adapters = new AdapterSet(config, config.Layers - adapted, o.Rank, o.Alpha, true, model.Ledger) { Window = o.Window };
         adapters.Initialize(o.Seed);
         var tuner = new AdapterTuner(t, model.Weights, adapters, o.Optimizer, o.LearningRate, o.ClipNorm, T, o.Window, model.Ledger);
         long tuningPeak = model.Ledger.PeakBytes;
         if (model.Ledger.CurrentBytes - beforeTuner != memory.Total)
             throw new InvalidOperationException($"tuning memory accounted {model.Ledger.CurrentBytes - beforeTuner} bytes, planned {memory.Total}");
+        if (budget > 0 && tuningPeak != model.Plan.TotalBytes)
+            throw new InvalidOperationException($"tuning accounted {tuningPeak} bytes, the plan said {model.Plan.TotalBytes}");
 
         TokenSequences baseText = TokenSequences.Sample(model, 4, T, o.Seed + 100);
         TokenSequences rehearsal = TokenSequences.Sample(model, Math.Max(1, o.RehearsalSequences), T, o.Seed + 200);
-        double heldBefore = Loss(t, null, o.Window, heldOut), baseBefore = Loss(t, null, o.Window, baseText);
+        double heldBefore = Loss(t, null, heldOut), baseBefore = Loss(t, null, baseText);
 
         // Train: sequences in a seeded order; the adaptive schedule moves the window shallow → deep in equal phases.
         var order = Enumerable.Range(0, train.Sequences.Length).OrderBy(i => Hash(o.Seed, i)).ToArray();
@@ -125,10 +129,11 @@ public static class Tuning
             onStep?.Invoke(step + 1, o.Steps, curve[step]);
         }
 
-        double heldAfter = Loss(t, adapters, o.Window, heldOut), baseAfter = Loss(t, adapters, o.Window, baseText);
+        var applied = new ForwardHooks(model.Weights, adapters, null, null);
+        double heldAfter = Loss(t, applied, heldOut), baseAfter = Loss(t, applied, baseText);
         // Voting across exits needs one extra stream per adapted window (desktop only; not part of the tuning peak).
         var streams = Enumerable.Range(0, ExitEnsemble.StreamsNeeded(config, adapters)).Select(_ => model.CreateTransformer(session.Kernels)).ToArray();
-        var ensemble = new ExitEnsemble(t, streams, adapters, model.Ledger);
+        var ensemble = new ExitEnsemble(t, model.Weights, streams, adapters, model.Ledger);
         double voteMax = VotedLoss(ensemble, heldOut, ExitEnsemble.MaxProbability), voteWeighted = VotedLoss(ensemble, heldOut, ExitEnsemble.ConfidenceWeighted);
 
         var store = new FileStore();
@@ -145,16 +150,8 @@ public static class Tuning
             TuningMemory.FullFineTuning(config, T, o.Optimizer), generation, clock.Elapsed.TotalSeconds, curve);
     }
 
-    /// <summary>Mean next-token loss with adapters on the top window (the last exit), or of the base model.</summary>
-    public static double Loss(Transformer t, AdapterSet? adapters, int window, TokenSequences text)
-    {
-        t.Adapters = adapters;
-        t.AdapterFrom = t.Config.Layers - window;
-        t.AdapterTo = t.Config.Layers - 1;
-        double loss = Evaluation.Run(t, null, text).LossNatsPerToken;
-        t.Adapters = null;
-        return loss;
-    }
+    /// <summary>Mean next-token loss with <paramref name="hooks"/>' adapters (on the top window), or of the base model (null).</summary>
+    public static double Loss(Transformer t, ForwardHooks? hooks, TokenSequences text) => Evaluation.Run(t, null, text, hooks).LossNatsPerToken;
 
     private static double VotedLoss(ExitEnsemble ensemble, TokenSequences text, int rule)
     {

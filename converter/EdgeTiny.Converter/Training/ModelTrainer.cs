@@ -120,7 +120,7 @@ public sealed class ModelTrainer
             var ledger = new MemoryLedger();
             var transformer = new Transformer(c, weights, kernels, c.SeqLen, false, ledger);
             Gradients = new ModelGradients(c, kernels);
-            Backprop = new Backprop(transformer, weights, c.SeqLen, c.Layers, ledger) { Gradients = Gradients, ActivationL1 = activationL1 };
+            Backprop = new Backprop(transformer, weights, null, c.SeqLen, c.Layers, ledger) { Gradients = Gradients, ActivationL1 = activationL1 };
             Backprop.SetWindow(0, c.Layers - 1);
         }
     }

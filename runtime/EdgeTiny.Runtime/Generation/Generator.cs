@@ -12,6 +12,7 @@ namespace EdgeTiny.Runtime.Generation
     {
         private readonly Transformer _model;
         private readonly Sampler _sampler;
+        private readonly ForwardHooks _hooks;
         private int[] _prompt;
         private int _promptCount;
         private int _pos;          // position of the next token to feed
@@ -20,10 +21,16 @@ namespace EdgeTiny.Runtime.Generation
         private int _maxNew;
         private bool _done;
 
-        public Generator(Transformer model, Sampler sampler)
+        public Generator(Transformer model, Sampler sampler) : this(model, sampler, null)
+        {
+        }
+
+        /// <param name="hooks">Given to every forward pass (adapters to apply, a phase observer); null = the plain model.</param>
+        public Generator(Transformer model, Sampler sampler, ForwardHooks hooks)
         {
             _model = model;
             _sampler = sampler;
+            _hooks = hooks;
         }
 
         /// <summary>Tokens generated since <see cref="Start"/>.</summary>
@@ -55,7 +62,7 @@ namespace EdgeTiny.Runtime.Generation
             // Prompt positions before the last only fill the KV cache.
             while (_pos < _promptCount - 1)
             {
-                _model.Forward(_token, _pos);
+                _model.Forward(_token, _pos, _hooks);
                 _pos++;
                 _token = _prompt[_pos];
             }
@@ -64,7 +71,7 @@ namespace EdgeTiny.Runtime.Generation
                 _done = true;
                 return -1;
             }
-            float[] logits = _model.Forward(_token, _pos);
+            float[] logits = _model.Forward(_token, _pos, _hooks);
             _pos++;
             int next = _sampler.Sample(logits);
             if (next == Tokenizer.Bos || next == Tokenizer.Eos)

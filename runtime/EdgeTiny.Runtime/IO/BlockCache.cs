@@ -17,30 +17,22 @@ namespace EdgeTiny.Runtime.IO
         private long _misses;
 
         /// <param name="budgetBytes">RAM the cache may hold; 0 disables it.</param>
-        public BlockCache(BlockSource inner, int blockBytes, int budgetBytes)
+        public BlockCache(BlockSource inner, int blockBytes, int budgetBytes, Memory.MemoryLedger ledger)
         {
             if (blockBytes <= 0) throw new System.ArgumentOutOfRangeException("blockBytes");
             _inner = inner;
             _blockBytes = blockBytes;
             int slots = budgetBytes / blockBytes;
-            _data = new byte[slots * blockBytes];
-            _tags = new long[slots];
-            _lastUse = new long[slots];
+            _data = ledger.Bytes("cache.data", slots * blockBytes);
+            _tags = ledger.Longs("cache.tags", slots);
+            _lastUse = ledger.Longs("cache.last_use", slots);
+            if (ledger.Measuring) return;
             for (int i = 0; i < slots; i++) _tags[i] = -1;
         }
 
         public override long Length { get { return _inner.Length; } }
         public int Slots { get { return _tags.Length; } }
         public int BlockBytes { get { return _blockBytes; } }
-        /// <summary>Heap bytes a cache of this budget holds: its data plus two bookkeeping longs per slot.</summary>
-        public static long Bytes(int blockBytes, int budgetBytes)
-        {
-            int slots = budgetBytes / blockBytes;
-            return Memory.MemoryLedger.ArrayCost((long)slots * blockBytes) + 2 * Memory.MemoryLedger.ArrayCost(slots * 8L);
-        }
-
-        /// <summary>Heap bytes this cache holds.</summary>
-        public long HeldBytes { get { return Bytes(_blockBytes, _data.Length); } }
         public long Hits { get { return _hits; } }
         public long Misses { get { return _misses; } }
 

@@ -18,25 +18,19 @@ namespace EdgeTiny.Runtime.IO
 
         /// <param name="capacity">Most records a plan may cover (the number of records in the region).</param>
         /// <param name="maxRecordsPerRead">Most records one read may cover (the read buffer's size in records).</param>
-        public ReadPlanner(SdTimingModel timing, long baseOffset, int recordBytes, int capacity, int maxRecordsPerRead)
+        public ReadPlanner(SdTimingModel timing, long baseOffset, int recordBytes, int capacity, int maxRecordsPerRead, Memory.MemoryLedger ledger, string name)
         {
             _maxRecords = maxRecordsPerRead < 1 ? 1 : maxRecordsPerRead;
             _timing = timing;
             _baseOffset = baseOffset;
             _recordBytes = recordBytes;
-            _start = new int[capacity];
-            _count = new int[capacity];
+            _start = ledger.Ints(name + ".start", capacity);
+            _count = ledger.Ints(name + ".count", capacity);
         }
 
         public int Reads { get { return _reads; } }
         public int Start(int read) { return _start[read]; }
         public int Count(int read) { return _count[read]; }
-
-        /// <summary>Bytes of the planner's buffers (for the memory ledger).</summary>
-        public static long Bytes(int capacity)
-        {
-            return 2 * Memory.MemoryLedger.ArrayCost(capacity * 4L);
-        }
 
         /// <summary>
         /// Plans reads for <paramref name="n"/> needed positions, ascending, in positions[0..n).

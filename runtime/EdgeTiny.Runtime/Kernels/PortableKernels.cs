@@ -1,3 +1,4 @@
+using EdgeTiny.Runtime.Model;
 using EdgeTiny.Runtime.Format;
 
 namespace EdgeTiny.Runtime.Kernels
@@ -222,18 +223,7 @@ namespace EdgeTiny.Runtime.Kernels
 
         public void GatedActivation(float[] gate, float[] up, int n, int activation)
         {
-            if (activation == 0)
-            {
-                for (int i = 0; i < n; i++)
-                {
-                    float v = gate[i];
-                    gate[i] = v * (1f / (1f + (float)System.Math.Exp(-v))) * up[i];
-                }
-            }
-            else
-            {
-                for (int i = 0; i < n; i++) gate[i] = gate[i] > 0f ? gate[i] * up[i] : 0f;
-            }
+            for (int i = 0; i < n; i++) gate[i] = FfnActivation.Apply(gate[i], activation) * up[i];
         }
 
         public void AttentionScores(float[] q, int qOff, float[] keys, int keyOff, int stride, int count, int headSize, float scale, float[] scores, int sOff)

@@ -19,6 +19,10 @@ namespace EdgeTiny.Runtime.Memory
         public long StreamBytes;        // chunk buffers
         public long CacheHeldBytes;
         public long ResidentWeightBytes;
+        /// <summary>LoRA adapters the model carries (with gradient buffers when it is tuned).</summary>
+        public long AdapterBytes;
+        /// <summary>Tuning's saved activations, activation gradients, scratch and optimizer state.</summary>
+        public long TuningBytes;
         /// <summary>Stored bytes of the tensors that stream (read from storage every token, or a row per token for an embedding).</summary>
         public long StreamedWeightBytes;
 
@@ -27,7 +31,7 @@ namespace EdgeTiny.Runtime.Memory
 
         public long TotalBytes
         {
-            get { return CommittedBytes + StateBytes + KvBytes + StreamBytes + CacheHeldBytes + ResidentWeightBytes; }
+            get { return CommittedBytes + StateBytes + KvBytes + StreamBytes + CacheHeldBytes + ResidentWeightBytes + AdapterBytes + TuningBytes; }
         }
 
         public bool IsResident(string name)

@@ -1,6 +1,5 @@
 using EdgeTiny.Runtime.Format;
 using EdgeTiny.Runtime.Model;
-using EdgeTiny.Runtime.Text;
 
 namespace EdgeTiny.Runtime.Memory
 {
@@ -29,7 +28,6 @@ namespace EdgeTiny.Runtime.Memory
                     if (firstPacked < 0) firstPacked = l;
                     packedCount++;
                 }
-            bool packed = packedCount > 0;
             string[] matrices = LlamaWeights.MatrixNames(c, packedLayers);
             long norms = 0;
             string[] normNames = LlamaWeights.NormNames(c);
@@ -46,19 +44,21 @@ namespace EdgeTiny.Runtime.Memory
 
             MemoryPlan p = new MemoryPlan();
             p.BudgetBytes = o.BudgetBytes;
-            p.FfnCacheBytesPerLayer = packed ? o.FfnCacheBytes / packedCount : 0;
-            int bundleBytes = packed ? (int)(reader.Require(TensorNames.Layer(firstPacked, TensorNames.FfnBundles)).Length / c.HiddenDim) : 0;
-            // Packed FFN state (activations, active list; when streamed also the read planner and bundle cache): the
-            // planner reserves the streamed case, Finish settles the exact figure once residency is known.
-            long ffnWorst = packed ? packedCount * FfnBundles.StateBytes(c.HiddenDim, bundleBytes, true, p.FfnCacheBytesPerLayer) : 0;
+            p.FfnCacheBytesPerLayer = packedCount > 0 ? o.Ffn.CacheBytes / packedCount : 0;
             p.CommittedBytes = committedBytes;
             p.CacheBlockBytes = o.CacheBlockBytes;
+            Footprint f = new Footprint(c, o, packedLayers, anyF32, norms,
+                packedCount > 0 ? (int)(reader.Require(TensorNames.Layer(firstPacked, TensorNames.FfnBundles)).Length / c.HiddenDim) : 0,
+                p.FfnCacheBytesPerLayer);
             int wanted = o.ContextLength <= 0 || o.ContextLength > c.SeqLen ? c.SeqLen : o.ContextLength;
             int minContext = o.MinContextLength < wanted ? o.MinContextLength : wanted;
-            long fixedBytes = norms + Sampler.HeldBytesFor(c.VocabSize, o.Temperature, o.TopP) + ffnWorst;
+            // Tuning backpropagates through whole sequences: the context may not be capped below one.
+            if (o.Tuning != null && minContext < o.Tuning.SequenceLength) minContext = o.Tuning.SequenceLength < wanted ? o.Tuning.SequenceLength : wanted;
+            // Norms, and the packed FFNs' state reserved for the streamed case (Finish settles it once residency is known).
+            long fixedBytes = f.Norms + f.FfnState(null);
             int minChunk = RoundUp(maxRow > EtbLayout.SectorBytes ? maxRow : EtbLayout.SectorBytes, EtbLayout.SectorBytes);
-            bool int8Allowed = o.KvPrecision != RuntimeOptions.KvFloat;
-            p.MinimumBytes = Base(p, c, fixedBytes, minContext, int8Allowed, minChunk, anyF32);
+            bool int8Allowed = o.KvPrecision != RuntimeOptions.KvFloat && o.Tuning == null;
+            p.MinimumBytes = committedBytes + fixedBytes + f.Base(minContext, int8Allowed, minChunk);
 
             if (o.BudgetBytes <= 0)
             {
@@ -66,50 +66,39 @@ namespace EdgeTiny.Runtime.Memory
                 p.KvInt8 = o.KvPrecision == RuntimeOptions.KvInt8;
                 p.ChunkBytes = o.ChunkBytes > 0 ? o.ChunkBytes : UnlimitedChunkBytes;
                 p.CacheBytes = o.CacheBytes > 0 ? o.CacheBytes : 0;
-                Finish(p, reader, c, matrices, fixedBytes, anyF32, long.MaxValue, o, ffnWorst, bundleBytes);
+                Finish(p, f, reader, c, matrices, long.MaxValue, o);
                 return p;
             }
 
             // 1. Context and KV precision: the full context if it fits, int8 before shortening it.
+            long room = o.BudgetBytes - committedBytes - fixedBytes;
             int context = wanted;
             bool int8 = o.KvPrecision == RuntimeOptions.KvInt8;
-            if (o.KvPrecision == RuntimeOptions.KvAuto && Base(p, c, fixedBytes, context, false, minChunk, anyF32) > o.BudgetBytes) int8 = true;
-            while (context > minContext && Base(p, c, fixedBytes, context, int8, minChunk, anyF32) > o.BudgetBytes) context--;
-            if (Base(p, c, fixedBytes, context, int8, minChunk, anyF32) > o.BudgetBytes)
+            if (int8Allowed && o.KvPrecision == RuntimeOptions.KvAuto && f.Base(context, false, minChunk) > room) int8 = true;
+            while (context > minContext && f.Base(context, int8, minChunk) > room) context--;
+            if (f.Base(context, int8, minChunk) > room)
                 throw new MemoryBudgetException(p.MinimumBytes, o.BudgetBytes, "context " + minContext.ToString()
-                    + (int8Allowed ? ", int8 KV cache" : ", float KV cache") + ", a " + minChunk.ToString() + "-byte streaming chunk");
+                    + (int8Allowed ? ", int8 KV cache" : ", float KV cache") + ", a " + minChunk.ToString() + "-byte streaming chunk"
+                    + (o.AdapterLayers > 0 ? ", adapters" : "") + (o.Tuning != null ? ", tuning" : ""));
             p.Context = context;
             p.KvInt8 = int8;
 
             // 2. A chunk that amortises the per-command latency (about 4× the break-even transfer), as RAM allows.
             int chunk = o.ChunkBytes > 0 ? RoundUp(o.ChunkBytes > minChunk ? o.ChunkBytes : minChunk, EtbLayout.SectorBytes) : TargetChunk(o, minChunk);
-            while (chunk > minChunk && Base(p, c, fixedBytes, context, int8, chunk, anyF32) > o.BudgetBytes) chunk -= EtbLayout.SectorBytes;
+            while (chunk > minChunk && f.Base(context, int8, chunk) > room) chunk -= EtbLayout.SectorBytes;
             if (chunk < minChunk) chunk = minChunk;
             p.ChunkBytes = chunk;
 
             // 3. Residency with what is left; 4. the cache with the rest.
-            long left = o.BudgetBytes - Base(p, c, fixedBytes, context, int8, chunk, anyF32);
-            int cache = o.CacheBytes >= 0 ? o.CacheBytes : MaxAutoCacheBytes;
-            p.CacheBytes = cache;
-            Finish(p, reader, c, matrices, fixedBytes, anyF32, left, o, ffnWorst, bundleBytes);
+            p.CacheBytes = o.CacheBytes >= 0 ? o.CacheBytes : MaxAutoCacheBytes;
+            Finish(p, f, reader, c, matrices, room - f.Base(context, int8, chunk), o);
             return p;
         }
 
-        /// <summary>Heap bytes before any weight matrix is resident or any cache is held.</summary>
-        private static long Base(MemoryPlan p, ModelConfig c, long fixedBytes, int context, bool int8, int chunk, bool anyF32)
-        {
-            return p.CommittedBytes + fixedBytes + Transformer.StateBytes(c, context) + KvCache.Bytes(c, context, int8)
-                + WeightStream.Bytes(chunk, anyF32) + IO.BlockCache.Bytes(p.CacheBlockBytes, 0);
-        }
-
         /// <summary>Fills in residency (largest matrices first, an embedding that is only looked up last) and the cache.</summary>
-        private static void Finish(MemoryPlan p, EtbReader reader, ModelConfig c, string[] matrices, long fixedBytes, bool anyF32, long left,
-            RuntimeOptions o, long ffnWorst, int bundleBytes)
+        private static void Finish(MemoryPlan p, Footprint f, EtbReader reader, ModelConfig c, string[] matrices, long left, RuntimeOptions o)
         {
-            p.StateBytes = fixedBytes + Transformer.StateBytes(c, p.Context);
-            p.KvBytes = KvCache.Bytes(c, p.Context, p.KvInt8);
-            p.StreamBytes = WeightStream.Bytes(p.ChunkBytes, anyF32);
-
+            long ffnWorst = f.FfnState(null);
             int n = matrices.Length;
             SectionEntry[] order = new SectionEntry[n];
             for (int i = 0; i < n; i++) order[i] = reader.Require(matrices[i]);
@@ -126,7 +115,7 @@ namespace EdgeTiny.Runtime.Memory
             for (int i = 0; i < n; i++)
             {
                 long cost = Tensor.ResidentBytes(order[i]);
-                bool forced = o.StreamFfn && LlamaWeights.IsFfn(order[i].Name) && !(o.FfnGatesResident && LlamaWeights.IsGate(order[i].Name));
+                bool forced = o.Ffn.Stream && LlamaWeights.IsFfn(order[i].Name) && !(o.Ffn.GatesResident && LlamaWeights.IsGate(order[i].Name));
                 if (!forced && cost <= left)
                 {
                     left -= cost;
@@ -140,35 +129,22 @@ namespace EdgeTiny.Runtime.Memory
             }
             p.Streamed = new string[count];
             System.Array.Copy(streamed, p.Streamed, count);
-            if (ffnWorst > 0)
-            {
-                // Settle the packed FFN state now that we know which bundle tensors stream (resident ones need no planner or cache).
-                long actual = 0;
-                for (int l = 0; l < c.Layers; l++)
-                {
-                    if (reader.Find(TensorNames.Layer(l, TensorNames.FfnBundles)) == null) continue;
-                    bool streamedLayer = !p.IsResident(TensorNames.Layer(l, TensorNames.FfnBundles));
-                    actual += FfnBundles.StateBytes(c.HiddenDim, bundleBytes, streamedLayer, p.FfnCacheBytesPerLayer);
-                }
-                p.StateBytes -= ffnWorst - actual;
-                left += ffnWorst - actual;
-            }
+            // The packed FFNs' state now that we know which bundle tensors stream (resident ones need no planner or cache).
+            left += ffnWorst - f.FfnState(p);
 
             if (count == 0)
             {
                 // Nothing is read after load: the chunk is only load scratch, and a cache would never be used.
                 p.CacheBytes = 0;
                 if (p.ChunkBytes > UnlimitedChunkBytes) p.ChunkBytes = UnlimitedChunkBytes;
-                p.StreamBytes = WeightStream.Bytes(p.ChunkBytes, anyF32);
             }
             // `left` already excludes an empty cache's bookkeeping; grow it while the extra bytes fit.
-            long empty = IO.BlockCache.Bytes(p.CacheBlockBytes, 0);
+            long empty = f.Cache(0);
             int cache = 0;
-            while (cache + p.CacheBlockBytes <= p.CacheBytes
-                && IO.BlockCache.Bytes(p.CacheBlockBytes, cache + p.CacheBlockBytes) - empty <= left)
+            while (cache + p.CacheBlockBytes <= p.CacheBytes && f.Cache(cache + p.CacheBlockBytes) - empty <= left)
                 cache += p.CacheBlockBytes;
             p.CacheBytes = cache;
-            p.CacheHeldBytes = IO.BlockCache.Bytes(p.CacheBlockBytes, cache);
+            f.Settle(p);
         }
 
         /// <summary>

@@ -31,18 +31,10 @@ namespace EdgeTiny.Runtime.Model
             _data = ledger.Bytes(name + ".data", slots * recordBytes);
             _slotOf = ledger.Ints(name + ".index", slots > 0 ? positions : 0);
             _position = ledger.Ints(name + ".slots", slots);
-            _referenced = new bool[slots];
-            ledger.Record(name + ".referenced", MemoryLedger.ArrayCost(slots));
+            _referenced = ledger.Bools(name + ".referenced", slots);
+            if (ledger.Measuring) return;
             for (int i = 0; i < _slotOf.Length; i++) _slotOf[i] = -1;
             for (int i = 0; i < slots; i++) _position[i] = -1;
-        }
-
-        /// <summary>Heap bytes of a cache with this budget.</summary>
-        public static long Bytes(int positions, int recordBytes, int budgetBytes)
-        {
-            int slots = recordBytes <= 0 ? 0 : budgetBytes / recordBytes;
-            return MemoryLedger.ArrayCost((long)slots * recordBytes) + MemoryLedger.ArrayCost(slots > 0 ? positions * 4L : 0)
-                + MemoryLedger.ArrayCost(slots * 4L) + MemoryLedger.ArrayCost(slots);
         }
 
         public int Slots { get { return _position.Length; } }

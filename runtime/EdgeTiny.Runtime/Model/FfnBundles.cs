@@ -13,7 +13,7 @@ namespace EdgeTiny.Runtime.Model
     /// bundles are used — from RAM when resident, otherwise from the bundle cache or from storage in runs planned by
     /// the <see cref="ReadPlanner"/> (with access collapse when enabled).
     /// </summary>
-    public sealed class FfnBundles
+    public sealed class FfnBundles : IFfn
     {
         public readonly Tensor Gate;      // (hidden, dim), rows in bundle order
         public readonly Tensor Bundles;   // (hidden, 2·dim): up row | down column
@@ -44,25 +44,19 @@ namespace EdgeTiny.Runtime.Model
             if (!bundles.IsResident)
             {
                 SdTimingModel t = timing != null ? timing : new SdTimingModel(0, 1, EtbLayout.SectorBytes);
-                _planner = new ReadPlanner(t, bundles.Offset, bundles.RowBytes, hidden, bundles.Stream.Chunk.Length / bundles.RowBytes);
+                _planner = new ReadPlanner(t, bundles.Offset, bundles.RowBytes, hidden, bundles.Stream.Chunk.Length / bundles.RowBytes, ledger, name + ".planner");
                 _run = ledger.Ints(name + ".run", hidden);
-                ledger.Record(name + ".planner", ReadPlanner.Bytes(hidden));
                 _cache = new BundleCache(hidden, bundles.RowBytes, cacheBytes, ledger, name + ".cache");
             }
         }
 
-        /// <summary>Heap bytes of the per-layer state besides the weights (the planner's number).</summary>
-        public static long StateBytes(int hidden, int bundleBytes, bool streamed, int cacheBytes)
-        {
-            long b = MemoryLedger.ArrayCost(hidden * 4L) * 2;
-            if (streamed) b += ReadPlanner.Bytes(hidden) + MemoryLedger.ArrayCost(hidden * 4L) + BundleCache.Bytes(hidden, bundleBytes, cacheBytes);
-            return b;
-        }
-
         public BundleCache Cache { get { return _cache; } }
 
-        /// <summary>output (dim) = FFN(x) over the active neurons. <paramref name="x"/> is the normed input.</summary>
-        public void Apply(IKernels k, float[] x, float[] output)
+        /// <summary>
+        /// output (dim) = FFN(x) over the active neurons; <paramref name="x"/> is the normed input. Hooks have nothing to do
+        /// here: adapters and backprop never cover a packed layer (<see cref="ForwardHooks"/> refuses them).
+        /// </summary>
+        public void Forward(IKernels k, int layer, int pos, float[] x, float[] output, ForwardHooks hooks)
         {
             int hidden = Bundles.Rows;
             int dim = Gate.Cols;
@@ -70,8 +64,7 @@ namespace EdgeTiny.Runtime.Model
             int n = 0;
             for (int i = 0; i < hidden; i++)
             {
-                float g = _act[i];
-                float a = _activation == ModelConfig.ActivationSwiGlu ? g / (1f + (float)System.Math.Exp(-g)) : (g > 0f ? g : 0f);
+                float a = FfnActivation.Apply(_act[i], _activation);
                 if ((a < 0f ? -a : a) <= Threshold)
                 {
                     _act[i] = 0f;

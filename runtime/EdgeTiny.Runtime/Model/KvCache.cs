@@ -53,15 +53,6 @@ namespace EdgeTiny.Runtime.Model
             }
         }
 
-        /// <summary>Heap bytes a cache of this shape takes (the planner's number; the constructor records the same).</summary>
-        public static long Bytes(ModelConfig c, int context, bool int8)
-        {
-            long perLayer = int8
-                ? 2 * MemoryLedger.ArrayCost((long)context * c.KvDim) + 2 * MemoryLedger.ArrayCost((long)context * c.KvHeads * 4)
-                : 2 * MemoryLedger.ArrayCost((long)context * c.KvDim * 4);
-            return perLayer * c.Layers;
-        }
-
         public int Context { get { return _context; } }
         public bool Int8 { get { return _int8; } }
 

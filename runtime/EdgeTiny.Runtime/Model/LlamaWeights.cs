@@ -153,7 +153,7 @@ namespace EdgeTiny.Runtime.Model
                 {
                     if (!packedLayers[l]) continue;
                     Tensor bundles = load.Matrix(TensorNames.Layer(l, TensorNames.FfnBundles), c.HiddenDim, 2 * c.Dim);
-                    w.Ffn[l] = new FfnBundles(w.W1[l], bundles, thresholds[l], c.FfnActivation, options.Storage, options.FfnCollapse,
+                    w.Ffn[l] = new FfnBundles(w.W1[l], bundles, thresholds[l], c.FfnActivation, options.Storage, options.Ffn.Collapse,
                         plan.FfnCacheBytesPerLayer, ledger, TensorNames.Layer(l, "ffn"));
                 }
             }

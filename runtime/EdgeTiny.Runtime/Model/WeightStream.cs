@@ -21,11 +21,5 @@ namespace EdgeTiny.Runtime.Model
             Chunk = ledger.Bytes("stream.chunk", chunkBytes);
             ChunkFloats = ledger.Floats("stream.chunk_f32", hasStreamedF32 ? chunkBytes / 4 : 0);
         }
-
-        /// <summary>Heap bytes a stream with this chunk takes (the planner's number).</summary>
-        public static long Bytes(int chunkBytes, bool hasStreamedF32)
-        {
-            return MemoryLedger.ArrayCost(chunkBytes) + MemoryLedger.ArrayCost(hasStreamedF32 ? chunkBytes / 4 * 4 : 0);
-        }
     }
 }

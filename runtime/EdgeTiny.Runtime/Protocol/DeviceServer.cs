@@ -58,6 +58,8 @@ namespace EdgeTiny.Runtime.Protocol
         private Sampler _sampling;      // built on the first sampled request, then reset per request (no allocation)
         private Generator _sampled;
         private readonly string _sourceSha;
+        /// <summary>The samplers' buffers: the protocol's own, kept apart from the model's planned ledger.</summary>
+        private readonly Memory.MemoryLedger _ownBuffers = new Memory.MemoryLedger();
         private readonly uint _etbCrc;
         private IDeviceLink _link;
         private int _stop;
@@ -79,7 +81,7 @@ namespace EdgeTiny.Runtime.Protocol
             _reader = new FrameReader(maxPayload);
             _tx = new byte[FrameCodec.FrameBytes(maxPayload)];
             _prompt = new int[transformer.ContextLength];
-            _greedy = new Generator(transformer, new Sampler(model.Config.VocabSize, 0f, 0f, 1, kernels));
+            _greedy = new Generator(transformer, new Sampler(model.Config.VocabSize, 0f, 0f, 1, kernels, _ownBuffers));
             _sourceSha = ManifestString(model.Manifest, "sha256");
 
             _etbCrc = ModelFingerprint(model.Device);
@@ -277,7 +279,7 @@ namespace EdgeTiny.Runtime.Protocol
                 if (_sampling == null)
                 {
                     // Nucleus-sized buffers once, so any later temperature / top-p / seed reuses them.
-                    _sampling = new Sampler(_model.Config.VocabSize, 1f, 0.5f, seed, _kernels);
+                    _sampling = new Sampler(_model.Config.VocabSize, 1f, 0.5f, seed, _kernels, _ownBuffers);
                     _sampled = new Generator(_transformer, _sampling);
                 }
                 _sampling.Reset(temperature, topP, seed);

@@ -18,7 +18,7 @@ namespace EdgeTiny.Runtime.Text
         private readonly int[] _index;       // candidate token ids (top-p)
         private ulong _state;
 
-        public Sampler(int vocabSize, float temperature, float topP, ulong seed, IKernels kernels)
+        public Sampler(int vocabSize, float temperature, float topP, ulong seed, IKernels kernels, Memory.MemoryLedger ledger)
         {
             if (temperature < 0f) throw new System.ArgumentOutOfRangeException("temperature", "temperature must be >= 0");
             _vocab = vocabSize;
@@ -27,8 +27,8 @@ namespace EdgeTiny.Runtime.Text
             _kernels = kernels;
             // Only nucleus sampling sorts candidates; greedy and plain sampling need no buffers.
             int buffer = NeedsBuffers(temperature, topP) ? vocabSize : 0;
-            _probs = new float[buffer];
-            _index = new int[buffer];
+            _probs = ledger.Floats("sampler.probs", buffer);
+            _index = ledger.Ints("sampler.index", buffer);
             _state = seed == 0 ? 1UL : seed; // xorshift has a fixed point at 0
         }
 
@@ -53,16 +53,6 @@ namespace EdgeTiny.Runtime.Text
         {
             return temperature > 0f && topP > 0f && topP < 1f;
         }
-
-        /// <summary>Heap bytes a sampler with these settings holds (for the memory planner and ledger).</summary>
-        public static long HeldBytesFor(int vocabSize, float temperature, float topP)
-        {
-            int n = NeedsBuffers(temperature, topP) ? vocabSize : 0;
-            return Memory.MemoryLedger.ArrayCost(n * 4L) * 2;
-        }
-
-        /// <summary>Heap bytes this sampler holds.</summary>
-        public long HeldBytes { get { return Memory.MemoryLedger.ArrayCost(_probs.Length * 4L) * 2; } }
 
         /// <summary>Samples a token; scales logits in place when temperature &gt; 0.</summary>
         public int Sample(float[] logits)

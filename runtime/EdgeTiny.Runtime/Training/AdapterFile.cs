@@ -78,7 +78,24 @@ namespace EdgeTiny.Runtime.Training
         /// The newest valid adapters among path, path.new and path.old. Throws when none is valid: naming the file when
         /// files exist but are corrupt or belong to another model, or saying there is no file.
         /// </summary>
-        public static AdapterSet Load(FileStore fs, string path, ModelConfig c, MemoryLedger ledger)
+        /// <param name="trainable">With gradient buffers, to tune further; without, to apply them.</param>
+        public static AdapterSet Load(FileStore fs, string path, ModelConfig c, bool trainable, MemoryLedger ledger)
+        {
+            byte[] best = Newest(fs, path, c);
+            return AdapterSet.Deserialize(best, HeaderBytes, best.Length - HeaderBytes, c, trainable, ledger);
+        }
+
+        /// <summary>
+        /// The shape of the adapters <see cref="Load"/> would return (the layers they cover and their rank), so the memory
+        /// planner can count them before anything is allocated.
+        /// </summary>
+        public static void ReadShape(FileStore fs, string path, ModelConfig c, out int adaptedLayers, out int rank)
+        {
+            byte[] best = Newest(fs, path, c);
+            AdapterSet.ReadShape(best, HeaderBytes, best.Length - HeaderBytes, c, out adaptedLayers, out rank);
+        }
+
+        private static byte[] Newest(FileStore fs, string path, ModelConfig c)
         {
             string[] candidates = { path, path + NewSuffix, path + OldSuffix };
             byte[] best = null;
@@ -92,7 +109,7 @@ namespace EdgeTiny.Runtime.Training
             }
             if (best == null)
                 throw new ModelFormatException(any ? "no valid adapters (corrupt, or trained for another model)" : "adapters file not found");
-            return AdapterSet.Deserialize(best, HeaderBytes, best.Length - HeaderBytes, c, ledger);
+            return best;
         }
 
         public static uint Generation(byte[] b) { return LittleEndian.ReadUInt32(b, 8); }

@@ -18,12 +18,15 @@ namespace EdgeTiny.Runtime.Training
         public readonly int Layers;
         public readonly int Rank;
         public readonly float Alpha;
+        /// <summary>Whether the adapters carry gradient buffers (a tuning set) or only weights (an inference set).</summary>
+        public readonly bool Trainable;
         /// <summary>Layers of the top window (inference applies adapters to layers Layers-Window .. Layers-1).</summary>
         public int Window;
         private readonly int _dim, _hidden, _kvDim;
         private readonly LoraAdapter[] _adapters; // [(layer - FirstLayer) * 7 + projection]
 
-        public AdapterSet(ModelConfig c, int firstLayer, int rank, float alpha, MemoryLedger ledger)
+        /// <param name="trainable">Give every adapter gradient buffers (for tuning); adapters only applied need none.</param>
+        public AdapterSet(ModelConfig c, int firstLayer, int rank, float alpha, bool trainable, MemoryLedger ledger)
         {
             if (firstLayer < 0 || firstLayer >= c.Layers) throw new System.ArgumentOutOfRangeException("firstLayer");
             if (rank < 1) throw new System.ArgumentOutOfRangeException("rank");
@@ -35,19 +38,12 @@ namespace EdgeTiny.Runtime.Training
             _hidden = c.HiddenDim;
             _kvDim = c.KvDim;
             Window = c.Layers - firstLayer;
+            Trainable = trainable;
             _adapters = new LoraAdapter[(c.Layers - firstLayer) * Projections];
             for (int l = firstLayer; l < c.Layers; l++)
                 for (int p = 0; p < Projections; p++)
-                    _adapters[(l - firstLayer) * Projections + p] = new LoraAdapter(InputsOf(p), OutputsOf(p), rank, alpha, ledger,
+                    _adapters[(l - firstLayer) * Projections + p] = new LoraAdapter(InputsOf(p), OutputsOf(p), rank, alpha, trainable, ledger,
                         "lora." + TensorNames.Layer(l, ProjectionName(p)));
-        }
-
-        /// <summary>Heap bytes of adapters on the last <paramref name="layers"/> layers.</summary>
-        public static long Bytes(ModelConfig c, int layers, int rank)
-        {
-            long perLayer = 2 * LoraAdapter.Bytes(c.Dim, c.Dim, rank) + 2 * LoraAdapter.Bytes(c.Dim, c.KvDim, rank)
-                + 2 * LoraAdapter.Bytes(c.Dim, c.HiddenDim, rank) + LoraAdapter.Bytes(c.HiddenDim, c.Dim, rank);
-            return perLayer * layers;
         }
 
         /// <summary>Trainable parameters (A and B of every adapter).</summary>
@@ -85,6 +81,18 @@ namespace EdgeTiny.Runtime.Training
             float[][] p = new float[_adapters.Length * 2][];
             for (int i = 0; i < _adapters.Length; i++) { p[2 * i] = _adapters[i].A; p[2 * i + 1] = _adapters[i].B; }
             return p;
+        }
+
+        /// <summary>Lengths of A0, B0, A1, B1, ... (what the optimizer sizes its state by, even for a measuring ledger's empty arrays).</summary>
+        public int[] ParameterLengths()
+        {
+            int[] n = new int[_adapters.Length * 2];
+            for (int i = 0; i < _adapters.Length; i++)
+            {
+                n[2 * i] = _adapters[i].Rank * _adapters[i].In;
+                n[2 * i + 1] = _adapters[i].Out * _adapters[i].Rank;
+            }
+            return n;
         }
 
         /// <summary>GradA0, GradB0, ... in the order of <see cref="ParameterArrays"/>.</summary>
@@ -163,21 +171,12 @@ namespace EdgeTiny.Runtime.Training
         }
 
         /// <summary>Reads a payload written by <see cref="Serialize"/> for this model; throws naming what does not match.</summary>
-        public static AdapterSet Deserialize(byte[] src, int at, int length, ModelConfig c, MemoryLedger ledger)
+        public static AdapterSet Deserialize(byte[] src, int at, int length, ModelConfig c, bool trainable, MemoryLedger ledger)
         {
-            if (length < HeaderBytes) throw new ModelFormatException("adapters: truncated header");
-            int first = LittleEndian.ReadInt32(src, at);
-            int layers = LittleEndian.ReadInt32(src, at + 4);
-            int rank = LittleEndian.ReadInt32(src, at + 8);
-            float alpha = LittleEndian.ReadSingle(src, at + 12);
-            if (layers != c.Layers || LittleEndian.ReadInt32(src, at + 16) != c.Dim || LittleEndian.ReadInt32(src, at + 20) != c.HiddenDim
-                || LittleEndian.ReadInt32(src, at + 24) != c.KvDim)
-                throw new ModelFormatException("adapters were trained for a different model shape");
-            if (first < 0 || first >= layers || rank < 1 || rank > 4096)
-                throw new ModelFormatException("adapters: first layer " + first.ToString() + " / rank " + rank.ToString() + " out of range");
-            int window = LittleEndian.ReadInt32(src, at + 28);
-            if (window < 1 || window > layers - first) throw new ModelFormatException("adapters: window " + window.ToString() + " out of range");
-            AdapterSet set = new AdapterSet(c, first, rank, alpha, ledger);
+            int first, rank, window;
+            float alpha;
+            ReadHeader(src, at, length, c, out first, out rank, out alpha, out window);
+            AdapterSet set = new AdapterSet(c, first, rank, alpha, trainable, ledger);
             set.Window = window;
             if (length != set.SerializedBytes) throw new ModelFormatException("adapters: " + length.ToString() + " bytes, expected " + set.SerializedBytes.ToString());
             int p = at + HeaderBytes;
@@ -187,6 +186,31 @@ namespace EdgeTiny.Runtime.Training
                 p = GetFloats(src, p, set._adapters[i].B);
             }
             return set;
+        }
+
+        /// <summary>The layers a serialized set covers (from its first layer to the top) and its rank; checks the header.</summary>
+        public static void ReadShape(byte[] src, int at, int length, ModelConfig c, out int adaptedLayers, out int rank)
+        {
+            int first, window;
+            float alpha;
+            ReadHeader(src, at, length, c, out first, out rank, out alpha, out window);
+            adaptedLayers = c.Layers - first;
+        }
+
+        private static void ReadHeader(byte[] src, int at, int length, ModelConfig c, out int first, out int rank, out float alpha, out int window)
+        {
+            if (length < HeaderBytes) throw new ModelFormatException("adapters: truncated header");
+            first = LittleEndian.ReadInt32(src, at);
+            int layers = LittleEndian.ReadInt32(src, at + 4);
+            rank = LittleEndian.ReadInt32(src, at + 8);
+            alpha = LittleEndian.ReadSingle(src, at + 12);
+            if (layers != c.Layers || LittleEndian.ReadInt32(src, at + 16) != c.Dim || LittleEndian.ReadInt32(src, at + 20) != c.HiddenDim
+                || LittleEndian.ReadInt32(src, at + 24) != c.KvDim)
+                throw new ModelFormatException("adapters were trained for a different model shape");
+            if (first < 0 || first >= layers || rank < 1 || rank > 4096)
+                throw new ModelFormatException("adapters: first layer " + first.ToString() + " / rank " + rank.ToString() + " out of range");
+            window = LittleEndian.ReadInt32(src, at + 28);
+            if (window < 1 || window > layers - first) throw new ModelFormatException("adapters: window " + window.ToString() + " out of range");
         }
 
         private static void PutFloat(byte[] b, int at, float v)

@@ -11,7 +11,6 @@ namespace EdgeTiny.Runtime.Training
     /// </summary>
     public sealed class AdapterTuner
     {
-        private readonly Transformer _t;
         private readonly AdapterSet _adapters;
         private readonly Optimizer _optimizer;
         private readonly Backprop _backprop;
@@ -19,18 +18,12 @@ namespace EdgeTiny.Runtime.Training
         public AdapterTuner(Transformer model, LlamaWeights weights, AdapterSet adapters, int optimizer, float learningRate,
             float clipNorm, int sequenceLength, int windowLayers, MemoryLedger ledger)
         {
-            _t = model;
             _adapters = adapters;
-            _backprop = new Backprop(model, weights, sequenceLength, windowLayers, ledger);
+            _backprop = new Backprop(model, weights, adapters, sequenceLength, windowLayers, ledger);
             _backprop.Gradients = adapters;
             _optimizer = new Optimizer(adapters, optimizer, learningRate, clipNorm, ledger);
+            if (ledger.Measuring) return; // the memory planner only wanted the sizes
             SetWindow(model.Config.Layers - windowLayers, model.Config.Layers - 1);
-        }
-
-        /// <summary>Heap bytes the tuner's own buffers take (saved activations, gradients of activations, scratch).</summary>
-        public static long ActivationBytes(ModelConfig c, int sequenceLength, int windowLayers)
-        {
-            return Backprop.ActivationBytes(c, sequenceLength, windowLayers);
         }
 
         public int Bottom { get { return _backprop.Bottom; } }
@@ -60,22 +53,13 @@ namespace EdgeTiny.Runtime.Training
         /// <summary>Mean next-token loss at this window's exit, with adapters on the window (no update).</summary>
         public float Loss(int[] tokens, int count)
         {
-            Attach();
             return _backprop.Loss(tokens, count);
         }
 
         /// <summary>Forward with recording, loss, and the backward pass into the adapters' gradients.</summary>
         public float ForwardBackward(int[] tokens, int count)
         {
-            Attach();
             return _backprop.ForwardBackward(tokens, count);
-        }
-
-        private void Attach()
-        {
-            _t.Adapters = _adapters;
-            _t.AdapterFrom = _backprop.Bottom;
-            _t.AdapterTo = _backprop.Top;
         }
     }
 }

@@ -26,6 +26,8 @@ namespace EdgeTiny.Runtime.Training
         private readonly int _seqLen;
         private int _bottom, _top;
         private IParameterGradients _grads;
+        private readonly ForwardHooks _recording; // adapters (if any) + this recorder: ForwardBackward's forward pass
+        private readonly ForwardHooks _plain;     // adapters only: Loss
 
         // Saved activations: [window slot][position * stride + slot offset]; slot sizes in SlotSize.
         private readonly float[][] _saved;
@@ -42,7 +44,8 @@ namespace EdgeTiny.Runtime.Training
         private readonly float[] _dlogits;
         private float _penaltyScale; // ActivationL1 / positions, for this ForwardBackward
 
-        public Backprop(Transformer model, LlamaWeights weights, int sequenceLength, int windowLayers, MemoryLedger ledger)
+        /// <param name="adapters">LoRA adapters the forward pass adds on the window (the tuner's); null = the plain model (the trainer's).</param>
+        public Backprop(Transformer model, LlamaWeights weights, AdapterSet adapters, int sequenceLength, int windowLayers, MemoryLedger ledger)
         {
             _t = model;
             _w = weights;
@@ -91,20 +94,10 @@ namespace EdgeTiny.Runtime.Training
             _dlogits = ledger.Floats("tune.dlogits", _c.VocabSize);
             _ropeCos = ledger.Floats("tune.ropeCos", _c.HeadSize / 2);
             _ropeSin = ledger.Floats("tune.ropeSin", _c.HeadSize / 2);
+            if (ledger.Measuring) return; // the memory planner only wanted the sizes
+            _recording = new ForwardHooks(weights, adapters, this, null);
+            _plain = new ForwardHooks(weights, adapters, null, null);
             SetWindow(_c.Layers - windowLayers, _c.Layers - 1);
-        }
-
-        /// <summary>Heap bytes of the buffers (saved activations, gradients of activations, scratch).</summary>
-        public static long ActivationBytes(ModelConfig c, int sequenceLength, int windowLayers)
-        {
-            long stride = 0;
-            for (int s = 0; s < ActivationSlot.Count; s++) stride += SlotSize(c, s);
-            long perLayer = MemoryLedger.ArrayCost(sequenceLength * stride * 4) + 2 * MemoryLedger.ArrayCost((long)sequenceLength * c.KvDim * 4);
-            long scratch = MemoryLedger.ArrayCost((long)sequenceLength * c.Dim * 4)
-                + 7 * MemoryLedger.ArrayCost(c.Dim * 4L) + 2 * MemoryLedger.ArrayCost(c.KvDim * 4L)
-                + 4 * MemoryLedger.ArrayCost(c.HiddenDim * 4L) + 2 * MemoryLedger.ArrayCost(sequenceLength * 4L)
-                + MemoryLedger.ArrayCost(c.VocabSize * 4L) + 2 * MemoryLedger.ArrayCost(c.HeadSize / 2 * 4L);
-            return windowLayers * perLayer + scratch;
         }
 
         private static int SlotSize(ModelConfig c, int slot)
@@ -134,10 +127,11 @@ namespace EdgeTiny.Runtime.Training
                 throw new System.ArgumentOutOfRangeException("bottom", "window " + bottom.ToString() + ".." + top.ToString() + " is not trainable");
             for (int l = bottom; l <= top; l++)
                 if (_w.PackedFfn(l) != null)
-                    throw new System.NotSupportedException("layer " + l.ToString() + "'s FFN is packed into neuron bundles, which backprop cannot go through; "
-                        + "convert with --tunable-layers K so the layers tuned on the device keep dense FFNs");
+                    throw new System.NotSupportedException(ForwardHooks.PackedLayerMessage(l));
             _bottom = bottom;
             _top = top;
+            _recording.SetWindow(bottom, top);
+            _plain.SetWindow(bottom, top);
         }
 
         public bool Records(int layer) { return layer >= _bottom && layer <= _top; }
@@ -155,9 +149,9 @@ namespace EdgeTiny.Runtime.Training
             int n = count - 1;
             for (int pos = 0; pos < n; pos++)
             {
-                _t.Embed(tokens[pos], pos);
-                _t.RunLayers(pos, 0, _top);
-                loss += Backward.CrossEntropy(_t.Exit(), _c.VocabSize, tokens[pos + 1], _dlogits, 1f);
+                _t.Embed(tokens[pos], pos, _plain);
+                _t.RunLayers(pos, 0, _top, _plain);
+                loss += Backward.CrossEntropy(_t.Exit(_plain), _c.VocabSize, tokens[pos + 1], _dlogits, 1f);
             }
             return loss / n;
         }
@@ -175,12 +169,11 @@ namespace EdgeTiny.Runtime.Training
             _penaltyScale = ActivationL1 * scale;
             float loss = 0f;
             float[] finalNormGrad = _grads.NormGradient(_c.Layers, FinalNorm);
-            _t.Recorder = this;
             for (int pos = 0; pos < n; pos++)
             {
-                _t.Embed(tokens[pos], pos);
-                _t.RunLayers(pos, 0, _top);
-                loss += Backward.CrossEntropy(_t.Exit(), _c.VocabSize, tokens[pos + 1], _dlogits, scale);
+                _t.Embed(tokens[pos], pos, _recording);
+                _t.RunLayers(pos, 0, _top, _recording);
+                loss += Backward.CrossEntropy(_t.Exit(_recording), _c.VocabSize, tokens[pos + 1], _dlogits, scale);
                 // Through the classifier and final RMSNorm to the exit layer's output.
                 System.Array.Clear(_tmp, 0, dim);
                 _w.Classifier.MatTVecAdd(_k, _dlogits, 0, _tmp, 0);
@@ -189,7 +182,6 @@ namespace EdgeTiny.Runtime.Training
                 System.Array.Clear(_gTop, pos * dim, dim);
                 Backward.RmsNorm(_t.Hidden, 0, _w.RmsFinal.F32, _tmp, 0, _gTop, pos * dim, finalNormGrad, dim, _c.NormEps);
             }
-            _t.Recorder = null;
 
             for (int i = 0; i <= _top - _bottom; i++)
             {
@@ -200,7 +192,7 @@ namespace EdgeTiny.Runtime.Training
             for (int pos = n - 1; pos >= 0; pos--)
             {
                 System.Array.Copy(_gTop, pos * dim, _g, 0, dim);
-                Backward.RopeAngles(_c.HeadSize, pos, _c.RopeTheta, _ropeCos, _ropeSin);
+                Rope.Angles(pos, _t.RopeFrequencies, _ropeCos, _ropeSin);
                 for (int l = _top; l >= _bottom; l--) LayerBackward(l, pos);
                 if (_bottom == 0) _grads.Embedding(tokens[pos], _g);
             }
@@ -221,12 +213,7 @@ namespace EdgeTiny.Runtime.Training
             int h1 = b + _slotOffset[ActivationSlot.Gate], h3 = b + _slotOffset[ActivationSlot.Up];
 
             // FFN: f = W2·(act(h1) ⊙ h3), x_out = x_mid + f.
-            for (int i = 0; i < hidden; i++)
-            {
-                float z = s[h1 + i];
-                float act = c.FfnActivation == ModelConfig.ActivationSwiGlu ? z / (1f + (float)System.Math.Exp(-z)) : (z > 0f ? z : 0f);
-                _hb[i] = act * s[h3 + i];
-            }
+            for (int i = 0; i < hidden; i++) _hb[i] = FfnActivation.Apply(s[h1 + i], c.FfnActivation) * s[h3 + i];
             System.Array.Clear(_dhb, 0, hidden);
             _w.W2[l].MatTVecAdd(_k, _g, 0, _dhb, 0);
             grads.Linear(l, AdapterSet.Down, _hb, 0, _g, 0, _dhb, 0);
@@ -245,51 +232,36 @@ namespace EdgeTiny.Runtime.Training
             _w.Wo[l].MatTVecAdd(_k, _dMid, 0, _da, 0);
             grads.Linear(l, AdapterSet.O, s, a, _dMid, 0, _da, 0);
 
-            // Attention: recompute scores and probabilities for query pos over keys 0..pos.
+            // Attention: recompute the probabilities of query pos over keys 0..pos with the forward pass's kernels.
             float[] keys = _t.Cache.Keys(l), values = _t.Cache.Values(l);
             float[] dK = _dK[l - _bottom], dV = _dV[l - _bottom];
             float sqrt = (float)System.Math.Sqrt(hs);
             System.Array.Clear(_dq, 0, dim);
             for (int h = 0; h < c.Heads; h++)
             {
-                int qh = q + h * hs, kvOff = (h / c.KvMul) * hs;
-                float max = float.MinValue;
+                int qh = q + h * hs, dh = h * hs, kvOff = (h / c.KvMul) * hs;
+                _k.AttentionScores(s, qh, keys, kvOff, kv, pos + 1, hs, sqrt, _p, 0);
+                _k.Softmax(_p, 0, pos + 1);
+                // out_h = Σ_u p_u v_u: dp_u = da_h · v_u, dv_u += p_u da_h.
                 for (int u = 0; u <= pos; u++)
                 {
-                    float score = 0f;
-                    for (int i = 0; i < hs; i++) score += s[qh + i] * keys[u * kv + kvOff + i];
-                    _p[u] = score / sqrt;
-                    if (_p[u] > max) max = _p[u];
-                }
-                float sum = 0f;
-                for (int u = 0; u <= pos; u++) { _p[u] = (float)System.Math.Exp(_p[u] - max); sum += _p[u]; }
-                for (int u = 0; u <= pos; u++) _p[u] /= sum;
-                for (int u = 0; u <= pos; u++)
-                {
-                    float dp = 0f;
-                    for (int i = 0; i < hs; i++)
-                    {
-                        dp += _da[h * hs + i] * values[u * kv + kvOff + i];
-                        dV[u * kv + kvOff + i] += _p[u] * _da[h * hs + i];
-                    }
-                    _dp[u] = dp;
+                    _dp[u] = _k.Dot(_da, dh, values, u * kv + kvOff, hs);
+                    _k.Axpy(_p[u], _da, dh, dV, u * kv + kvOff, hs);
                 }
                 Backward.Softmax(_p, 0, _dp, 0, pos + 1);
+                // score_u = q_h · k_u / sqrt(hs): dq_h += ds_u k_u, dk_u += ds_u q_h.
                 for (int u = 0; u <= pos; u++)
                 {
                     float ds = _dp[u] / sqrt;
-                    for (int i = 0; i < hs; i++)
-                    {
-                        _dq[h * hs + i] += ds * keys[u * kv + kvOff + i];
-                        dK[u * kv + kvOff + i] += ds * s[qh + i];
-                    }
+                    _k.Axpy(ds, keys, u * kv + kvOff, _dq, dh, hs);
+                    _k.Axpy(ds, s, qh, dK, u * kv + kvOff, hs);
                 }
             }
 
             // Key and value of this position are complete now; undo RoPE on dq and dk, then through the projections.
-            Backward.RopeInverse(_dq, 0, dim, hs, _ropeCos, _ropeSin);
+            Rope.RotateInverse(_dq, 0, dim, hs, _ropeCos, _ropeSin);
             System.Array.Copy(dK, pos * kv, _dk, 0, kv);
-            Backward.RopeInverse(_dk, 0, kv, hs, _ropeCos, _ropeSin);
+            Rope.RotateInverse(_dk, 0, kv, hs, _ropeCos, _ropeSin);
             System.Array.Copy(dV, pos * kv, _dv, 0, kv);
             System.Array.Clear(_dxb, 0, dim);
             _w.Wq[l].MatTVecAdd(_k, _dq, 0, _dxb, 0);

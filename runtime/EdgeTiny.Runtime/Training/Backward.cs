@@ -1,3 +1,5 @@
+using EdgeTiny.Runtime.Model;
+
 namespace EdgeTiny.Runtime.Training
 {
     /// <summary>
@@ -31,46 +33,7 @@ namespace EdgeTiny.Runtime.Training
         }
 
         /// <summary>
-        /// RoPE is a rotation of each (2i, 2i+1) pair by pos · freq_i; its backward is the rotation by the opposite angle,
-        /// applied in place to the gradient v[off .. off+length).
-        /// </summary>
-        public static void RopeInverse(float[] v, int off, int length, int headSize, int pos, float theta)
-        {
-            float[] cos = new float[headSize / 2], sin = new float[headSize / 2];
-            RopeAngles(headSize, pos, theta, cos, sin);
-            RopeInverse(v, off, length, headSize, cos, sin);
-        }
-
-        /// <summary>cos and sin of pos · freq_i for the headSize/2 pairs of a head (the same for every head and layer).</summary>
-        public static void RopeAngles(int headSize, int pos, float theta, float[] cos, float[] sin)
-        {
-            for (int pair = 0; pair < headSize / 2; pair++)
-            {
-                float freq = 1f / (float)System.Math.Pow(theta, (2 * pair) / (float)headSize);
-                float angle = pos * freq;
-                cos[pair] = (float)System.Math.Cos(angle);
-                sin[pair] = (float)System.Math.Sin(angle);
-            }
-        }
-
-        /// <summary>The inverse rotation with angles from <see cref="RopeAngles"/>.</summary>
-        public static void RopeInverse(float[] v, int off, int length, int headSize, float[] cos, float[] sin)
-        {
-            for (int i = 0; i < length; i += 2)
-            {
-                int pair = (i % headSize) / 2;
-                float c = cos[pair];
-                float s = sin[pair];
-                float v0 = v[off + i];
-                float v1 = v[off + i + 1];
-                v[off + i] = v0 * c + v1 * s;
-                v[off + i + 1] = -v0 * s + v1 * c;
-            }
-        }
-
-        /// <summary>
-        /// hb = act(g) · u with act = silu (activation 0) or relu (1). Writes dg and du (overwriting) from dhb.
-        /// silu'(z) = σ(z) (1 + z (1 − σ(z))).
+        /// hb = act(g) · u (<see cref="FfnActivation"/>). Writes dg and du (overwriting) from dhb.
         /// </summary>
         public static void GatedActivation(float[] g, int gOff, float[] u, int uOff, float[] dhb, float[] dg, float[] du, int n, int activation)
         {
@@ -78,7 +41,7 @@ namespace EdgeTiny.Runtime.Training
             {
                 float z = g[gOff + i];
                 float a, da;
-                ActivationAndSlope(z, activation, out a, out da);
+                FfnActivation.WithSlope(z, activation, out a, out da);
                 du[i] = dhb[i] * a;
                 dg[i] = dhb[i] * u[uOff + i] * da;
             }
@@ -90,26 +53,10 @@ namespace EdgeTiny.Runtime.Training
             for (int i = 0; i < n; i++)
             {
                 float z = g[gOff + i], a, da;
-                ActivationAndSlope(z, activation, out a, out da);
+                FfnActivation.WithSlope(z, activation, out a, out da);
                 // d|act(z)|/dz = sign(act(z)) · act'(z); sign(silu(z)) = sign(z), and relu is 0 or positive.
                 if (a > 0f) dg[i] += lambda * da;
                 else if (a < 0f) dg[i] -= lambda * da;
-            }
-        }
-
-        /// <summary>act(z) and act'(z) for SwiGLU's silu (activation 0) or ReLU.</summary>
-        private static void ActivationAndSlope(float z, int activation, out float a, out float da)
-        {
-            if (activation == 0)
-            {
-                float sig = 1f / (1f + (float)System.Math.Exp(-z));
-                a = z * sig;
-                da = sig * (1f + z * (1f - sig));
-            }
-            else
-            {
-                a = z > 0f ? z : 0f;
-                da = z > 0f ? 1f : 0f;
             }
         }
 

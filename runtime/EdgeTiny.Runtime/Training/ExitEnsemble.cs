@@ -19,6 +19,7 @@ namespace EdgeTiny.Runtime.Training
 
         private readonly Transformer _backbone;
         private readonly Transformer[] _streams;  // per window: adapted copy, or null when the window has no adapters
+        private readonly ForwardHooks[] _hooks;   // per window: its adapters on exactly its layers
         private readonly int[] _bottom, _top;
         private readonly float[] _probs;          // (exits, vocab)
         private readonly float[] _combined;       // (vocab)
@@ -26,13 +27,14 @@ namespace EdgeTiny.Runtime.Training
         private readonly float[] _confidence;     // (exits) max probability of each exit, for the weighted vote
         private readonly int _vocab;
 
-        public ExitEnsemble(Transformer backbone, Transformer[] adaptedStreams, AdapterSet adapters, MemoryLedger ledger)
+        public ExitEnsemble(Transformer backbone, LlamaWeights weights, Transformer[] adaptedStreams, AdapterSet adapters, MemoryLedger ledger)
         {
             ModelConfig c = backbone.Config;
             int w = adapters.Window;
             int exits = (c.Layers + w - 1) / w;
             _backbone = backbone;
             _streams = new Transformer[exits];
+            _hooks = new ForwardHooks[exits];
             _bottom = new int[exits];
             _top = new int[exits];
             int used = 0;
@@ -45,11 +47,9 @@ namespace EdgeTiny.Runtime.Training
                 _bottom[e] = bottom;
                 if (adapters.Has(bottom))
                 {
-                    Transformer t = adaptedStreams[used++];
-                    t.Adapters = adapters;
-                    t.AdapterFrom = bottom;
-                    t.AdapterTo = top;
-                    _streams[e] = t;
+                    _streams[e] = adaptedStreams[used++];
+                    _hooks[e] = new ForwardHooks(weights, adapters, null, null);
+                    _hooks[e].SetWindow(bottom, top);
                 }
             }
             _vocab = c.VocabSize;
@@ -80,20 +80,19 @@ namespace EdgeTiny.Runtime.Training
         /// <summary>Runs one position through every exit and returns the combined distribution (a reused buffer).</summary>
         public float[] Forward(int token, int pos, int rule)
         {
-            _backbone.Adapters = null;
-            _backbone.Embed(token, pos);
+            _backbone.Embed(token, pos, null);
             for (int e = 0; e < _top.Length; e++)
             {
                 Transformer stream = _streams[e];
                 if (stream != null) System.Array.Copy(_backbone.Hidden, _input, _input.Length);
-                _backbone.RunLayers(pos, _bottom[e], _top[e]);
+                _backbone.RunLayers(pos, _bottom[e], _top[e], null);
                 float[] logits;
-                if (stream == null) logits = _backbone.Exit();
+                if (stream == null) logits = _backbone.Exit(null);
                 else
                 {
                     stream.SetHidden(_input);
-                    stream.RunLayers(pos, _bottom[e], _top[e]);
-                    logits = stream.Exit();
+                    stream.RunLayers(pos, _bottom[e], _top[e], _hooks[e]);
+                    logits = stream.Exit(_hooks[e]);
                 }
                 Softmax(logits, _probs, e * _vocab);
             }

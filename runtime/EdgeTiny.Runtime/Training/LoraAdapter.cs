@@ -4,8 +4,8 @@ namespace EdgeTiny.Runtime.Training
 {
     /// <summary>
     /// A low-rank adapter on a frozen projection: y += s · B (A x), A (rank × in), B (out × rank), s = alpha / rank.
-    /// B starts at zero so a fresh adapter changes nothing; A starts small and random (seeded). Gradients accumulate
-    /// in GradA / GradB until the optimizer steps.
+    /// B starts at zero so a fresh adapter changes nothing; A starts small and random (seeded). A trainable adapter
+    /// accumulates gradients in GradA / GradB until the optimizer steps; one loaded for inference has none (null).
     /// </summary>
     public sealed class LoraAdapter
     {
@@ -20,7 +20,7 @@ namespace EdgeTiny.Runtime.Training
         private readonly float[] _t;   // A x
         private readonly float[] _u;   // Bᵀ dy
 
-        public LoraAdapter(int inputs, int outputs, int rank, float alpha, MemoryLedger ledger, string name)
+        public LoraAdapter(int inputs, int outputs, int rank, float alpha, bool trainable, MemoryLedger ledger, string name)
         {
             In = inputs;
             Out = outputs;
@@ -28,17 +28,13 @@ namespace EdgeTiny.Runtime.Training
             Scale = alpha / rank;
             A = ledger.Floats(name + ".A", rank * inputs);
             B = ledger.Floats(name + ".B", outputs * rank);
-            GradA = ledger.Floats(name + ".dA", rank * inputs);
-            GradB = ledger.Floats(name + ".dB", outputs * rank);
+            if (trainable)
+            {
+                GradA = ledger.Floats(name + ".dA", rank * inputs);
+                GradB = ledger.Floats(name + ".dB", outputs * rank);
+            }
             _t = ledger.Floats(name + ".t", rank);
             _u = ledger.Floats(name + ".u", rank);
-        }
-
-        /// <summary>Heap bytes of one adapter: weights, gradients and two rank-sized scratch vectors.</summary>
-        public static long Bytes(int inputs, int outputs, int rank)
-        {
-            return 2 * MemoryLedger.ArrayCost(rank * inputs * 4L) + 2 * MemoryLedger.ArrayCost(outputs * rank * 4L)
-                + 2 * MemoryLedger.ArrayCost(rank * 4L);
         }
 
         /// <summary>A ~ U(-1/sqrt(in), 1/sqrt(in)) from a seeded xorshift; B = 0.</summary>

@@ -29,12 +29,19 @@ namespace EdgeTiny.Runtime.Training
         public float WeightDecay;
 
         public Optimizer(AdapterSet set, int kind, float learningRate, float clipNorm, MemoryLedger ledger)
-            : this(set.ParameterArrays(), set.GradientArrays(), null, kind, learningRate, clipNorm, ledger)
+            : this(set.ParameterArrays(), set.GradientArrays(), null, kind, learningRate, clipNorm, ledger, set.ParameterLengths())
         {
         }
 
         /// <param name="decay">Per array: whether weight decay applies (null = none does).</param>
         public Optimizer(float[][] parameters, float[][] gradients, bool[] decay, int kind, float learningRate, float clipNorm, MemoryLedger ledger)
+            : this(parameters, gradients, decay, kind, learningRate, clipNorm, ledger, null)
+        {
+        }
+
+        /// <param name="lengths">Length of each parameter array; null = their own lengths (a measuring ledger's arrays are empty).</param>
+        private Optimizer(float[][] parameters, float[][] gradients, bool[] decay, int kind, float learningRate, float clipNorm, MemoryLedger ledger,
+            int[] lengths)
         {
             if (parameters.Length != gradients.Length) throw new System.ArgumentException("one gradient array per parameter array", "gradients");
             _params = parameters;
@@ -48,15 +55,10 @@ namespace EdgeTiny.Runtime.Training
             _v = new float[n][];
             for (int i = 0; i < n; i++)
             {
-                _m[i] = ledger.Floats("adam.m", parameters[i].Length);
-                _v[i] = ledger.Floats("adam.v", parameters[i].Length);
+                int length = lengths != null ? lengths[i] : parameters[i].Length;
+                _m[i] = ledger.Floats("adam.m", length);
+                _v[i] = ledger.Floats("adam.v", length);
             }
-        }
-
-        /// <summary>Heap bytes of the optimizer state for this adapter set.</summary>
-        public static long Bytes(AdapterSetShape shape, int kind)
-        {
-            return kind == Adam ? 2 * shape.ParameterArrayBytes : 0;
         }
 
         /// <summary>Global L2 norm of the gradients (before clipping) of the last step.</summary>
@@ -107,27 +109,6 @@ namespace EdgeTiny.Runtime.Training
                 v[j] = Beta2 * v[j] + (1f - Beta2) * gj * gj;
                 p[j] -= lr * (m[j] / c1) / ((float)System.Math.Sqrt(v[j] / c2) + Epsilon);
             }
-        }
-    }
-
-    /// <summary>The sizes of an adapter set, for memory arithmetic before anything is allocated.</summary>
-    public sealed class AdapterSetShape
-    {
-        /// <summary>Σ over A and B arrays of their heap cost (one copy of every parameter array).</summary>
-        public long ParameterArrayBytes;
-        public long Parameters;
-
-        public static AdapterSetShape Of(Model.ModelConfig c, int layers, int rank)
-        {
-            AdapterSetShape s = new AdapterSetShape();
-            int[] ins = { c.Dim, c.Dim, c.Dim, c.Dim, c.Dim, c.Dim, c.HiddenDim };
-            int[] outs = { c.Dim, c.KvDim, c.KvDim, c.Dim, c.HiddenDim, c.HiddenDim, c.Dim };
-            for (int p = 0; p < 7; p++)
-            {
-                s.ParameterArrayBytes += layers * (MemoryLedger.ArrayCost((long)rank * ins[p] * 4) + MemoryLedger.ArrayCost((long)outs[p] * rank * 4));
-                s.Parameters += (long)layers * rank * (ins[p] + outs[p]);
-            }
-            return s;
         }
     }
 }

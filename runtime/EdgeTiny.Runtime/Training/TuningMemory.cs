@@ -4,9 +4,10 @@ using EdgeTiny.Runtime.Model;
 namespace EdgeTiny.Runtime.Training
 {
     /// <summary>
-    /// Heap bytes of tuning, by the same arithmetic the ledger records when the buffers are allocated: so what
-    /// `tune` reports for the configuration it runs, and for full-depth adapter tuning and full fine-tuning (which
-    /// nothing here allocates), are comparable numbers.
+    /// Heap bytes of tuning, split the way a report wants them. Adapter tuning is measured from the constructors that
+    /// allocate it (against a measuring ledger), so what `tune` reports is what the ledger records; full fine-tuning is
+    /// a what-if for comparison (nothing here allocates it): every weight as float32, once each for weights and
+    /// gradients, twice more for Adam's moments, plus the backward buffers measured for a window of every layer.
     /// </summary>
     public sealed class TuningMemory
     {
@@ -24,12 +25,17 @@ namespace EdgeTiny.Runtime.Training
         /// <summary>LoRA tuning: adapters on <paramref name="adaptedLayers"/> layers, a backward window of <paramref name="window"/>.</summary>
         public static TuningMemory Adapters(ModelConfig c, int adaptedLayers, int window, int rank, int sequenceLength, int optimizer)
         {
-            AdapterSetShape shape = AdapterSetShape.Of(c, adaptedLayers, rank);
             TuningMemory m = new TuningMemory();
-            m.Activations = AdapterTuner.ActivationBytes(c, sequenceLength, window);
-            m.Gradients = shape.ParameterArrayBytes;
-            m.Parameters = AdapterSet.Bytes(c, adaptedLayers, rank) - shape.ParameterArrayBytes;
-            m.OptimizerState = Optimizer.Bytes(shape, optimizer);
+            MemoryLedger applied = MemoryLedger.ForMeasuring();
+            new AdapterSet(c, c.Layers - adaptedLayers, rank, 1f, false, applied);
+            m.Parameters = applied.CurrentBytes;
+            MemoryLedger trained = MemoryLedger.ForMeasuring();
+            AdapterSet adapters = new AdapterSet(c, c.Layers - adaptedLayers, rank, 1f, true, trained);
+            m.Gradients = trained.CurrentBytes - m.Parameters;
+            MemoryLedger optimizerState = MemoryLedger.ForMeasuring();
+            new Optimizer(adapters, optimizer, 0f, 0f, optimizerState);
+            m.OptimizerState = optimizerState.CurrentBytes;
+            m.Activations = BackwardBuffers(c, sequenceLength, window);
             return m;
         }
 
@@ -41,11 +47,20 @@ namespace EdgeTiny.Runtime.Training
             long weights = c.Layers * perLayer + MemoryLedger.ArrayCost((long)c.VocabSize * c.Dim * 4) + MemoryLedger.ArrayCost(c.Dim * 4L)
                 + (c.SharedClassifier ? 0 : MemoryLedger.ArrayCost((long)c.VocabSize * c.Dim * 4));
             TuningMemory m = new TuningMemory();
-            m.Activations = AdapterTuner.ActivationBytes(c, sequenceLength, c.Layers);
+            m.Activations = BackwardBuffers(c, sequenceLength, c.Layers);
             m.Parameters = weights;
             m.Gradients = weights;
             m.OptimizerState = optimizer == Optimizer.Adam ? 2 * weights : 0;
             return m;
+        }
+
+        /// <summary>The backward pass's buffers for this window and sequence length, as <see cref="Backprop"/> allocates them.</summary>
+        private static long BackwardBuffers(ModelConfig c, int sequenceLength, int window)
+        {
+            Transformer t = new Transformer(c, null, null, sequenceLength, false, MemoryLedger.ForMeasuring());
+            MemoryLedger m = MemoryLedger.ForMeasuring();
+            new Backprop(t, null, null, sequenceLength, window, m);
+            return m.CurrentBytes;
         }
     }
 }

@@ -28,7 +28,7 @@ public sealed class ModelGradientTests
         var k = new PortableKernels();
         Transformer t = m.CreateTransformer(k, 8);
         var grads = new ModelGradients(c, k);
-        var backprop = new Backprop(t, m.Weights, 8, c.Layers, m.Ledger) { Gradients = grads };
+        var backprop = new Backprop(t, m.Weights, null, 8, c.Layers, m.Ledger) { Gradients = grads };
         backprop.SetWindow(0, c.Layers - 1);
         int[] tokens = [1, 5, 9, 3, 12, 7, 4, 10];
 

@@ -1,3 +1,4 @@
+using EdgeTiny.Runtime;
 using EdgeTiny.Runtime.Generation;
 using EdgeTiny.Runtime.IO;
 using EdgeTiny.Runtime.Kernels;
@@ -40,7 +41,7 @@ public sealed class PackedFfnTests(ConvertedModels models, ITestOutputHelper out
     {
         GoldenCase g = Golden.Cases[0];
         Transformer resident = Open(models.Q8PackedPath, new RuntimeOptions { ContextLength = 64 }).CreateTransformer(new PortableKernels());
-        EtbModel streamedModel = Open(models.Q8PackedPath, new RuntimeOptions { ContextLength = 64, StreamFfn = true, Storage = S3 });
+        EtbModel streamedModel = Open(models.Q8PackedPath, new RuntimeOptions { ContextLength = 64, Storage = S3, Ffn = new FfnStreaming { Stream = true } });
         Transformer streamed = streamedModel.CreateTransformer(new PortableKernels());
         Assert.False(streamedModel.Weights.Ffn![0].Bundles.IsResident);
         for (int p = 0; p < 20; p++)
@@ -80,11 +81,7 @@ public sealed class PackedFfnTests(ConvertedModels models, ITestOutputHelper out
         GoldenCase g = Golden.Cases[2];
         (int[] tokens, long reads, long ns, long bytes) Run(bool collapse, int cache)
         {
-            EtbModel m = Open(models.Q8OriginalPath, new RuntimeOptions
-            {
-                ContextLength = g.Tokens.Length, StreamFfn = true, Storage = new SdTimingModel(400, 599_040, 512),
-                FfnCollapse = collapse, FfnCacheBytes = cache,
-            });
+            EtbModel m = Open(models.Q8OriginalPath, new RuntimeOptions { ContextLength = g.Tokens.Length, Storage = new SdTimingModel(400, 599_040, 512), Ffn = new FfnStreaming { Stream = true, Collapse = collapse, CacheBytes = cache } });
             return (Greedy(m, g), m.Storage!.Reads, m.Storage.SimulatedNanoseconds, m.Storage.BytesRead);
         }
         var plain = Run(false, 0);
@@ -103,10 +100,7 @@ public sealed class PackedFfnTests(ConvertedModels models, ITestOutputHelper out
         GoldenCase g = Golden.Cases[1];
         (int[] tokens, long bytes, EtbModel m) Run(bool residentGates)
         {
-            EtbModel m = Open(models.Q8PackedPath, new RuntimeOptions
-            {
-                ContextLength = g.Tokens.Length, StreamFfn = true, FfnGatesResident = residentGates, Storage = S3,
-            });
+            EtbModel m = Open(models.Q8PackedPath, new RuntimeOptions { ContextLength = g.Tokens.Length, Storage = S3, Ffn = new FfnStreaming { Stream = true, GatesResident = residentGates } });
             long before = m.Storage!.BytesRead; // the load reads every streamed tensor once to check its CRC
             return (Greedy(m, g), m.Storage.BytesRead - before, m);
         }

@@ -12,7 +12,7 @@ public sealed class ReadPlannerTests
 
     private static (int start, int count)[] Plan(int[] positions, bool collapse, int recordBytes = 136)
     {
-        var p = new ReadPlanner(Sd, 0, recordBytes, 1000, maxRecordsPerRead: 30);
+        var p = new ReadPlanner(Sd, 0, recordBytes, 1000, maxRecordsPerRead: 30, new EdgeTiny.Runtime.Memory.MemoryLedger(), "test");
         int n = p.Plan(positions, positions.Length, collapse);
         return Enumerable.Range(0, n).Select(i => (p.Start(i), p.Count(i))).ToArray();
     }

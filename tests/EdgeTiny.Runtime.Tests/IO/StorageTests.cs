@@ -57,7 +57,7 @@ public sealed class StorageTests : IDisposable
     public void Cache_serves_repeated_small_reads_without_new_device_reads()
     {
         using var card = new SimulatedSdCard(Open(), new SdTimingModel(100, 1_000_000, 512));
-        var cache = new BlockCache(card, blockBytes: 512, budgetBytes: 2048);
+        var cache = new BlockCache(card, blockBytes: 512, budgetBytes: 2048, new EdgeTiny.Runtime.Memory.MemoryLedger());
         Assert.Equal(4, cache.Slots);
         var a = new byte[68];
         for (int i = 0; i < 5; i++)
@@ -77,7 +77,7 @@ public sealed class StorageTests : IDisposable
     public void Cache_evicts_the_least_recently_used_block_and_bypasses_large_reads()
     {
         using var card = new SimulatedSdCard(Open(), new SdTimingModel(100, 1_000_000, 512));
-        var cache = new BlockCache(card, 512, 1024); // two slots
+        var cache = new BlockCache(card, 512, 1024, new EdgeTiny.Runtime.Memory.MemoryLedger()); // two slots
         var x = new byte[10];
         cache.ReadAt(0, x, 0, 10);      // block 0
         cache.ReadAt(600, x, 0, 10);    // block 1

@@ -55,7 +55,7 @@ public sealed class AdapterFileTests : IDisposable
 
     private static AdapterSet Adapters(ModelConfig c, int rank, int seed)
     {
-        var set = new AdapterSet(c, c.Layers - 2, rank, 8f, new MemoryLedger());
+        var set = new AdapterSet(c, c.Layers - 2, rank, 8f, true, new MemoryLedger());
         set.Initialize((ulong)seed);
         var rng = new Random(seed);
         for (int i = 0; i < set.Count; i++)
@@ -99,7 +99,7 @@ public sealed class AdapterFileTests : IDisposable
             catch (PowerCut)
             {
             }
-            byte[] loaded = Payload(AdapterFile.Load(new FileStore(), path, c, new MemoryLedger()));
+            byte[] loaded = Payload(AdapterFile.Load(new FileStore(), path, c, false, new MemoryLedger()));
             Assert.True(loaded.SequenceEqual(prevBytes) || loaded.SequenceEqual(nextBytes), $"cut after {cut} of {total} events: neither generation");
             if (cut == total) Assert.Equal(nextBytes, loaded);
             cuts++;
@@ -130,7 +130,7 @@ public sealed class AdapterFileTests : IDisposable
         byte[] b = File.ReadAllBytes(path);
         b[100] ^= 0xFF;
         File.WriteAllBytes(path, b);
-        Assert.Equal(Payload(Adapters(c, 2, 1)), Payload(AdapterFile.Load(new FileStore(), path, c, new MemoryLedger())));
+        Assert.Equal(Payload(Adapters(c, 2, 1)), Payload(AdapterFile.Load(new FileStore(), path, c, false, new MemoryLedger())));
         Assert.Equal(1u, AdapterFile.NewestGeneration(new FileStore(), path, c));
     }
 
@@ -139,9 +139,9 @@ public sealed class AdapterFileTests : IDisposable
     {
         ModelConfig c = TinyModels.Config(2);
         string path = _dir.File("b.eta");
-        Assert.Contains("not found", Assert.Throws<EdgeTiny.Runtime.Format.ModelFormatException>(() => AdapterFile.Load(new FileStore(), path, c, new MemoryLedger())).Message);
+        Assert.Contains("not found", Assert.Throws<EdgeTiny.Runtime.Format.ModelFormatException>(() => AdapterFile.Load(new FileStore(), path, c, false, new MemoryLedger())).Message);
         AdapterFile.Save(new FileStore(), path, Adapters(c, 2, 1), c, 1);
         ModelConfig other = TinyModels.Config(3);
-        Assert.Contains("another model", Assert.Throws<EdgeTiny.Runtime.Format.ModelFormatException>(() => AdapterFile.Load(new FileStore(), path, other, new MemoryLedger())).Message);
+        Assert.Contains("another model", Assert.Throws<EdgeTiny.Runtime.Format.ModelFormatException>(() => AdapterFile.Load(new FileStore(), path, other, false, new MemoryLedger())).Message);
     }
 }

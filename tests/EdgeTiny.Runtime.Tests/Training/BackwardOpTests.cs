@@ -1,3 +1,4 @@
+using EdgeTiny.Runtime.Model;
 using EdgeTiny.Runtime.Kernels;
 using EdgeTiny.Runtime.Training;
 
@@ -53,7 +54,10 @@ public sealed class BackwardOpTests
             return Dot(r, dy);
         }
         var g = (float[])dy.Clone();
-        Backward.RopeInverse(g, 0, 8, 4, 5, 10000f);
+        float[] freq = new float[2], cos = new float[2], sin = new float[2];
+        Rope.Frequencies(4, 10000f, freq);
+        Rope.Angles(5, freq, cos, sin);
+        Rope.RotateInverse(g, 0, 8, 4, cos, sin);
         for (int i = 0; i < 8; i++) Close(Fd(F, v, i, 1e-3f), g[i], $"d[{i}]");
     }
 
@@ -130,7 +134,7 @@ public sealed class BackwardOpTests
     public void Lora_linear_and_the_frozen_transposed_product()
     {
         var ledger = new EdgeTiny.Runtime.Memory.MemoryLedger();
-        var lora = new LoraAdapter(6, 5, 3, 6f, ledger, "t");
+        var lora = new LoraAdapter(6, 5, 3, 6f, true, ledger, "t");
         ulong seed = 3;
         lora.Initialize(ref seed);
         for (int i = 0; i < lora.B.Length; i++) lora.B[i] = (float)(_rng.NextDouble() - 0.5);

@@ -1,3 +1,4 @@
+using EdgeTiny.Runtime;
 using EdgeTiny.Runtime.Kernels;
 using EdgeTiny.Runtime.Model;
 using EdgeTiny.Runtime.Training;
@@ -19,7 +20,7 @@ public sealed class TunerGradientTests
         EtbModel m = TinyModels.Open(TinyModels.Source(c, 5), new RuntimeOptions { ContextLength = 8 }, bits);
         var k = new PortableKernels();
         Transformer t = m.CreateTransformer(k);
-        var adapters = new AdapterSet(c, c.Layers - window, rank: 2, alpha: 4f, m.Ledger);
+        var adapters = new AdapterSet(c, c.Layers - window, rank: 2, alpha: 4f, true, m.Ledger);
         adapters.Initialize(9);
         var rng = new Random(4);
         for (int i = 0; i < adapters.Count; i++)
@@ -59,7 +60,7 @@ public sealed class TunerGradientTests
         float[][] Grads(RuntimeOptions o)
         {
             EtbModel m = TinyModels.Open(TinyModels.Source(c, 5), o, bits);
-            var adapters = new AdapterSet(c, 1, 2, 4f, m.Ledger);
+            var adapters = new AdapterSet(c, 1, 2, 4f, true, m.Ledger);
             adapters.Initialize(9);
             for (int i = 0; i < adapters.Count; i++) Array.Fill(adapters.At(i).B, 0.1f);
             var tuner = new AdapterTuner(m.CreateTransformer(new PortableKernels()), m.Weights, adapters, Optimizer.Sgd, 0f, 0f, 8, 2, m.Ledger);
@@ -68,7 +69,7 @@ public sealed class TunerGradientTests
             return [.. Enumerable.Range(0, adapters.Count).SelectMany(i => new[] { adapters.At(i).GradA, adapters.At(i).GradB })];
         }
         float[][] resident = Grads(new RuntimeOptions { ContextLength = 8 });
-        float[][] streamed = Grads(new RuntimeOptions { ContextLength = 8, StreamFfn = true, ChunkBytes = 512, Storage = new EdgeTiny.Runtime.IO.SdTimingModel(100, 1_000_000, 512) });
+        float[][] streamed = Grads(new RuntimeOptions { ContextLength = 8, ChunkBytes = 512, Storage = new EdgeTiny.Runtime.IO.SdTimingModel(100, 1_000_000, 512), Ffn = new FfnStreaming { Stream = true } });
         Assert.Equal(resident.Length, streamed.Length);
         for (int i = 0; i < resident.Length; i++) Assert.Equal(resident[i], streamed[i]);
     }
@@ -78,7 +79,7 @@ public sealed class TunerGradientTests
     {
         ModelConfig c = TinyModels.Config(3);
         EtbModel m = TinyModels.Open(TinyModels.Source(c, 6), new RuntimeOptions { ContextLength = 8 });
-        var adapters = new AdapterSet(c, 1, 4, 8f, m.Ledger);
+        var adapters = new AdapterSet(c, 1, 4, 8f, true, m.Ledger);
         adapters.Initialize(2);
         var tuner = new AdapterTuner(m.CreateTransformer(new PortableKernels()), m.Weights, adapters, Optimizer.Adam, 0.02f, 1f, 8, 2, m.Ledger);
         int[] tokens = [1, 4, 4, 9, 2, 13, 6, 6];
