@@ -8,7 +8,7 @@ using EdgeTiny.Converter.Import;
 using EdgeTiny.Converter.IO;
 using EdgeTiny.Runtime.Kernels;
 
-namespace EdgeTiny.Converter.Demo;
+namespace EdgeTiny.Demo;
 
 /// <summary>What `edgetiny demo` does; defaults are the demo's. Steps can be lowered (e.g. by a test) without changing anything else.</summary>
 public sealed record DemoOptions
