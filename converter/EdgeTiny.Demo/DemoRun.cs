@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using EdgeTiny.Converter.Boards;
 using EdgeTiny.Converter.Conversion;
-using EdgeTiny.Converter.Corpus;
+using EdgeTiny.Training.Corpus;
 using EdgeTiny.Converter.Hosting;
 using EdgeTiny.Converter.Import;
 using EdgeTiny.Converter.IO;

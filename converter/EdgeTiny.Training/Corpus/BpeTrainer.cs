@@ -3,7 +3,7 @@ using System.Text;
 using EdgeTiny.Converter.Import;
 using EdgeTiny.Converter.IO;
 
-namespace EdgeTiny.Converter.Corpus;
+namespace EdgeTiny.Training.Corpus;
 
 /// <summary>
 /// Trains a byte-pair tokenizer in llama2.c's layout for the runtime's encoder

@@ -1,7 +1,7 @@
-using EdgeTiny.Converter.Corpus;
+using EdgeTiny.Training.Corpus;
 using EdgeTiny.Runtime.Text;
 
-namespace EdgeTiny.Converter.Training;
+namespace EdgeTiny.Training;
 
 /// <summary>
 /// Training text as llama2.c pretokenizes TinyStories: every story is encoded with a leading BOS and the stories

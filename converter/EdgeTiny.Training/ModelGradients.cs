@@ -2,7 +2,7 @@ using EdgeTiny.Runtime.Kernels;
 using EdgeTiny.Runtime.Model;
 using EdgeTiny.Runtime.Training;
 
-namespace EdgeTiny.Converter.Training;
+namespace EdgeTiny.Training;
 
 /// <summary>
 /// The gradient sink for training a whole model: one float array per weight tensor, filled by the runtime's

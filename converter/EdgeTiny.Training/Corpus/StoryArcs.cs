@@ -1,4 +1,4 @@
-namespace EdgeTiny.Converter.Corpus;
+namespace EdgeTiny.Training.Corpus;
 
 /// <summary>One step of a story: one sentence template chosen from alternatives, maybe skipped, maybe repeated.</summary>
 internal sealed record StoryStep(IReadOnlyList<string> Templates, double Chance, int MinRepeat, int MaxRepeat, bool NewParagraph);

@@ -1,4 +1,4 @@
-namespace EdgeTiny.Converter.Corpus;
+namespace EdgeTiny.Training.Corpus;
 
 /// <summary>
 /// xoshiro256** seeded through SplitMix64. The corpus must be byte-identical on every machine and .NET version

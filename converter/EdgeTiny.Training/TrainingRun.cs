@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using EdgeTiny.Converter;
 using EdgeTiny.Converter.Conversion;
-using EdgeTiny.Converter.Corpus;
+using EdgeTiny.Training.Corpus;
 using EdgeTiny.Converter.Etb;
 using EdgeTiny.Converter.Import;
 using EdgeTiny.Converter.IO;
@@ -9,7 +10,7 @@ using EdgeTiny.Runtime.Kernels;
 using EdgeTiny.Runtime.Model;
 using EdgeTiny.Runtime.Text;
 
-namespace EdgeTiny.Converter.Training;
+namespace EdgeTiny.Training;
 
 /// <summary>What a training run produced and measured.</summary>
 public sealed record TrainResult(

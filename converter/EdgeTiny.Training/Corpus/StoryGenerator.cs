@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace EdgeTiny.Converter.Corpus;
+namespace EdgeTiny.Training.Corpus;
 
 /// <summary>
 /// Writes short children's stories from a <see cref="StoryWorld"/>'s word lists and a shared story grammar

@@ -1,4 +1,4 @@
-namespace EdgeTiny.Converter.Training;
+namespace EdgeTiny.Training;
 
 /// <summary>
 /// Hyperparameters of a training run. Defaults are those of the committed demo model (see models/demo/README.md):

@@ -1,6 +1,6 @@
 using EdgeTiny.Runtime.Model;
 
-namespace EdgeTiny.Converter.Training;
+namespace EdgeTiny.Training;
 
 /// <summary>The shape of a model to train (llama2.c's ModelArgs). Defaults: the committed demo model.</summary>
 public sealed record ModelShape

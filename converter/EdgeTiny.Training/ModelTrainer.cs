@@ -6,7 +6,7 @@ using EdgeTiny.Runtime.Memory;
 using EdgeTiny.Runtime.Model;
 using EdgeTiny.Runtime.Training;
 
-namespace EdgeTiny.Converter.Training;
+namespace EdgeTiny.Training;
 
 /// <summary>
 /// Trains a small Llama from scratch on the desktop: every weight, embedding included. The forward pass is the

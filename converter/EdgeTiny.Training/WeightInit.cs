@@ -1,8 +1,8 @@
-using EdgeTiny.Converter.Corpus;
+using EdgeTiny.Training.Corpus;
 using EdgeTiny.Converter.Import;
 using EdgeTiny.Runtime.Model;
 
-namespace EdgeTiny.Converter.Training;
+namespace EdgeTiny.Training;
 
 /// <summary>
 /// The starting point of training, as llama2.c's model.py initialises it: every matrix and the embedding

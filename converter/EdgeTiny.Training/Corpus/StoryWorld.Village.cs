@@ -1,4 +1,4 @@
-namespace EdgeTiny.Converter.Corpus;
+namespace EdgeTiny.Training.Corpus;
 
 public sealed partial class StoryWorld
 {

@@ -1,4 +1,4 @@
-namespace EdgeTiny.Converter.Corpus;
+namespace EdgeTiny.Training.Corpus;
 
 /// <summary>
 /// How varied a corpus is. A tiny model trained on text with few distinct sentences memorises them; the tests hold
