@@ -1,9 +1,9 @@
 using System.Text;
 using System.Text.Json.Nodes;
-using EdgeTiny.Converter.Boards;
+using EdgeTiny.Host.Boards;
 using EdgeTiny.Converter.Conversion;
 using EdgeTiny.Training.Corpus;
-using EdgeTiny.Converter.Hosting;
+using EdgeTiny.Host;
 using EdgeTiny.Converter.Import;
 using EdgeTiny.Converter.IO;
 using EdgeTiny.Runtime.Kernels;

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using EdgeTiny.Converter.Boards;
-using EdgeTiny.Converter.Hosting;
+using EdgeTiny.Host.Boards;
+using EdgeTiny.Host;
 using Spectre.Console;
 
 namespace EdgeTiny.Cli.Commands;

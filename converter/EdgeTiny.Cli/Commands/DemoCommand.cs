@@ -1,6 +1,6 @@
 using System.CommandLine;
 using EdgeTiny.Converter;
-using EdgeTiny.Converter.Boards;
+using EdgeTiny.Host.Boards;
 using EdgeTiny.Demo;
 using Spectre.Console;
 

@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 using System.Xml.Linq;
 using EdgeTiny.Converter;
 using EdgeTiny.Converter.Conversion;
-using EdgeTiny.Converter.Hosting;
+using EdgeTiny.Host;
 using EdgeTiny.Converter.Import;
 using EdgeTiny.Runtime;
 using EdgeTiny.Runtime.Kernels;

@@ -2,7 +2,7 @@ using EdgeTiny.Converter.Analysis;
 using EdgeTiny.Runtime.Kernels;
 using EdgeTiny.Runtime.Model;
 
-namespace EdgeTiny.Converter.Hosting;
+namespace EdgeTiny.Host;
 
 /// <summary>Quality of a model on token sequences, measured with the runtime itself (teacher forcing).</summary>
 public sealed record EvalResult(int Positions, double LossNatsPerToken, double? Kl, double? Top1Agreement, double? ReferenceLossNatsPerToken)

@@ -1,8 +1,9 @@
+using EdgeTiny.Converter;
 using EdgeTiny.Runtime;
 using EdgeTiny.Runtime.Format;
 using EdgeTiny.Runtime.IO;
 
-namespace EdgeTiny.Converter;
+namespace EdgeTiny.Host;
 
 /// <summary>Opens .etb files from a desktop path, turning format errors into <see cref="InputException"/>s that name the file.</summary>
 public static class EtbFile

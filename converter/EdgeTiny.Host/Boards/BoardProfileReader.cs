@@ -1,6 +1,7 @@
 using System.Text.Json;
+using EdgeTiny.Converter;
 
-namespace EdgeTiny.Converter.Boards;
+namespace EdgeTiny.Host.Boards;
 
 /// <summary>
 /// Reads and validates a board profile against the rules of boards/board.schema.json: required fields, no unknown

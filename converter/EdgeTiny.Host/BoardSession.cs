@@ -1,10 +1,11 @@
+using EdgeTiny.Converter;
 using EdgeTiny.Runtime;
 using EdgeTiny.Runtime.Generation;
 using EdgeTiny.Runtime.Memory;
 using EdgeTiny.Runtime.Model;
 using EdgeTiny.Runtime.Text;
 
-namespace EdgeTiny.Converter.Hosting;
+namespace EdgeTiny.Host;
 
 /// <summary>
 /// A model opened for generation as a board would run it: the memory plan from the board's budget, reads through the

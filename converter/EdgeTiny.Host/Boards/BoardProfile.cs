@@ -1,6 +1,6 @@
 using EdgeTiny.Runtime.IO;
 
-namespace EdgeTiny.Converter.Boards;
+namespace EdgeTiny.Host.Boards;
 
 public sealed record CpuSpec(string Name, int Mhz, int Cores);
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using EdgeTiny.Converter;
 using EdgeTiny.Converter.Analysis;
 using EdgeTiny.Runtime;
 using EdgeTiny.Runtime.IO;
@@ -6,7 +7,7 @@ using EdgeTiny.Runtime.Model;
 using EdgeTiny.Runtime.Text;
 using EdgeTiny.Runtime.Training;
 
-namespace EdgeTiny.Converter.Hosting;
+namespace EdgeTiny.Host;
 
 /// <summary>How to tune: the window of layers, adapter rank, optimiser, steps, and the schedule.</summary>
 public sealed record TuneOptions

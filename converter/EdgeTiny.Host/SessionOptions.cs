@@ -1,8 +1,8 @@
-using EdgeTiny.Converter.Boards;
+using EdgeTiny.Host.Boards;
 using EdgeTiny.Runtime;
 using EdgeTiny.Runtime.Kernels;
 
-namespace EdgeTiny.Converter.Hosting;
+namespace EdgeTiny.Host;
 
 /// <summary>How to open a model for generation on the desktop, optionally as a given board would.</summary>
 public sealed record SessionOptions

@@ -1,4 +1,6 @@
-namespace EdgeTiny.Converter.Boards;
+using EdgeTiny.Converter;
+
+namespace EdgeTiny.Host.Boards;
 
 /// <summary>
 /// The board profiles shipped with EdgeTiny: boards/*.json, copied beside the `edgetiny` binary at build time
