@@ -5,6 +5,7 @@ using System.Xml.Linq;
 using EdgeTiny.Converter;
 using EdgeTiny.Converter.Conversion;
 using EdgeTiny.Host;
+using EdgeTiny.Host.Protocol;
 using EdgeTiny.Converter.Import;
 using EdgeTiny.Runtime;
 using EdgeTiny.Runtime.Kernels;

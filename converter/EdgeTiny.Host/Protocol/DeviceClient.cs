@@ -1,4 +1,9 @@
-namespace EdgeTiny.Runtime.Protocol
+// Moved from the runtime core (no nullable annotations there): its API stays nullable-oblivious, as callers have always seen it.
+#nullable disable
+
+using EdgeTiny.Runtime.Protocol;
+
+namespace EdgeTiny.Host.Protocol
 {
     /// <summary>An error reply from the device: <see cref="ProtocolException.Code"/> and the device's message.</summary>
     public sealed class DeviceErrorException : ProtocolException
