@@ -1,7 +1,7 @@
 using System.CommandLine;
 using EdgeTiny.Converter;
-using EdgeTiny.Converter.Boards;
-using EdgeTiny.Converter.Hosting;
+using EdgeTiny.Host.Boards;
+using EdgeTiny.Host;
 using EdgeTiny.Runtime;
 using EdgeTiny.Runtime.Kernels;
 using EdgeTiny.Runtime.Simd;

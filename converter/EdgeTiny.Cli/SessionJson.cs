@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using EdgeTiny.Converter.Hosting;
+using EdgeTiny.Host;
 using EdgeTiny.Runtime.Memory;
 
 namespace EdgeTiny.Cli;

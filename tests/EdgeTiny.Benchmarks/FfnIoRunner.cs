@@ -1,4 +1,4 @@
-using EdgeTiny.Converter.Boards;
+using EdgeTiny.Host.Boards;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using EdgeTiny.Converter.Conversion;

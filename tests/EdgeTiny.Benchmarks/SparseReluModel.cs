@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using EdgeTiny.Converter.Import;
-using EdgeTiny.Converter.Training;
+using EdgeTiny.Training;
 using EdgeTiny.Runtime.Simd;
 using EdgeTiny.TestSupport;
 

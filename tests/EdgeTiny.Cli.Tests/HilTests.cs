@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Net.Sockets;
 using System.Xml.Linq;
+using EdgeTiny.Host.Protocol;
 using EdgeTiny.Runtime.Links;
 using EdgeTiny.Runtime.Protocol;
 

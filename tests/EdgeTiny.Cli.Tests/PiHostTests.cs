@@ -1,3 +1,4 @@
+using EdgeTiny.Host.Protocol;
 using EdgeTiny.Runtime;
 using EdgeTiny.Runtime.Generation;
 using EdgeTiny.Runtime.IO;

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using EdgeTiny.Converter.Boards;
+using EdgeTiny.Host.Boards;
 
 namespace EdgeTiny.Converter.Tests;
 

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
-using EdgeTiny.Converter.Corpus;
+using EdgeTiny.Training.Corpus;
 using EdgeTiny.Converter.Etb;
 using EdgeTiny.Converter.Import;
 using EdgeTiny.Runtime.Text;

@@ -2,8 +2,8 @@ using EdgeTiny.Runtime.Generation;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using EdgeTiny.Converter.Boards;
-using EdgeTiny.Converter.Hosting;
+using EdgeTiny.Host.Boards;
+using EdgeTiny.Host;
 using Spectre.Console;
 
 namespace EdgeTiny.Cli.Commands;

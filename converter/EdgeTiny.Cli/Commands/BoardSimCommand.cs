@@ -2,9 +2,9 @@ using System.CommandLine;
 using System.Net;
 using System.Runtime.InteropServices;
 using EdgeTiny.Converter;
-using EdgeTiny.Converter.Boards;
+using EdgeTiny.Host.Boards;
 using EdgeTiny.Converter.Conversion;
-using EdgeTiny.Converter.Hosting;
+using EdgeTiny.Host;
 using EdgeTiny.Runtime.Links;
 using EdgeTiny.Runtime.Protocol;
 

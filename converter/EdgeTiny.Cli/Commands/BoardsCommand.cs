@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
-using EdgeTiny.Converter.Boards;
+using EdgeTiny.Host.Boards;
 using Spectre.Console;
 
 namespace EdgeTiny.Cli.Commands;

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using EdgeTiny.Converter;
-using EdgeTiny.Converter.Boards;
+using EdgeTiny.Host.Boards;
 using EdgeTiny.Converter.Compression;
 using EdgeTiny.Converter.Conversion;
 using EdgeTiny.Converter.Import;

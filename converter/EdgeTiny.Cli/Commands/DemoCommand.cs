@@ -1,7 +1,7 @@
 using System.CommandLine;
 using EdgeTiny.Converter;
-using EdgeTiny.Converter.Boards;
-using EdgeTiny.Converter.Demo;
+using EdgeTiny.Host.Boards;
+using EdgeTiny.Demo;
 using Spectre.Console;
 
 namespace EdgeTiny.Cli.Commands;

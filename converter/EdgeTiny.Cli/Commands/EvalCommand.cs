@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Text.Json.Nodes;
 using EdgeTiny.Converter;
 using EdgeTiny.Converter.Analysis;
-using EdgeTiny.Converter.Hosting;
+using EdgeTiny.Host;
 using EdgeTiny.Converter.Import;
 using EdgeTiny.Runtime;
 using EdgeTiny.Runtime.Model;

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
-using EdgeTiny.Converter.Boards;
+using EdgeTiny.Host.Boards;
 
 namespace EdgeTiny.Cli.Commands;
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
-using EdgeTiny.Converter;
+using EdgeTiny.Host;
 using EdgeTiny.Runtime.Format;
 using EdgeTiny.Runtime.Model;
 using Spectre.Console;

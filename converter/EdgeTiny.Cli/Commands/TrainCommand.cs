@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
-using EdgeTiny.Converter.Training;
+using EdgeTiny.Training;
 using EdgeTiny.Runtime.Model;
 using Spectre.Console;
 

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using EdgeTiny.Converter.Import;
-using EdgeTiny.Converter.Training;
+using EdgeTiny.Training;
 using EdgeTiny.Runtime.Model;
 using EdgeTiny.Runtime.Simd;
 using EdgeTiny.TestSupport;

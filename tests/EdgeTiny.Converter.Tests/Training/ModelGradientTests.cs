@@ -1,4 +1,4 @@
-using EdgeTiny.Converter.Training;
+using EdgeTiny.Training;
 using EdgeTiny.Runtime;
 using EdgeTiny.Runtime.Kernels;
 using EdgeTiny.Runtime.Model;

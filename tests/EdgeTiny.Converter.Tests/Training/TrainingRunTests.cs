@@ -1,6 +1,6 @@
-using EdgeTiny.Converter.Corpus;
+using EdgeTiny.Training.Corpus;
 using EdgeTiny.Converter.Import;
-using EdgeTiny.Converter.Training;
+using EdgeTiny.Training;
 using EdgeTiny.Runtime.Kernels;
 using EdgeTiny.Runtime.Model;
 using EdgeTiny.TestSupport;

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using EdgeTiny.Host.Protocol;
 using EdgeTiny.Runtime.Generation;
 using EdgeTiny.Runtime.IO;
 using EdgeTiny.Runtime.Kernels;

@@ -1,0 +1,161 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using EdgeTiny.Host.Boards;
+using EdgeTiny.Converter.Conversion;
+using EdgeTiny.Training.Corpus;
+using EdgeTiny.Host;
+using EdgeTiny.Converter.Import;
+using EdgeTiny.Converter.IO;
+using EdgeTiny.Runtime;
+using EdgeTiny.Runtime.Kernels;
+
+namespace EdgeTiny.Demo;
+
+/// <summary>What `edgetiny demo` does; defaults are the demo's. Steps can be lowered (e.g. by a test) without changing anything else.</summary>
+public sealed record DemoOptions
+{
+    public required string ModelPath { get; init; }
+    public required string OutputDirectory { get; init; }
+    public required BoardProfile Board { get; init; }
+    /// <summary>Size of the .etb the LUC policy must fit.</summary>
+    public long SizeBudgetBytes { get; init; } = 160 * 1024;
+    public string Prompt { get; init; } = "Once upon a time";
+    public int GenerateTokens { get; init; } = 64;
+    /// <summary>Top layers tuned on the device (kept dense in the packed file).</summary>
+    public int TuneLayers { get; init; } = 2;
+    public int TuneSteps { get; init; } = 100;
+    /// <summary>Higher than `edgetiny tune`'s default: the harbor world is far from what the model knows (new names and words).</summary>
+    public float TuneLearningRate { get; init; } = 2e-3f;
+    /// <summary>Bundle cache for the streamed FFN while generating (about a tenth of the demo model's packed FFN bytes).</summary>
+    public int FfnCacheBytes { get; init; } = 16 * 1024;
+    public int AdaptationStories { get; init; } = 40;
+    public IKernels Kernels { get; init; } = new PortableKernels();
+}
+
+/// <summary>One generated token on the simulated board: the text it added and what producing it cost.</summary>
+public sealed record TokenCost(int Index, string Text, long PeakBytes, long Reads, long Bytes, double SimulatedMs);
+
+public sealed record DemoResult(
+    ConversionReport Conversion, string EtbPath, IReadOnlyList<TokenCost> Tokens, SessionStats Generation, string TextBefore,
+    string AdaptationPath, TuneResult Tuning, string AdaptersPath, string TextAfter, string SummaryPath, double Seconds);
+
+/// <summary>
+/// The whole pipeline on the demo model, offline: convert for a board (LUC compression to a size budget, co-activation
+/// packed FFNs with the tuned top layers kept dense), generate on the simulated board with per-token memory, reads
+/// and simulated SD time, tune the top layers with LoRA on a built-in adaptation text (stories of a world the model
+/// never saw) within the board's memory, generate again with the adapters, and save the .etb, the .eta and a JSON summary.
+/// </summary>
+public static class DemoRun
+{
+    /// <summary>The adaptation text's world and seed: harbor stories, unseen by the village-trained demo model.</summary>
+    public const ulong AdaptationSeed = 77;
+
+    public static DemoResult Run(DemoOptions o, IConversionProgress? progress = null)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Directory.CreateDirectory(o.OutputDirectory);
+        SourceModel source = Llama2cCheckpoint.Read(o.ModelPath, null);
+        string etb = Path.Combine(o.OutputDirectory, "demo.etb");
+        ConversionReport conversion = ModelConverter.Convert(source, new ConvertOptions
+        {
+            Policy = "luc",
+            BudgetBytes = o.SizeBudgetBytes,
+            Pack = "coactivation",
+            TunableLayers = o.TuneLayers,
+        }, etb, progress);
+
+        // Generation keeps the packed FFNs on the SD card (what packing is for: read only the active neurons, in few
+        // commands); tuning runs as `edgetiny tune` does on the board, within its budget.
+        var session = new SessionOptions { Board = o.Board, Kernels = o.Kernels, Temperature = 0f };
+        var streaming = session with { Ffn = new FfnStreaming { Stream = true, CacheBytes = o.FfnCacheBytes } };
+        progress?.Stage("generate on " + o.Board.Id, o.GenerateTokens);
+        (string before, List<TokenCost> tokens, SessionStats stats) = Generate(etb, streaming, o.Prompt, o.GenerateTokens, progress);
+
+        string adaptation = Path.Combine(o.OutputDirectory, "adaptation.txt");
+        string heldOut = Path.Combine(o.OutputDirectory, "adaptation-heldout.txt");
+        var stories = StoryGenerator.Stories(StoryWorld.Harbor, AdaptationSeed, o.AdaptationStories + o.AdaptationStories / 4).ToList();
+        AtomicFile.WriteAllText(adaptation, string.Join("\n\n", stories.Take(o.AdaptationStories)) + "\n");
+        AtomicFile.WriteAllText(heldOut, string.Join("\n\n", stories.Skip(o.AdaptationStories)) + "\n");
+
+        string eta = Path.Combine(o.OutputDirectory, "demo.eta");
+        if (File.Exists(eta)) File.Delete(eta); // a fresh demo starts its adapters at generation 1
+        progress?.Stage("tune top " + o.TuneLayers + " layers", o.TuneSteps);
+        TuneResult tuned = Tuning.Run(etb, session, new TuneOptions { Window = o.TuneLayers, Steps = o.TuneSteps, LearningRate = o.TuneLearningRate }, adaptation, heldOut, eta,
+            (done, _, _) => progress?.Advance(done));
+
+        progress?.Stage("generate with adapters", o.GenerateTokens);
+        (string after, _, _) = Generate(etb, streaming with { AdaptersPath = eta }, o.Prompt, o.GenerateTokens, progress);
+
+        string summary = Path.Combine(o.OutputDirectory, "summary.json");
+        var result = new DemoResult(conversion, etb, tokens, stats, before, adaptation, tuned, eta, after, summary, clock.Elapsed.TotalSeconds);
+        AtomicFile.WriteAllText(summary, Summary(result, o).ToJsonString(new() { WriteIndented = true }) + "\n");
+        return result;
+    }
+
+    /// <summary>Greedy continuation of the prompt on the simulated board (text includes the prompt), with what each new token cost.</summary>
+    private static (string Text, List<TokenCost> Tokens, SessionStats Stats) Generate(string etb, SessionOptions options, string prompt, int count,
+        IConversionProgress? progress)
+    {
+        using BoardSession s = BoardSession.Open(etb, options);
+        var rows = new List<TokenCost>();
+        var text = new MemoryStream();
+        long reads = 0, bytes = 0, ns = 0;
+        s.ResetCounters();
+        s.Generate(s.Encode(prompt), count, text, (_, piece, n) =>
+        {
+            long simNs = s.Model.Storage?.SimulatedNanoseconds ?? 0;
+            rows.Add(new TokenCost(rows.Count + 1, Encoding.UTF8.GetString(piece, 0, n), s.Model.Ledger.PeakBytes,
+                s.Model.Device.Reads - reads, s.Model.Device.BytesRead - bytes, (simNs - ns) / 1e6));
+            (reads, bytes, ns) = (s.Model.Device.Reads, s.Model.Device.BytesRead, simNs);
+            progress?.Advance(rows.Count);
+        });
+        return (Encoding.UTF8.GetString(text.ToArray()), rows, s.Stats());
+    }
+
+    public static JsonObject Summary(DemoResult r, DemoOptions o) => new()
+    {
+        ["board"] = o.Board.Id,
+        ["model"] = Path.GetFileName(o.ModelPath),
+        ["seconds"] = Math.Round(r.Seconds, 1),
+        ["convert"] = new JsonObject
+        {
+            ["etb"] = Path.GetFileName(r.EtbPath),
+            ["bytes"] = r.Conversion.FileBytes,
+            ["source_bytes"] = r.Conversion.SourceBytes,
+            ["size_budget_bytes"] = o.SizeBudgetBytes,
+            ["policy"] = "luc",
+            ["pack"] = "coactivation",
+            ["dense_top_layers"] = o.TuneLayers,
+        },
+        ["generate"] = new JsonObject
+        {
+            ["prompt"] = o.Prompt,
+            ["ffn"] = "streamed from the SD card (packed bundles, access collapse, bundle cache)",
+            ["ffn_cache_bytes"] = o.FfnCacheBytes,
+            ["text"] = r.TextBefore,
+            ["tokens"] = r.Tokens.Count,
+            ["peak_bytes"] = r.Generation.PeakBytes,
+            ["budget_bytes"] = r.Generation.BudgetBytes,
+            ["reads_per_token"] = Math.Round(r.Tokens.Average(t => (double)t.Reads), 2),
+            ["bytes_per_token"] = Math.Round(r.Tokens.Average(t => (double)t.Bytes), 1),
+            ["simulated_ms_per_token"] = Math.Round(r.Tokens.Average(t => t.SimulatedMs), 3),
+            ["predicted_tokens_per_second"] = r.Generation.PredictedTokensPerSecond is double p ? Math.Round(p, 2) : null,
+        },
+        ["tune"] = new JsonObject
+        {
+            ["adaptation_text"] = Path.GetFileName(r.AdaptationPath),
+            ["adapters"] = Path.GetFileName(r.AdaptersPath),
+            ["layers"] = r.Tuning.Window,
+            ["steps"] = r.Tuning.Steps,
+            ["learning_rate"] = o.TuneLearningRate,
+            ["heldout_loss_before"] = Math.Round(r.Tuning.HeldOutLossBefore, 4),
+            ["heldout_loss_after"] = Math.Round(r.Tuning.HeldOutLossAfter, 4),
+            ["train_loss_first"] = r.Tuning.LossCurve.Length > 0 ? Math.Round(r.Tuning.LossCurve[0], 4) : null,
+            ["train_loss_last"] = r.Tuning.LossCurve.Length > 0 ? Math.Round(r.Tuning.LossCurve[^1], 4) : null,
+            ["base_perplexity_before"] = Math.Round(r.Tuning.BasePerplexityBefore, 3),
+            ["base_perplexity_after"] = Math.Round(r.Tuning.BasePerplexityAfter, 3),
+            ["tuning_peak_bytes"] = r.Tuning.TuningPeakBytes,
+            ["text_after"] = r.TextAfter,
+        },
+    };
+}
