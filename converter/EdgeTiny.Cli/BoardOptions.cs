@@ -36,17 +36,28 @@ public sealed class BoardOptions
         command.Options.Add(Kernels);
     }
 
-    /// <summary>Session options with the FFN streaming group and the adapters read from the flags.</summary>
-    public SessionOptions WithFfn(ParseResult parse, SessionOptions o) => o with
+    /// <summary>
+    /// Session options from these flags — board, budget, kernels, KV precision, FFN streaming, adapters — for a context of
+    /// <paramref name="context"/> positions (0 = the model's). The one place the shared flags are read.
+    /// </summary>
+    public SessionOptions Read(ParseResult parse, int context) => new()
     {
-        Ffn = new FfnStreaming
-        {
-            Stream = parse.GetValue(StreamFfn),
-            GatesResident = parse.GetValue(ResidentGates),
-            CacheBytes = parse.GetValue(FfnCache) is string c ? (int)SizeParser.Parse(c, "--ffn-cache") : 0,
-            Collapse = !parse.GetValue(NoCollapse),
-        },
+        Board = ReadBoard(parse),
+        BudgetBytes = ReadBudget(parse),
+        Kernels = ReadKernels(parse),
         AdaptersPath = parse.GetValue(Adapters),
+        Runtime = new RuntimeOptions
+        {
+            ContextLength = context,
+            KvPrecision = ReadKv(parse),
+            Ffn = new FfnStreaming
+            {
+                Stream = parse.GetValue(StreamFfn),
+                GatesResident = parse.GetValue(ResidentGates),
+                CacheBytes = parse.GetValue(FfnCache) is string c ? (int)SizeParser.Parse(c, "--ffn-cache") : 0,
+                Collapse = !parse.GetValue(NoCollapse),
+            },
+        },
     };
 
     public IKernels ReadKernels(ParseResult parse) => parse.GetValue(Kernels) switch

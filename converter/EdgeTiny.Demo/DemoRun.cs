@@ -66,8 +66,8 @@ public static class DemoRun
 
         // Generation keeps the packed FFNs on the SD card (what packing is for: read only the active neurons, in few
         // commands); tuning runs as `edgetiny tune` does on the board, within its budget.
-        var session = new SessionOptions { Board = o.Board, Kernels = o.Kernels, Temperature = 0f };
-        var streaming = session with { Ffn = new FfnStreaming { Stream = true, CacheBytes = o.FfnCacheBytes } };
+        var session = new SessionOptions { Board = o.Board, Kernels = o.Kernels, Runtime = new RuntimeOptions { Temperature = 0f } };
+        var streaming = session with { Runtime = new RuntimeOptions { Temperature = 0f, Ffn = new FfnStreaming { Stream = true, CacheBytes = o.FfnCacheBytes } } };
         progress?.Stage("generate on " + o.Board.Id, o.GenerateTokens);
         (string before, List<TokenCost> tokens, SessionStats stats) = Generate(etb, streaming, o.Prompt, o.GenerateTokens, progress);
 

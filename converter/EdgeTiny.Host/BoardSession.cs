@@ -32,7 +32,7 @@ public sealed class BoardSession : IDisposable
         Model = model;
         Options = options;
         Transformer = model.CreateTransformer(options.Kernels);
-        Sampler = model.CreateSampler(options.Temperature, options.TopP, options.Seed, options.Kernels);
+        Sampler = model.CreateSampler(options.Runtime.Temperature, options.Runtime.TopP, options.Seed, options.Kernels);
         if (options.AdaptersPath is not null)
         {
             string adapters = options.AdaptersPath;
@@ -55,30 +55,19 @@ public sealed class BoardSession : IDisposable
 
     public static BoardSession Open(string path, SessionOptions options)
     {
+        RuntimeOptions runtime = options.Runtime.Copy();
+        runtime.BudgetBytes = options.EffectiveBudget;
+        runtime.Storage = options.Board?.Timing;
         // Adapters are part of the plan: their shape comes from the file's header before anything is allocated.
-        int adapterLayers = options.AdapterLayers, adapterRank = options.AdapterRank;
         if (options.AdaptersPath is string adapters)
         {
             ModelConfig config = EtbFile.ReadHead(path).Config;
-            (adapterLayers, adapterRank) = EtbFile.Guard(adapters, () =>
+            (runtime.AdapterLayers, runtime.AdapterRank) = EtbFile.Guard(adapters, () =>
             {
                 AdapterFile.ReadShape(new FileStore(), Path.GetFullPath(adapters), config, out int layers, out int rank);
                 return (layers, rank);
             });
         }
-        var runtime = new RuntimeOptions
-        {
-            BudgetBytes = options.EffectiveBudget,
-            ContextLength = options.ContextLength,
-            KvPrecision = options.KvPrecision,
-            Temperature = options.Temperature,
-            TopP = options.TopP,
-            Storage = options.Board?.Timing,
-            Ffn = options.Ffn,
-            AdapterLayers = adapterLayers,
-            AdapterRank = adapterRank,
-            Tuning = options.Tuning,
-        };
         var source = EtbFile.OpenSource(path);
         try
         {

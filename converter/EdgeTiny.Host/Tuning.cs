@@ -83,14 +83,13 @@ public static class Tuning
         if (budget > 0 && budget <= memory.Total)
             throw new InputException(session.BudgetBytes > 0 ? "--budget" : "--board", $"tuning alone needs {memory.Total} bytes; the budget is {budget}");
         // Adapters and tuning buffers are part of the model's plan; tuning needs a float KV cache for its backward pass.
-        using BoardSession s = BoardSession.Open(modelPath, session with
-        {
-            ContextLength = T,
-            KvPrecision = RuntimeOptions.KvFloat,
-            Tuning = new TuningShape { Window = o.Window, SequenceLength = T, Optimizer = o.Optimizer },
-            AdapterLayers = adapted,
-            AdapterRank = o.Rank,
-        });
+        RuntimeOptions runtime = session.Runtime.Copy();
+        runtime.ContextLength = T;
+        runtime.KvPrecision = RuntimeOptions.KvFloat;
+        runtime.AdapterLayers = adapted;
+        runtime.AdapterRank = o.Rank;
+        runtime.Tuning = new TuningShape { Window = o.Window, SequenceLength = T, Optimizer = o.Optimizer };
+        using BoardSession s = BoardSession.Open(modelPath, session with { Runtime = runtime });
         EtbModel model = s.Model;
         Transformer t = s.Transformer;
         long beforeTuner = model.Ledger.CurrentBytes;

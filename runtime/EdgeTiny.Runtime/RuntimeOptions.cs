@@ -48,6 +48,14 @@ namespace EdgeTiny.Runtime
 
         /// <summary>The board's storage timing; null = a plain file with no simulated time.</summary>
         public SdTimingModel Storage;
+
+        /// <summary>A copy to adjust (a host fills in the board's budget and storage without touching the caller's options).</summary>
+        public RuntimeOptions Copy()
+        {
+            RuntimeOptions o = (RuntimeOptions)MemberwiseClone();
+            o.Ffn = Ffn.Copy();
+            return o;
+        }
     }
 
     /// <summary>How a model's FFN weights are read (see LLM in a Flash and Ripple in the research notes).</summary>
@@ -68,6 +76,11 @@ namespace EdgeTiny.Runtime
 
         /// <summary>Packed FFNs: merge nearby reads when reading the gap costs less than another command (Ripple's access collapse).</summary>
         public bool Collapse = true;
+
+        public FfnStreaming Copy()
+        {
+            return (FfnStreaming)MemberwiseClone();
+        }
     }
 
     /// <summary>What tuning on the device needs memory for: the backward window, the sequence length and the optimizer.</summary>

@@ -34,15 +34,8 @@ public static class BenchCommand
             var results = new List<JsonObject>();
             foreach (BoardProfile? profile in boards)
             {
-                var options = new SessionOptions
-                {
-                    Board = profile,
-                    BudgetBytes = board.ReadBudget(parse),
-                    KvPrecision = board.ReadKv(parse),
-                Kernels = board.ReadKernels(parse),
-                    ContextLength = promptTokens.Length + count + Warmup,
-                };
-                using BoardSession session = BoardSession.Open(path, board.WithFfn(parse, options));
+                SessionOptions options = board.Read(parse, promptTokens.Length + count + Warmup) with { Board = profile };
+                using BoardSession session = BoardSession.Open(path, options);
                 BenchResult r = Measure(session, promptTokens, count);
                 results.Add(ToJson(path, session, r, session.Stats()));
             }

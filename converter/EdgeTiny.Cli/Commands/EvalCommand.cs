@@ -46,14 +46,7 @@ public static class EvalCommand
                 ? FromText(textPath, EtbFile.ReadHead(path), count, len)
                 : TokenSequences.SampleFromModel(source!, count, len, parse.GetValue(seed));
             int context = seqs.Sequences.Max(s => s.Length);
-            using BoardSession session = BoardSession.Open(path, board.WithFfn(parse, new SessionOptions
-            {
-                Board = board.ReadBoard(parse),
-                BudgetBytes = board.ReadBudget(parse),
-                KvPrecision = board.ReadKv(parse),
-                Kernels = board.ReadKernels(parse),
-                ContextLength = context,
-            }));
+            using BoardSession session = BoardSession.Open(path, board.Read(parse, context));
             if (source is not null && source.Config.VocabSize != session.Model.Config.VocabSize)
                 throw new InputException(refPath!, $"vocabulary {source.Config.VocabSize} differs from the model's {session.Model.Config.VocabSize}");
             Transformer? referenceModel = source is null ? null

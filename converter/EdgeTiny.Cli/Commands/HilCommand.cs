@@ -197,12 +197,15 @@ public sealed class HilRun(HilCaseFile file, string referencePath, HelloReply he
     /// <summary>The reference: the same file, all resident, the device's context and KV precision, portable kernels.</summary>
     private BoardSession Open(float temperature, float topP, ulong seed) => BoardSession.Open(referencePath, new SessionOptions
     {
-        ContextLength = hello.Context,
-        KvPrecision = hello.KvInt8 ? RuntimeOptions.KvInt8 : RuntimeOptions.KvFloat,
         Kernels = new PortableKernels(),
-        Temperature = temperature,
-        TopP = topP,
         Seed = seed,
+        Runtime = new RuntimeOptions
+        {
+            ContextLength = hello.Context,
+            KvPrecision = hello.KvInt8 ? RuntimeOptions.KvInt8 : RuntimeOptions.KvFloat,
+            Temperature = temperature,
+            TopP = topP,
+        },
     });
 
     private HilResult Generate(HilCase c)

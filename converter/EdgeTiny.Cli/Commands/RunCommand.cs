@@ -32,18 +32,10 @@ public static class RunCommand
             string path = parse.GetValue(model)!;
             string text = parse.GetValue(prompt)!;
             int[] promptTokens = BoardSession.EncodePrompt(path, text);
-            var options = new SessionOptions
-            {
-                Board = board.ReadBoard(parse),
-                BudgetBytes = board.ReadBudget(parse),
-                KvPrecision = board.ReadKv(parse),
-                Kernels = board.ReadKernels(parse),
-                ContextLength = promptTokens.Length + stepCount,
-                Temperature = temp,
-                TopP = parse.GetValue(topP),
-                Seed = parse.GetValue(seed) ?? (ulong)DateTime.UtcNow.Ticks,
-            };
-            using BoardSession session = BoardSession.Open(path, board.WithFfn(parse, options));
+            SessionOptions options = board.Read(parse, promptTokens.Length + stepCount) with { Seed = parse.GetValue(seed) ?? (ulong)DateTime.UtcNow.Ticks };
+            options.Runtime.Temperature = temp;
+            options.Runtime.TopP = parse.GetValue(topP);
+            using BoardSession session = BoardSession.Open(path, options);
             bool asJson = parse.GetValue(json);
             GenerationResult result = session.Generate(promptTokens, stepCount, asJson ? null : Console.OpenStandardOutput());
             SessionStats stats = session.Stats();
@@ -66,8 +58,8 @@ public static class RunCommand
         ["prompt_tokens"] = JsonOutput.Array(r.PromptTokens),
         ["tokens"] = JsonOutput.Array(r.Tokens),
         ["text"] = r.Text,
-        ["temperature"] = s.Options.Temperature,
-        ["top_p"] = s.Options.TopP,
+        ["temperature"] = s.Options.Runtime.Temperature,
+        ["top_p"] = s.Options.Runtime.TopP,
         ["seed"] = s.Options.Seed,
         ["forward_passes"] = st.ForwardPasses,
         ["tokens_per_second"] = Math.Round(r.TokensPerSecond, 2),

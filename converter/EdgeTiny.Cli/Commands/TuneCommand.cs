@@ -54,12 +54,7 @@ public static class TuneCommand
                 RehearsalSteps = parse.GetValue(rehearsal),
                 Seed = parse.GetValue(seed),
             };
-            var session = board.WithFfn(parse, new SessionOptions
-            {
-                Board = board.ReadBoard(parse),
-                BudgetBytes = board.ReadBudget(parse),
-                Kernels = board.ReadKernels(parse),
-            }) with { AdaptersPath = null };
+            SessionOptions session = board.Read(parse, 0) with { AdaptersPath = null };
             string path = parse.GetValue(model)!, textPath = parse.GetValue(text)!, outPath = parse.GetValue(output)!;
             TuneResult r = parse.GetValue(json) || Console.IsErrorRedirected
                 ? Tuning.Run(path, session, tune, textPath, parse.GetValue(heldOut), outPath)
