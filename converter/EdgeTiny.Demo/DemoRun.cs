@@ -35,9 +35,21 @@ public sealed record DemoOptions
 /// <summary>One generated token on the simulated board: the text it added and what producing it cost.</summary>
 public sealed record TokenCost(int Index, string Text, long PeakBytes, long Reads, long Bytes, double SimulatedMs);
 
-public sealed record DemoResult(
-    ConversionReport Conversion, string EtbPath, IReadOnlyList<TokenCost> Tokens, SessionStats Generation, string TextBefore,
-    string AdaptationPath, TuneResult Tuning, string AdaptersPath, string TextAfter, string SummaryPath, double Seconds);
+/// <summary>What the demo did, stage by stage: convert, generate on the board, tune, generate again.</summary>
+public sealed record DemoResult
+{
+    public required ConversionReport Conversion { get; init; }
+    public required string EtbPath { get; init; }
+    public required IReadOnlyList<TokenCost> Tokens { get; init; }
+    public required SessionStats Generation { get; init; }
+    public required string TextBefore { get; init; }
+    public required string AdaptationPath { get; init; }
+    public required TuneResult Tuning { get; init; }
+    public required string AdaptersPath { get; init; }
+    public required string TextAfter { get; init; }
+    public required string SummaryPath { get; init; }
+    public required double Seconds { get; init; }
+}
 
 /// <summary>
 /// The whole pipeline on the demo model, offline: convert for a board (LUC compression to a size budget, co-activation
@@ -87,7 +99,12 @@ public static class DemoRun
         (string after, _, _) = Generate(etb, streaming with { AdaptersPath = eta }, o.Prompt, o.GenerateTokens, progress);
 
         string summary = Path.Combine(o.OutputDirectory, "summary.json");
-        var result = new DemoResult(conversion, etb, tokens, stats, before, adaptation, tuned, eta, after, summary, clock.Elapsed.TotalSeconds);
+        var result = new DemoResult
+        {
+            Conversion = conversion, EtbPath = etb, Tokens = tokens, Generation = stats, TextBefore = before,
+            AdaptationPath = adaptation, Tuning = tuned, AdaptersPath = eta, TextAfter = after, SummaryPath = summary,
+            Seconds = clock.Elapsed.TotalSeconds,
+        };
         AtomicFile.WriteAllText(summary, Summary(result, o).ToJsonString(new() { WriteIndented = true }) + "\n");
         return result;
     }

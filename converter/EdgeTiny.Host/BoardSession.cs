@@ -175,13 +175,15 @@ public sealed class BoardSession : IDisposable
             double computeMs = macs * 1000.0 / Options.Board.KernelMacsPerSecond;
             predicted = 1000.0 / (computeMs + simulatedMsPerToken);
         }
-        return new SessionStats(
-            ForwardPasses,
-            Model.Device.Reads, Model.Device.BytesRead,
-            Model.Storage is null ? null : simulatedMsPerToken,
-            Model.Cache.Hits, Model.Cache.Misses,
-            Model.Ledger.PeakBytes, Options.EffectiveBudget,
-            macs, predicted);
+        return new SessionStats
+        {
+            ForwardPasses = ForwardPasses,
+            Reads = Model.Device.Reads, Bytes = Model.Device.BytesRead,
+            SimulatedMsPerToken = Model.Storage is null ? null : simulatedMsPerToken,
+            CacheHits = Model.Cache.Hits, CacheMisses = Model.Cache.Misses,
+            PeakBytes = Model.Ledger.PeakBytes, BudgetBytes = Options.EffectiveBudget,
+            MacsPerToken = macs, PredictedTokensPerSecond = predicted,
+        };
     }
 
     /// <summary>Multiply-accumulates of one forward pass at position <paramref name="position"/> (matrices + attention).</summary>
@@ -198,10 +200,22 @@ public sealed class BoardSession : IDisposable
 public sealed record GenerationResult(int[] PromptTokens, List<int> Tokens, string Text, double TokensPerSecond);
 
 /// <summary>What a session has done: I/O at the device (after the cache), memory, and the on-board prediction.</summary>
-public sealed record SessionStats(
-    int ForwardPasses, long Reads, long Bytes, double? SimulatedMsPerToken, long CacheHits, long CacheMisses,
-    long PeakBytes, long BudgetBytes, long MacsPerToken, double? PredictedTokensPerSecond)
+public sealed record SessionStats
 {
+    public required int ForwardPasses { get; init; }
+    /// <summary>Read commands and bytes that reached the device (after the block cache).</summary>
+    public required long Reads { get; init; }
+    public required long Bytes { get; init; }
+    /// <summary>Simulated SD time per forward pass; null without a storage timing model.</summary>
+    public required double? SimulatedMsPerToken { get; init; }
+    public required long CacheHits { get; init; }
+    public required long CacheMisses { get; init; }
+    public required long PeakBytes { get; init; }
+    public required long BudgetBytes { get; init; }
+    public required long MacsPerToken { get; init; }
+    /// <summary>Predicted on-board tokens/s (native kernel rate + simulated SD); null without a board.</summary>
+    public required double? PredictedTokensPerSecond { get; init; }
+
     public double ReadsPerToken => ForwardPasses == 0 ? 0 : (double)Reads / ForwardPasses;
     public double BytesPerToken => ForwardPasses == 0 ? 0 : (double)Bytes / ForwardPasses;
 }

@@ -34,15 +34,38 @@ public sealed record TuneOptions
 }
 
 /// <summary>What a tuning run did and measured.</summary>
-public sealed record TuneResult(
-    int Steps, int Window, int Rank, bool Adaptive, int TrainSequences, int TrainTokens, int HeldOutTokens,
-    double HeldOutLossBefore, double HeldOutLossAfter, double HeldOutLossVotingMax, double HeldOutLossVotingWeighted, int Exits,
-    double BasePerplexityBefore, double BasePerplexityAfter,
-    long TuningPeakBytes, long BudgetBytes, TuningMemory Memory, TuningMemory FullDepthAdapters, TuningMemory FullFineTuning,
-    uint Generation, double Seconds, float[] LossCurve)
+public sealed record TuneResult
 {
+    // What was run.
+    public required TuneOptions Settings { get; init; }
+    public int Steps => Settings.Steps;
+    public int Window => Settings.Window;
+    public int Rank => Settings.Rank;
+    public bool Adaptive => Settings.Adaptive;
+    public required int TrainSequences { get; init; }
+    public required int TrainTokens { get; init; }
+    public required int HeldOutTokens { get; init; }
+
+    // What it learned (held-out loss in nats per token, at the top exit and voted over the exits) and forgot.
+    public required double HeldOutLossBefore { get; init; }
+    public required double HeldOutLossAfter { get; init; }
+    public required double HeldOutLossVotingMax { get; init; }
+    public required double HeldOutLossVotingWeighted { get; init; }
+    public required int Exits { get; init; }
+    public required double BasePerplexityBefore { get; init; }
+    public required double BasePerplexityAfter { get; init; }
+    public required float[] LossCurve { get; init; }
     public double HeldOutLossDrop => 1 - HeldOutLossAfter / HeldOutLossBefore;
     public double BasePerplexityRise => BasePerplexityAfter / BasePerplexityBefore - 1;
+
+    // What it cost.
+    public required long TuningPeakBytes { get; init; }
+    public required long BudgetBytes { get; init; }
+    public required TuningMemory Memory { get; init; }
+    public required TuningMemory FullDepthAdapters { get; init; }
+    public required TuningMemory FullFineTuning { get; init; }
+    public required uint Generation { get; init; }
+    public required double Seconds { get; init; }
 }
 
 /// <summary>
@@ -143,11 +166,18 @@ public static class Tuning
         uint generation = AdapterFile.NewestGeneration(store, full, config) + 1;
         AdapterFile.Save(store, full, adapters, config, generation);
 
-        return new TuneResult(o.Steps, o.Window, o.Rank, o.Adaptive, train.Sequences.Length, train.Tokens, heldOut.Tokens,
-            heldBefore, heldAfter, voteMax, voteWeighted, ensemble.Exits, Math.Exp(baseBefore), Math.Exp(baseAfter),
-            tuningPeak, budget, memory,
-            TuningMemory.Adapters(config, config.Layers, config.Layers, o.Rank, T, o.Optimizer),
-            TuningMemory.FullFineTuning(config, T, o.Optimizer), generation, clock.Elapsed.TotalSeconds, curve);
+        return new TuneResult
+        {
+            Settings = o,
+            TrainSequences = train.Sequences.Length, TrainTokens = train.Tokens, HeldOutTokens = heldOut.Tokens,
+            HeldOutLossBefore = heldBefore, HeldOutLossAfter = heldAfter,
+            HeldOutLossVotingMax = voteMax, HeldOutLossVotingWeighted = voteWeighted, Exits = ensemble.Exits,
+            BasePerplexityBefore = Math.Exp(baseBefore), BasePerplexityAfter = Math.Exp(baseAfter), LossCurve = curve,
+            TuningPeakBytes = tuningPeak, BudgetBytes = budget, Memory = memory,
+            FullDepthAdapters = TuningMemory.Adapters(config, config.Layers, config.Layers, o.Rank, T, o.Optimizer),
+            FullFineTuning = TuningMemory.FullFineTuning(config, T, o.Optimizer),
+            Generation = generation, Seconds = clock.Elapsed.TotalSeconds,
+        };
     }
 
     /// <summary>Mean next-token loss with <paramref name="hooks"/>' adapters (on the top window), or of the base model (null).</summary>
