@@ -16,7 +16,7 @@ namespace EdgeTiny.Runtime.Model
     public sealed class FfnBundles : IFfn
     {
         public readonly Tensor Gate;      // (hidden, dim), rows in bundle order
-        public readonly Tensor Bundles;   // (hidden, 2·dim): up row | down column
+        public readonly Tensor Bundles;   // (hidden, 2·dim): up row | down column, as stored rows in every codec (f32 too)
         public readonly float Threshold;
         private readonly int _activation;
         private readonly float[] _act;    // (hidden) activations, zeroed where inactive
@@ -78,18 +78,6 @@ namespace EdgeTiny.Runtime.Model
             System.Array.Clear(output, 0, dim);
             int bits = Codec.Bits(Bundles.Param);
 
-            if (Bundles.F32 != null)
-            {
-                // Resident float bundles are kept as floats (as every resident f32 tensor is): dot and axpy per active neuron.
-                for (int a = 0; a < n; a++)
-                {
-                    int i = _active[a], row = i * 2 * dim;
-                    float h = _act[i];
-                    if (h == 0f) continue;
-                    k.Axpy(h * k.Dot(Bundles.F32, row, x, 0, dim), Bundles.F32, row + dim, output, 0, dim);
-                }
-                return;
-            }
             if (Bundles.IsResident)
             {
                 // Runs of consecutive active positions share one kernel call; inactive ones have act 0 and are skipped.

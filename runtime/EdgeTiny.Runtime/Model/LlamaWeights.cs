@@ -152,7 +152,7 @@ namespace EdgeTiny.Runtime.Model
                 for (int l = 0; l < L; l++)
                 {
                     if (!packedLayers[l]) continue;
-                    Tensor bundles = load.Matrix(TensorNames.Layer(l, TensorNames.FfnBundles), c.HiddenDim, 2 * c.Dim);
+                    Tensor bundles = load.Bundles(TensorNames.Layer(l, TensorNames.FfnBundles), c.HiddenDim, 2 * c.Dim);
                     w.Ffn[l] = new FfnBundles(w.W1[l], bundles, thresholds[l], c.FfnActivation, options.Storage, options.Ffn.Collapse,
                         plan.FfnCacheBytesPerLayer, ledger, TensorNames.Layer(l, "ffn"));
                 }
@@ -193,13 +193,19 @@ namespace EdgeTiny.Runtime.Model
 
             public Tensor Matrix(string name, int rows, int cols)
             {
-                return Tensor.Load(_reader, name, rows, cols, _plan.IsResident(name), _stream, _verify, _ledger, _stream.Chunk);
+                return Tensor.Load(_reader, name, rows, cols, _plan.IsResident(name), false, _stream, _verify, _ledger, _stream.Chunk);
+            }
+
+            /// <summary>Neuron bundles stay as stored rows whatever their codec (see <see cref="FfnBundles"/>).</summary>
+            public Tensor Bundles(string name, int rows, int cols)
+            {
+                return Tensor.Load(_reader, name, rows, cols, _plan.IsResident(name), true, _stream, _verify, _ledger, _stream.Chunk);
             }
 
             /// <summary>Norm weights are tiny and feed every token at full precision; the format keeps them float32.</summary>
             public Tensor Norm(string name, int dim)
             {
-                Tensor t = Tensor.Load(_reader, name, 1, dim, true, _stream, _verify, _ledger, _stream.Chunk);
+                Tensor t = Tensor.Load(_reader, name, 1, dim, true, false, _stream, _verify, _ledger, _stream.Chunk);
                 if (t.Codec != Codec.F32)
                     throw new ModelFormatException("section '" + name + "': norm weights must be f32, found " + Codec.Name(t.Codec));
                 return t;

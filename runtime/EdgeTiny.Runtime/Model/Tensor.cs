@@ -129,9 +129,11 @@ namespace EdgeTiny.Runtime.Model
         /// <summary>
         /// Opens a tensor section, checking its kind, shape and codec against what the model expects. Resident
         /// tensors are read into RAM through <paramref name="scratch"/>, their CRC checked on the way; streamed ones
-        /// keep only their offset (their CRC is checked by a full pass at load when asked).
+        /// keep only their offset (their CRC is checked by a full pass at load when asked). Resident f32 tensors become
+        /// floats, unless <paramref name="rawRows"/> asks for the rows as stored (FFN neuron bundles: the bundle kernel reads
+        /// every codec from stored rows, resident, cached or streamed alike).
         /// </summary>
-        public static Tensor Load(EtbReader reader, string name, int rows, int cols, bool resident, WeightStream stream,
+        public static Tensor Load(EtbReader reader, string name, int rows, int cols, bool resident, bool rawRows, WeightStream stream,
             bool verifyStreamed, MemoryLedger ledger, byte[] scratch)
         {
             SectionEntry e = reader.Require(name);
@@ -160,7 +162,7 @@ namespace EdgeTiny.Runtime.Model
             }
 
             uint crc = Crc32.Initial;
-            if (e.Codec == Format.Codec.F32)
+            if (e.Codec == Format.Codec.F32 && !rawRows)
             {
                 int n = rows * cols;
                 t.F32 = ledger.Floats(name, n);
@@ -175,7 +177,7 @@ namespace EdgeTiny.Runtime.Model
             }
             else
             {
-                // Quantized rows are used exactly as stored: read straight into the tensor's own array.
+                // Quantized (or raw) rows are used exactly as stored: read straight into the tensor's own array.
                 t.Data = ledger.Bytes(name, (int)e.Length);
                 for (int done = 0; done < t.Data.Length; done += scratch.Length)
                 {
