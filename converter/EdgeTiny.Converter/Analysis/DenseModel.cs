@@ -8,7 +8,9 @@ namespace EdgeTiny.Converter.Analysis;
 /// The converter's float model: the Llama forward pass over a whole token sequence at once (prefill style), used to
 /// calibrate and to measure how much each compressed tensor changes the output. It runs on decoded float weights, so
 /// "the model with tensor T compressed" is this model with T's weights swapped (see <see cref="Forward"/>).
-/// Same math as the runtime's Transformer; the runtime stays the reference for what ships.
+/// Same math as the runtime's Transformer; the runtime stays the reference for what ships. It is written apart on
+/// purpose (float MathF RoPE and activation, batched over positions): the tests check the runtime against it, which
+/// would prove nothing if both called the runtime's Rope and FfnActivation helpers.
 /// </summary>
 public sealed class DenseModel
 {
