@@ -61,7 +61,7 @@ namespace EdgeTiny.Firmware
             FileStream file = new FileStream(SdStorage.Drive + ModelFile, FileMode.Open, FileAccess.Read);
             RuntimeOptions options = new RuntimeOptions();
             options.BudgetBytes = board.ModelBudgetBytes;
-            options.Temperature = 0f; // sampling at a temperature creates its sampler per request
+            options.Temperature = 0f; // plan for greedy; the server builds its nucleus sampler on the first sampled request
             EtbModel model = EtbModel.Open(new StreamBlockSource(file, true), options);
 
             // PortableKernels everywhere; a nanoCLR built with firmware/native's kernels swaps in Interop's NativeKernels.

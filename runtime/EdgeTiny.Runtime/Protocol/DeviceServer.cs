@@ -22,8 +22,9 @@ namespace EdgeTiny.Runtime.Protocol
     /// <summary>
     /// The firmware's main loop: serves the device protocol (<see cref="DeviceProtocol"/>) over any
     /// <see cref="IDeviceLink"/> with one opened model. Frame buffers, the prompt buffer and the top-k buffers are
-    /// allocated once here; greedy generation allocates nothing per token (sampling at a temperature creates a
-    /// seeded sampler per request). Malformed frames get an error reply and the loop goes on.
+    /// allocated once here; generation allocates nothing per token (the nucleus sampler is built on the first sampled
+    /// request and reset with each request's settings and seed after that). Malformed frames get an error reply and the
+    /// loop goes on.
     ///
     /// Commands (request payload → reply payload):
     /// <list type="bullet">
