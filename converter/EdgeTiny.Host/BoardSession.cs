@@ -23,8 +23,8 @@ public sealed class BoardSession : IDisposable
     public string ModelPath { get; }
     public int ForwardPasses => Generator.Position;
 
-    /// <summary>What every generation pass of this session adds to the model (the loaded adapters), or null.</summary>
-    public ForwardHooks? Hooks { get; }
+    /// <summary>What every generation pass of this session adds to the model: the loaded adapters, or none.</summary>
+    public ForwardHooks Hooks { get; } = ForwardHooks.None;
 
     private BoardSession(string path, EtbModel model, SessionOptions options)
     {

@@ -28,7 +28,7 @@ public static class Evaluation
             if (reference is not null) n = Math.Min(n, reference.ContextLength);
             for (int p = 0; p < n; p++)
             {
-                float[] logits = (float[])model.Forward(seq[p], p, hooks).Clone();
+                float[] logits = (float[])model.Forward(seq[p], p, hooks ?? ForwardHooks.None).Clone();
                 float[] lp = LogitMetrics.LogSoftmax(logits, vocab);
                 if (p + 1 < n)
                 {

@@ -127,7 +127,7 @@ public static class Tuning
 
         TokenSequences baseText = TokenSequences.Sample(model, 4, T, o.Seed + 100);
         TokenSequences rehearsal = TokenSequences.Sample(model, Math.Max(1, o.RehearsalSequences), T, o.Seed + 200);
-        double heldBefore = Loss(t, null, heldOut), baseBefore = Loss(t, null, baseText);
+        double heldBefore = Loss(t, ForwardHooks.None, heldOut), baseBefore = Loss(t, ForwardHooks.None, baseText);
 
         // Train: sequences in a seeded order; the adaptive schedule moves the window shallow → deep in equal phases.
         var order = Enumerable.Range(0, train.Sequences.Length).OrderBy(i => Hash(o.Seed, i)).ToArray();
@@ -180,8 +180,8 @@ public static class Tuning
         };
     }
 
-    /// <summary>Mean next-token loss with <paramref name="hooks"/>' adapters (on the top window), or of the base model (null).</summary>
-    public static double Loss(Transformer t, ForwardHooks? hooks, TokenSequences text) => Evaluation.Run(t, null, text, hooks).LossNatsPerToken;
+    /// <summary>Mean next-token loss with <paramref name="hooks"/>' adapters (on the top window), or of the base model (<see cref="ForwardHooks.None"/>).</summary>
+    public static double Loss(Transformer t, ForwardHooks hooks, TokenSequences text) => Evaluation.Run(t, null, text, hooks).LossNatsPerToken;
 
     private static double VotedLoss(ExitEnsemble ensemble, TokenSequences text, int rule)
     {

@@ -30,7 +30,7 @@ namespace EdgeTiny.Runtime.Generation
         {
             _model = model;
             _sampler = sampler;
-            _hooks = hooks;
+            _hooks = hooks != null ? hooks : ForwardHooks.None;
         }
 
         /// <summary>Tokens generated since <see cref="Start"/>.</summary>

@@ -29,22 +29,15 @@ namespace EdgeTiny.Runtime.Model
 
         public void Forward(IKernels k, int layer, int pos, float[] x, float[] output, ForwardHooks hooks)
         {
-            bool adapt = hooks != null && hooks.Adapts(layer);
             _w1.MatVec(k, x, 0, _hb, 0);
             _w3.MatVec(k, x, 0, _hb2, 0);
-            if (adapt)
-            {
-                hooks.Adapters.Apply(layer, AdapterSet.Gate, x, _hb);
-                hooks.Adapters.Apply(layer, AdapterSet.Up, x, _hb2);
-            }
-            if (hooks != null && hooks.Records(layer))
-            {
-                hooks.Recorder.Save(layer, pos, ActivationSlot.Gate, _hb);
-                hooks.Recorder.Save(layer, pos, ActivationSlot.Up, _hb2);
-            }
+            hooks.Adapt(layer, AdapterSet.Gate, x, _hb);
+            hooks.Adapt(layer, AdapterSet.Up, x, _hb2);
+            hooks.Save(layer, pos, ActivationSlot.Gate, _hb);
+            hooks.Save(layer, pos, ActivationSlot.Up, _hb2);
             k.GatedActivation(_hb, _hb2, _hidden, _activation);
             _w2.MatVec(k, _hb, 0, output, 0);
-            if (adapt) hooks.Adapters.Apply(layer, AdapterSet.Down, _hb, output);
+            hooks.Adapt(layer, AdapterSet.Down, _hb, output);
         }
     }
 }

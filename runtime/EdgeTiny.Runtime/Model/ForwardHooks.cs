@@ -6,7 +6,8 @@ namespace EdgeTiny.Runtime.Model
     /// What a forward pass does besides the model's own math: add LoRA adapters on a window of layers, hand activations to
     /// a recorder (for a backward pass), tell an observer which phase it is in (for timing). The caller owns its hooks and
     /// gives them to each pass (<see cref="Transformer.Forward(int, int, ForwardHooks)"/>); the transformer keeps none,
-    /// so two callers sharing a transformer never see each other's adapters. Null hooks = the plain model.
+    /// so two callers sharing a transformer never see each other's adapters. <see cref="None"/> (or null where a pass is
+    /// given hooks) is the plain model.
     /// </summary>
     public sealed class ForwardHooks
     {
@@ -17,6 +18,9 @@ namespace EdgeTiny.Runtime.Model
         /// <summary>Hears each phase a pass enters; null = nobody.</summary>
         public readonly IForwardObserver Observer;
         private int _from, _to;
+
+        /// <summary>No adapters, no recorder, no observer: the plain model.</summary>
+        public static readonly ForwardHooks None = new ForwardHooks(null, null, null, null);
 
         /// <summary>
         /// Adapters apply to their top window (the last <see cref="AdapterSet.Window"/> layers) until <see cref="SetWindow"/>
@@ -65,6 +69,18 @@ namespace EdgeTiny.Runtime.Model
         public void Phase(int phase)
         {
             if (Observer != null) Observer.Phase(phase);
+        }
+
+        /// <summary>Hands <paramref name="values"/> to the recorder when it keeps this layer.</summary>
+        public void Save(int layer, int pos, int slot, float[] values)
+        {
+            if (Recorder != null && Recorder.Records(layer)) Recorder.Save(layer, pos, slot, values);
+        }
+
+        /// <summary>y += LoRA(x) for one projection, when adapters cover this layer.</summary>
+        public void Adapt(int layer, int projection, float[] x, float[] y)
+        {
+            if (Adapts(layer)) Adapters.Apply(layer, projection, x, y);
         }
     }
 }

@@ -10,7 +10,7 @@ namespace EdgeTiny.Runtime.Model
     /// → residual; FFN block: RMSNorm → the layer's FFN → residual] → final RMSNorm → classifier.
     /// All activation buffers and the KV cache are allocated once here (through the ledger); a pass allocates nothing.
     /// What a caller adds to a pass (adapters, an activation recorder, a phase observer) comes as <see cref="ForwardHooks"/>
-    /// with each call; the transformer itself keeps no hooks.
+    /// with each call (<see cref="ForwardHooks.None"/> for the plain model); the transformer itself keeps no hooks.
     /// </summary>
     public sealed class Transformer
     {
@@ -88,10 +88,10 @@ namespace EdgeTiny.Runtime.Model
         /// <summary>Runs one token at position <paramref name="pos"/> through the plain model; returns the logits (a reused buffer).</summary>
         public float[] Forward(int token, int pos)
         {
-            return Forward(token, pos, null);
+            return Forward(token, pos, ForwardHooks.None);
         }
 
-        /// <summary>Runs one token at position <paramref name="pos"/> with <paramref name="hooks"/> (null = none); returns the logits.</summary>
+        /// <summary>Runs one token at position <paramref name="pos"/> with <paramref name="hooks"/>; returns the logits.</summary>
         public float[] Forward(int token, int pos, ForwardHooks hooks)
         {
             Embed(token, pos, hooks);
@@ -104,7 +104,7 @@ namespace EdgeTiny.Runtime.Model
         {
             if (token < 0 || token >= _c.VocabSize) throw new System.ArgumentOutOfRangeException("token");
             if (pos < 0 || pos >= _context) throw new System.ArgumentOutOfRangeException("pos", "position is beyond the context length");
-            if (hooks != null) hooks.Phase(ForwardPhase.Embedding);
+            hooks.Phase(ForwardPhase.Embedding);
             _w.TokenEmbedding.CopyRow(token, _x, 0);
         }
 
@@ -114,7 +114,10 @@ namespace EdgeTiny.Runtime.Model
             System.Array.Copy(source, _x, _c.Dim);
         }
 
-        /// <summary>Runs layers <paramref name="from"/>..<paramref name="to"/> (inclusive) on the residual stream at <paramref name="pos"/>.</summary>
+        /// <summary>
+        /// Runs layers <paramref name="from"/>..<paramref name="to"/> (inclusive) on the residual stream at <paramref name="pos"/>.
+        /// The hooks' taps (Save, Adapt, Phase) cost a call each and do nothing unless the caller asked for them.
+        /// </summary>
         public void RunLayers(int pos, int from, int to, ForwardHooks hooks)
         {
             ModelConfig c = _c;
@@ -124,32 +127,26 @@ namespace EdgeTiny.Runtime.Model
 
             for (int l = from; l <= to; l++)
             {
-                bool adapt = hooks != null && hooks.Adapts(l);
-                bool record = hooks != null && hooks.Records(l);
-                IActivationRecorder rec = record ? hooks.Recorder : null;
-                if (record) rec.Save(l, pos, ActivationSlot.LayerInput, _x);
+                hooks.Save(l, pos, ActivationSlot.LayerInput, _x);
 
                 // ---- Attention block: x += wo · attention(rope(wq · xb), rope(wk · xb), wv · xb), xb = rmsnorm(x).
-                if (hooks != null) hooks.Phase(ForwardPhase.AttentionProjections);
+                hooks.Phase(ForwardPhase.AttentionProjections);
                 _kern.RmsNorm(_xb, _x, _w.RmsAtt[l].F32, 0, dim, c.NormEps);
-                if (record) rec.Save(l, pos, ActivationSlot.AttentionNorm, _xb);
+                hooks.Save(l, pos, ActivationSlot.AttentionNorm, _xb);
                 _w.Wq[l].MatVec(_kern, _xb, 0, _q, 0);
                 _w.Wk[l].MatVec(_kern, _xb, 0, _k, 0);
                 _w.Wv[l].MatVec(_kern, _xb, 0, _v, 0);
-                if (adapt)
-                {
-                    hooks.Adapters.Apply(l, AdapterSet.Q, _xb, _q);
-                    hooks.Adapters.Apply(l, AdapterSet.K, _xb, _k);
-                    hooks.Adapters.Apply(l, AdapterSet.V, _xb, _v);
-                }
+                hooks.Adapt(l, AdapterSet.Q, _xb, _q);
+                hooks.Adapt(l, AdapterSet.K, _xb, _k);
+                hooks.Adapt(l, AdapterSet.V, _xb, _v);
                 // RoPE on every query and key head; then this position's key and value go into the cache.
                 Rope.Rotate(_q, 0, dim, headSize, _ropeCos, _ropeSin);
                 Rope.Rotate(_k, 0, c.KvDim, headSize, _ropeCos, _ropeSin);
                 _cache.Store(l, pos, _k, _v);
-                if (record) rec.Save(l, pos, ActivationSlot.Query, _q);
+                hooks.Save(l, pos, ActivationSlot.Query, _q);
 
                 // Grouped-query attention: query head h reads key/value head h / kv_mul, positions 0..pos.
-                if (hooks != null) hooks.Phase(ForwardPhase.Attention);
+                hooks.Phase(ForwardPhase.Attention);
                 float scale = (float)System.Math.Sqrt(headSize);
                 for (int h = 0; h < c.Heads; h++)
                 {
@@ -160,17 +157,17 @@ namespace EdgeTiny.Runtime.Model
                     _kern.Softmax(_att, attOff, pos + 1);
                     _cache.Values(_kern, l, kvHead, _att, attOff, pos + 1, _xb, qOff);
                 }
-                if (record) rec.Save(l, pos, ActivationSlot.AttentionOutput, _xb);
-                if (hooks != null) hooks.Phase(ForwardPhase.AttentionProjections);
+                hooks.Save(l, pos, ActivationSlot.AttentionOutput, _xb);
+                hooks.Phase(ForwardPhase.AttentionProjections);
                 _w.Wo[l].MatVec(_kern, _xb, 0, _xb2, 0);
-                if (adapt) hooks.Adapters.Apply(l, AdapterSet.O, _xb, _xb2);
+                hooks.Adapt(l, AdapterSet.O, _xb, _xb2);
                 _kern.Axpy(1f, _xb2, 0, _x, 0, dim);
-                if (record) rec.Save(l, pos, ActivationSlot.AttentionResidual, _x);
+                hooks.Save(l, pos, ActivationSlot.AttentionResidual, _x);
 
                 // ---- FFN block: x += ffn(rmsnorm(x)), with the layer's FFN dense (w2(act(w1 x) ⊙ w3 x)) or packed.
-                if (hooks != null) hooks.Phase(ForwardPhase.Ffn);
+                hooks.Phase(ForwardPhase.Ffn);
                 _kern.RmsNorm(_xb, _x, _w.RmsFfn[l].F32, 0, dim, c.NormEps);
-                if (record) rec.Save(l, pos, ActivationSlot.FfnNorm, _xb);
+                hooks.Save(l, pos, ActivationSlot.FfnNorm, _xb);
                 _ffn[l].Forward(_kern, l, pos, _xb, _xb2, hooks);
                 _kern.Axpy(1f, _xb2, 0, _x, 0, dim);
             }
@@ -179,10 +176,10 @@ namespace EdgeTiny.Runtime.Model
         /// <summary>Final RMSNorm and classifier on the residual stream (left unchanged); returns the logits.</summary>
         public float[] Exit(ForwardHooks hooks)
         {
-            if (hooks != null) hooks.Phase(ForwardPhase.Classifier);
+            hooks.Phase(ForwardPhase.Classifier);
             _kern.RmsNorm(_xb, _x, _w.RmsFinal.F32, 0, _c.Dim, _c.NormEps);
             _w.Classifier.MatVec(_kern, _xb, 0, _logits, 0);
-            if (hooks != null) hooks.Phase(ForwardPhase.Done);
+            hooks.Phase(ForwardPhase.Done);
             return _logits;
         }
     }

@@ -80,14 +80,14 @@ namespace EdgeTiny.Runtime.Training
         /// <summary>Runs one position through every exit and returns the combined distribution (a reused buffer).</summary>
         public float[] Forward(int token, int pos, int rule)
         {
-            _backbone.Embed(token, pos, null);
+            _backbone.Embed(token, pos, ForwardHooks.None);
             for (int e = 0; e < _top.Length; e++)
             {
                 Transformer stream = _streams[e];
                 if (stream != null) System.Array.Copy(_backbone.Hidden, _input, _input.Length);
-                _backbone.RunLayers(pos, _bottom[e], _top[e], null);
+                _backbone.RunLayers(pos, _bottom[e], _top[e], ForwardHooks.None);
                 float[] logits;
-                if (stream == null) logits = _backbone.Exit(null);
+                if (stream == null) logits = _backbone.Exit(ForwardHooks.None);
                 else
                 {
                     stream.SetHidden(_input);
