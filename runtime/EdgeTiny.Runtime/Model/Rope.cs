@@ -28,30 +28,27 @@ namespace EdgeTiny.Runtime.Model
         /// <summary>Rotates v[off .. off+length) (whole heads of <paramref name="headSize"/>) by the angles from <see cref="Angles"/>.</summary>
         public static void Rotate(float[] v, int off, int length, int headSize, float[] cos, float[] sin)
         {
-            for (int i = 0; i < length; i += 2)
-            {
-                int pair = (i % headSize) / 2;
-                float c = cos[pair];
-                float s = sin[pair];
-                float v0 = v[off + i];
-                float v1 = v[off + i + 1];
-                v[off + i] = v0 * c - v1 * s;
-                v[off + i + 1] = v0 * s + v1 * c;
-            }
+            Turn(v, off, length, headSize, cos, sin, 1f);
         }
 
         /// <summary>The inverse rotation (by the opposite angle): RoPE's backward pass, applied to a gradient in place.</summary>
         public static void RotateInverse(float[] v, int off, int length, int headSize, float[] cos, float[] sin)
         {
+            Turn(v, off, length, headSize, cos, sin, -1f);
+        }
+
+        /// <summary>Each pair (v0, v1) becomes (v0 cos − v1 d·sin, v0 d·sin + v1 cos); d = ±1 (exact, so either way is bit-exact).</summary>
+        private static void Turn(float[] v, int off, int length, int headSize, float[] cos, float[] sin, float direction)
+        {
             for (int i = 0; i < length; i += 2)
             {
                 int pair = (i % headSize) / 2;
                 float c = cos[pair];
-                float s = sin[pair];
+                float s = direction * sin[pair];
                 float v0 = v[off + i];
                 float v1 = v[off + i + 1];
-                v[off + i] = v0 * c + v1 * s;
-                v[off + i + 1] = -v0 * s + v1 * c;
+                v[off + i] = v0 * c - v1 * s;
+                v[off + i + 1] = v0 * s + v1 * c;
             }
         }
     }
