@@ -116,9 +116,9 @@ public sealed class Cases(int seed)
         c.Expected = (float[])c.Y0.Clone();
         switch (kind)
         {
-            case Kind.MatVecQ8: _ref.MatVecQ8(c.W, c.WOff, groupSize, rows, cols, c.X, c.XOff, c.Expected, c.YOff); break;
-            case Kind.MatVecQ: _ref.MatVecQ(c.W, c.WOff, bits, groupSize, rows, cols, c.X, c.XOff, c.Expected, c.YOff); break;
-            default: _ref.MatVecSparseQ(c.W, c.WOff, bits, kept, groupSize, rows, cols, c.X, c.XOff, c.Expected, c.YOff); break;
+            case Kind.MatVecQ8: _ref.MatVecQ8(c.W, c.WOff, c.X, c.XOff, c.Expected, c.YOff, rows, cols, groupSize); break;
+            case Kind.MatVecQ: _ref.MatVecQ(c.W, c.WOff, c.X, c.XOff, c.Expected, c.YOff, rows, cols, bits, groupSize); break;
+            default: _ref.MatVecSparseQ(c.W, c.WOff, c.X, c.XOff, c.Expected, c.YOff, rows, cols, bits, kept, groupSize); break;
         }
         // Σ|weight·x| per row, with the weights decoded by the core's definition of the layout.
         int param = codec == Codec.SparseQ ? Codec.SparseParam(bits, kept) : bits;

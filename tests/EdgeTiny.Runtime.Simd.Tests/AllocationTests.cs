@@ -27,8 +27,8 @@ public sealed class AllocationTests
 
         var kernels = new (string Name, Action Call)[]
         {
-            ("MatVecF32", () => k.MatVecF32(w, 0, rows, cols, x, 0, y, 0)),
-            ("MatVecQ8", () => k.MatVecQ8(q, 0, group, rows, cols, x, 0, y, 0)),
+            ("MatVecF32", () => k.MatVecF32(w, 0, x, 0, y, 0, rows, cols)),
+            ("MatVecQ8", () => k.MatVecQ8(q, 0, x, 0, y, 0, rows, cols, group)),
             ("RmsNorm", () => k.RmsNorm(o, a, b, 0, 300, 1e-5f)),
             ("Softmax", () => k.Softmax(o, 0, 300)),
             ("Dot", () => k.Dot(a, 0, b, 0, 300)),
@@ -37,11 +37,11 @@ public sealed class AllocationTests
             ("AxpyQ8", () => k.AxpyQ8(1e-3f, q, 0, o, 0, 300)),
             ("MatVecQ 2..7 bits", () =>
             {
-                foreach (PackedRows p in dense) k.MatVecQ(p.Data, 0, p.Bits, group, rows, cols, x, 0, y, 0);
+                foreach (PackedRows p in dense) k.MatVecQ(p.Data, 0, x, 0, y, 0, rows, cols, p.Bits, group);
             }),
-            ("MatVecQ 4 bits, group 12", () => k.MatVecQ(denseOdd.Data, 0, 4, 12, rows, cols, x, 0, y, 0)),
-            ("MatVecSparseQ q4@50%", () => k.MatVecSparseQ(sparse4.Data, 0, 4, sparse4.Kept, group, rows, cols, x, 0, y, 0)),
-            ("MatVecSparseQ q3@75%", () => k.MatVecSparseQ(sparse3.Data, 0, 3, sparse3.Kept, 32, rows, cols, x, 0, y, 0)),
+            ("MatVecQ 4 bits, group 12", () => k.MatVecQ(denseOdd.Data, 0, x, 0, y, 0, rows, cols, 4, 12)),
+            ("MatVecSparseQ q4@50%", () => k.MatVecSparseQ(sparse4.Data, 0, x, 0, y, 0, rows, cols, 4, sparse4.Kept, group)),
+            ("MatVecSparseQ q3@75%", () => k.MatVecSparseQ(sparse3.Data, 0, x, 0, y, 0, rows, cols, 3, sparse3.Kept, 32)),
             ("GatedActivation silu", () => k.GatedActivation(o, a, 300, 0)),
             ("GatedActivation relu", () => k.GatedActivation(o, a, 300, 1)),
             ("AttentionScores", () => k.AttentionScores(a, 0, keys, 0, 16, 256, 8, 2.8f, scores, 0)),

@@ -19,17 +19,17 @@ namespace EdgeTiny.Firmware.Interop
 
         // Native: the hot loops.
 
-        public void MatVecQ8(byte[] w, int wOff, int groupSize, int rows, int cols, float[] x, int xOff, float[] y, int yOff)
+        public void MatVecQ8(byte[] w, int wOff, float[] x, int xOff, float[] y, int yOff, int rows, int cols, int groupSize)
         {
             KernelsNative.MatVecQ8(w, wOff, groupSize, rows, cols, x, xOff, y, yOff);
         }
 
-        public void MatVecQ(byte[] w, int wOff, int bits, int groupSize, int rows, int cols, float[] x, int xOff, float[] y, int yOff)
+        public void MatVecQ(byte[] w, int wOff, float[] x, int xOff, float[] y, int yOff, int rows, int cols, int bits, int groupSize)
         {
             KernelsNative.MatVecQ(w, wOff, bits, groupSize, rows, cols, x, xOff, y, yOff);
         }
 
-        public void MatVecSparseQ(byte[] w, int wOff, int bits, int kept, int groupSize, int rows, int cols, float[] x, int xOff, float[] y, int yOff)
+        public void MatVecSparseQ(byte[] w, int wOff, float[] x, int xOff, float[] y, int yOff, int rows, int cols, int bits, int kept, int groupSize)
         {
             KernelsNative.MatVecSparseQ(w, wOff, bits, kept, groupSize, rows, cols, x, xOff, y, yOff);
         }
@@ -42,26 +42,26 @@ namespace EdgeTiny.Firmware.Interop
 
         // Portable: float matrices (only in unquantized models), per-vector work and attention over the context.
 
-        public void MatVecF32(float[] w, int wOff, int rows, int cols, float[] x, int xOff, float[] y, int yOff)
+        public void MatVecF32(float[] w, int wOff, float[] x, int xOff, float[] y, int yOff, int rows, int cols)
         {
-            _portable.MatVecF32(w, wOff, rows, cols, x, xOff, y, yOff);
+            _portable.MatVecF32(w, wOff, x, xOff, y, yOff, rows, cols);
         }
 
         // Portable: the transposed products of on-device tuning (a few last layers, not per generated token).
 
-        public void MatTVecF32(float[] w, int wOff, int rows, int cols, float[] dy, int dyOff, float[] dx, int dxOff)
+        public void MatTVecF32(float[] w, int wOff, float[] dy, int dyOff, float[] dx, int dxOff, int rows, int cols)
         {
-            _portable.MatTVecF32(w, wOff, rows, cols, dy, dyOff, dx, dxOff);
+            _portable.MatTVecF32(w, wOff, dy, dyOff, dx, dxOff, rows, cols);
         }
 
-        public void MatTVecQ(byte[] w, int wOff, int bits, int groupSize, int rows, int cols, float[] dy, int dyOff, float[] dx, int dxOff)
+        public void MatTVecQ(byte[] w, int wOff, float[] dy, int dyOff, float[] dx, int dxOff, int rows, int cols, int bits, int groupSize)
         {
-            _portable.MatTVecQ(w, wOff, bits, groupSize, rows, cols, dy, dyOff, dx, dxOff);
+            _portable.MatTVecQ(w, wOff, dy, dyOff, dx, dxOff, rows, cols, bits, groupSize);
         }
 
-        public void MatTVecSparseQ(byte[] w, int wOff, int bits, int kept, int groupSize, int rows, int cols, float[] dy, int dyOff, float[] dx, int dxOff)
+        public void MatTVecSparseQ(byte[] w, int wOff, float[] dy, int dyOff, float[] dx, int dxOff, int rows, int cols, int bits, int kept, int groupSize)
         {
-            _portable.MatTVecSparseQ(w, wOff, bits, kept, groupSize, rows, cols, dy, dyOff, dx, dxOff);
+            _portable.MatTVecSparseQ(w, wOff, dy, dyOff, dx, dxOff, rows, cols, bits, kept, groupSize);
         }
 
         public void RmsNorm(float[] o, float[] x, float[] w, int wOff, int size, float eps)

@@ -7,36 +7,44 @@ namespace EdgeTiny.Runtime.Kernels
     /// </summary>
     public interface IKernels
     {
-        /// <summary>y[yOff + r] = Σ_c w[wOff + r·cols + c] · x[xOff + c] for r in [0, rows).</summary>
-        void MatVecF32(float[] w, int wOff, int rows, int cols, float[] x, int xOff, float[] y, int yOff);
+        /// <summary>
+        /// W (rows, cols) @ x (cols) -> y (rows): y[yOff + r] = Σ_c w[wOff + r·cols + c] · x[xOff + c] for r in [0, rows).
+        /// </summary>
+        void MatVecF32(float[] w, int wOff, float[] x, int xOff, float[] y, int yOff, int rows, int cols);
 
         /// <summary>
+        /// W (rows, cols) @ x (cols) -> y (rows), W in Codec.Q, 8 bits.
         /// Group-symmetric int8 matrix × float vector over rows stored as in the file (Codec.Q, 8 bits): row r starts at
         /// w[wOff + r·rowBytes] with its ceil(cols/groupSize) little-endian float32 scales, then cols int8 values
         /// (two's complement bytes); rowBytes = cols + 4·groups. value = q × scale; the last group may be short.
         /// </summary>
-        void MatVecQ8(byte[] w, int wOff, int groupSize, int rows, int cols, float[] x, int xOff, float[] y, int yOff);
+        void MatVecQ8(byte[] w, int wOff, float[] x, int xOff, float[] y, int yOff, int rows, int cols, int groupSize);
 
         /// <summary>
+        /// W (rows, cols) @ x (cols) -> y (rows), W in Codec.Q, <paramref name="bits"/> bits.
         /// Group-quantized (Codec.Q) matrix × float vector for any width 2..8 bits: row r starts at w[wOff + r·rowBytes]
         /// with its float32 group scales, then cols b-bit values packed LSB-first.
         /// </summary>
-        void MatVecQ(byte[] w, int wOff, int bits, int groupSize, int rows, int cols, float[] x, int xOff, float[] y, int yOff);
+        void MatVecQ(byte[] w, int wOff, float[] x, int xOff, float[] y, int yOff, int rows, int cols, int bits, int groupSize);
 
         /// <summary>
+        /// W (rows, cols) @ x (cols) -> y (rows), W in Codec.SparseQ.
         /// Pruned group-quantized (Codec.SparseQ) matrix × float vector: each row holds its group scales, a bitmap of
         /// kept columns, and <paramref name="kept"/> packed b-bit values in column order. Pruned weights read nothing.
         /// </summary>
-        void MatVecSparseQ(byte[] w, int wOff, int bits, int kept, int groupSize, int rows, int cols, float[] x, int xOff, float[] y, int yOff);
+        void MatVecSparseQ(byte[] w, int wOff, float[] x, int xOff, float[] y, int yOff, int rows, int cols, int bits, int kept, int groupSize);
 
-        /// <summary>Backward of <see cref="MatVecF32"/>: dx[dxOff + c] += Σ_r dy[dyOff + r] · w[wOff + r·cols + c].</summary>
-        void MatTVecF32(float[] w, int wOff, int rows, int cols, float[] dy, int dyOff, float[] dx, int dxOff);
+        /// <summary>
+        /// Backward of <see cref="MatVecF32"/>: W (rows, cols)ᵀ @ dy (rows) -> dx (cols), accumulated:
+        /// dx[dxOff + c] += Σ_r dy[dyOff + r] · w[wOff + r·cols + c].
+        /// </summary>
+        void MatTVecF32(float[] w, int wOff, float[] dy, int dyOff, float[] dx, int dxOff, int rows, int cols);
 
-        /// <summary>Backward of <see cref="MatVecQ"/>: dx += Wᵀ dy over Codec.Q rows.</summary>
-        void MatTVecQ(byte[] w, int wOff, int bits, int groupSize, int rows, int cols, float[] dy, int dyOff, float[] dx, int dxOff);
+        /// <summary>Backward of <see cref="MatVecQ"/>: W (rows, cols)ᵀ @ dy (rows) -> dx (cols), accumulated, over Codec.Q rows.</summary>
+        void MatTVecQ(byte[] w, int wOff, float[] dy, int dyOff, float[] dx, int dxOff, int rows, int cols, int bits, int groupSize);
 
-        /// <summary>Backward of <see cref="MatVecSparseQ"/>: dx += Wᵀ dy over Codec.SparseQ rows.</summary>
-        void MatTVecSparseQ(byte[] w, int wOff, int bits, int kept, int groupSize, int rows, int cols, float[] dy, int dyOff, float[] dx, int dxOff);
+        /// <summary>Backward of <see cref="MatVecSparseQ"/>: W (rows, cols)ᵀ @ dy (rows) -> dx (cols), accumulated, over Codec.SparseQ rows.</summary>
+        void MatTVecSparseQ(byte[] w, int wOff, float[] dy, int dyOff, float[] dx, int dxOff, int rows, int cols, int bits, int kept, int groupSize);
 
         /// <summary>o[i] = w[wOff + i] · x[i] / sqrt(mean(x²) + eps) for i in [0, size).</summary>
         void RmsNorm(float[] o, float[] x, float[] w, int wOff, int size, float eps);

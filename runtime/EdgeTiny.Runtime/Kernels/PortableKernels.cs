@@ -9,7 +9,7 @@ namespace EdgeTiny.Runtime.Kernels
     /// </summary>
     public sealed class PortableKernels : IKernels
     {
-        public void MatVecF32(float[] w, int wOff, int rows, int cols, float[] x, int xOff, float[] y, int yOff)
+        public void MatVecF32(float[] w, int wOff, float[] x, int xOff, float[] y, int yOff, int rows, int cols)
         {
             for (int r = 0; r < rows; r++)
             {
@@ -20,7 +20,7 @@ namespace EdgeTiny.Runtime.Kernels
             }
         }
 
-        public void MatVecQ8(byte[] w, int wOff, int groupSize, int rows, int cols, float[] x, int xOff, float[] y, int yOff)
+        public void MatVecQ8(byte[] w, int wOff, float[] x, int xOff, float[] y, int yOff, int rows, int cols, int groupSize)
         {
             int groups = (cols + groupSize - 1) / groupSize;
             int rowBytes = cols + groups * 4;
@@ -42,11 +42,11 @@ namespace EdgeTiny.Runtime.Kernels
             }
         }
 
-        public void MatVecQ(byte[] w, int wOff, int bits, int groupSize, int rows, int cols, float[] x, int xOff, float[] y, int yOff)
+        public void MatVecQ(byte[] w, int wOff, float[] x, int xOff, float[] y, int yOff, int rows, int cols, int bits, int groupSize)
         {
             if (bits == 8)
             {
-                MatVecQ8(w, wOff, groupSize, rows, cols, x, xOff, y, yOff);
+                MatVecQ8(w, wOff, x, xOff, y, yOff, rows, cols, groupSize);
                 return;
             }
             int groups = (cols + groupSize - 1) / groupSize;
@@ -81,7 +81,7 @@ namespace EdgeTiny.Runtime.Kernels
             }
         }
 
-        public void MatVecSparseQ(byte[] w, int wOff, int bits, int kept, int groupSize, int rows, int cols, float[] x, int xOff, float[] y, int yOff)
+        public void MatVecSparseQ(byte[] w, int wOff, float[] x, int xOff, float[] y, int yOff, int rows, int cols, int bits, int kept, int groupSize)
         {
             int groups = (cols + groupSize - 1) / groupSize;
             int bitmapBytes = (cols + 7) / 8;
@@ -110,7 +110,7 @@ namespace EdgeTiny.Runtime.Kernels
             }
         }
 
-        public void MatTVecF32(float[] w, int wOff, int rows, int cols, float[] dy, int dyOff, float[] dx, int dxOff)
+        public void MatTVecF32(float[] w, int wOff, float[] dy, int dyOff, float[] dx, int dxOff, int rows, int cols)
         {
             for (int r = 0; r < rows; r++)
             {
@@ -121,7 +121,7 @@ namespace EdgeTiny.Runtime.Kernels
             }
         }
 
-        public void MatTVecQ(byte[] w, int wOff, int bits, int groupSize, int rows, int cols, float[] dy, int dyOff, float[] dx, int dxOff)
+        public void MatTVecQ(byte[] w, int wOff, float[] dy, int dyOff, float[] dx, int dxOff, int rows, int cols, int bits, int groupSize)
         {
             int groups = (cols + groupSize - 1) / groupSize;
             int rowBytes = groups * 4 + Codec.PackedBytes(cols, bits);
@@ -139,7 +139,7 @@ namespace EdgeTiny.Runtime.Kernels
             }
         }
 
-        public void MatTVecSparseQ(byte[] w, int wOff, int bits, int kept, int groupSize, int rows, int cols, float[] dy, int dyOff, float[] dx, int dxOff)
+        public void MatTVecSparseQ(byte[] w, int wOff, float[] dy, int dyOff, float[] dx, int dxOff, int rows, int cols, int bits, int kept, int groupSize)
         {
             int groups = (cols + groupSize - 1) / groupSize;
             int bitmapBytes = (cols + 7) / 8;

@@ -22,7 +22,7 @@ public sealed class PortableKernelsTests
     {
         float[] w = RandomVector(rows * cols + 5), x = RandomVector(cols + 3);
         var y = new float[rows + 2];
-        _k.MatVecF32(w, 5, rows, cols, x, 3, y, 2);
+        _k.MatVecF32(w, 5, x, 3, y, 2, rows, cols);
         for (int r = 0; r < rows; r++)
         {
             double expected = 0;
@@ -48,7 +48,7 @@ public sealed class PortableKernelsTests
         }
         float[] x = RandomVector(cols + 2);
         var y = new float[rows + 1];
-        _k.MatVecQ8(w, offset, group, rows, cols, x, 2, y, 1);
+        _k.MatVecQ8(w, offset, x, 2, y, 1, rows, cols, group);
         for (int r = 0; r < rows; r++)
         {
             double expected = 0;
