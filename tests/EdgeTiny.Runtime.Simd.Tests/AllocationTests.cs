@@ -29,7 +29,7 @@ public sealed class AllocationTests
         {
             ("MatVecF32", () => k.MatVecF32(w, 0, x, 0, y, 0, rows, cols)),
             ("MatVecQ8", () => k.MatVecQ8(q, 0, x, 0, y, 0, rows, cols, group)),
-            ("RmsNorm", () => k.RmsNorm(o, a, b, 0, 300, 1e-5f)),
+            ("RmsNorm", () => k.RmsNorm(a, b, 0, o, 300, 1e-5f)),
             ("Softmax", () => k.Softmax(o, 0, 300)),
             ("Dot", () => k.Dot(a, 0, b, 0, 300)),
             ("Axpy", () => k.Axpy(1e-3f, a, 0, o, 0, 300)),
@@ -44,10 +44,10 @@ public sealed class AllocationTests
             ("MatVecSparseQ q3@75%", () => k.MatVecSparseQ(sparse3.Data, 0, x, 0, y, 0, rows, cols, 3, sparse3.Kept, 32)),
             ("GatedActivation silu", () => k.GatedActivation(o, a, 300, 0)),
             ("GatedActivation relu", () => k.GatedActivation(o, a, 300, 1)),
-            ("AttentionScores", () => k.AttentionScores(a, 0, keys, 0, 16, 256, 8, 2.8f, scores, 0)),
-            ("AttentionValues", () => k.AttentionValues(scores, 0, keys, 0, 16, 256, 8, head, 0)),
-            ("AttentionScoresQ8", () => k.AttentionScoresQ8(a, 0, keys8, 0, 16, scales, 0, 2, 256, 8, 2.8f, scores, 0)),
-            ("AttentionValuesQ8", () => k.AttentionValuesQ8(scores, 0, keys8, 0, 16, scales, 0, 2, 256, 8, head, 0)),
+            ("AttentionScores", () => k.AttentionScores(a, 0, keys, 0, scores, 0, 256, 8, 16, 2.8f)),
+            ("AttentionValues", () => k.AttentionValues(scores, 0, keys, 0, head, 0, 256, 8, 16)),
+            ("AttentionScoresQ8", () => k.AttentionScoresQ8(a, 0, keys8, 0, scales, 0, scores, 0, 256, 8, 16, 2, 2.8f)),
+            ("AttentionValuesQ8", () => k.AttentionValuesQ8(scores, 0, keys8, 0, scales, 0, head, 0, 256, 8, 16, 2)),
         };
         foreach ((string name, Action call) in kernels)
         {

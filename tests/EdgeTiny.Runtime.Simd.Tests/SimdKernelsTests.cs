@@ -215,13 +215,13 @@ public sealed class SimdKernelsTests
             int wOff = inputs.Offset();
             float[] x = inputs.Vector(n + 3, 3f), w = inputs.Vector(wOff + n + 2);
             float[] expected = inputs.Vector(n + 5), actual = (float[])expected.Clone();
-            _ref.RmsNorm(expected, x, w, wOff, n, 1e-5f);
-            k.RmsNorm(actual, x, w, wOff, n, 1e-5f);
+            _ref.RmsNorm(x, w, wOff, expected, n, 1e-5f);
+            k.RmsNorm(x, w, wOff, actual, n, 1e-5f);
             // o = w·x/rms: the mean of squares is a sum of n terms (γ(n) relative), then sqrt, divide and 2 products.
             for (int i = 0; i < actual.Length; i++)
                 Tolerance.Close(expected[i], actual[i], 2 * Tolerance.Gamma(n + 8) * Math.Abs(expected[i]) + 1e-30, $"rmsnorm n={n} i={i}");
             float[] inPlace = (float[])x.Clone();
-            k.RmsNorm(inPlace, inPlace, w, wOff, n, 1e-5f);
+            k.RmsNorm(inPlace, w, wOff, inPlace, n, 1e-5f);
             for (int i = 0; i < n; i++) Assert.Equal(actual[i], inPlace[i]);
         }
     }
@@ -264,7 +264,7 @@ public sealed class SimdKernelsTests
         Assert.Throws<ArgumentOutOfRangeException>(() => k.DotQ8(x, 0, new byte[3], 0, 4));
         Assert.Throws<ArgumentOutOfRangeException>(() => k.Axpy(1f, x, 0, y, 0, 4));
         Assert.Throws<ArgumentOutOfRangeException>(() => k.AxpyQ8(1f, new byte[4], 0, y, 0, 4));
-        Assert.Throws<ArgumentOutOfRangeException>(() => k.RmsNorm(y, x, w, 0, 4, 1e-5f));
+        Assert.Throws<ArgumentOutOfRangeException>(() => k.RmsNorm(x, w, 0, y, 4, 1e-5f));
         Assert.Throws<ArgumentOutOfRangeException>(() => k.Softmax(x, 2, 3));
         Assert.Throws<ArgumentOutOfRangeException>(() => k.Softmax(x, -1, 1));
     }

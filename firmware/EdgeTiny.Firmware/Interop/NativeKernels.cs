@@ -34,8 +34,8 @@ namespace EdgeTiny.Firmware.Interop
             KernelsNative.MatVecSparseQ(w, wOff, bits, kept, groupSize, rows, cols, x, xOff, y, yOff);
         }
 
-        public void FfnBundles(byte[] data, int dataOff, int count, int codec, int bits, int groupSize, int dim,
-            float[] x, int xOff, float[] act, int actOff, float[] output, int outOff)
+        public void FfnBundles(byte[] data, int dataOff, float[] x, int xOff, float[] act, int actOff, float[] output, int outOff,
+            int count, int dim, int codec, int bits, int groupSize)
         {
             KernelsNative.FfnBundles(data, dataOff, count, codec, bits, groupSize, dim, x, xOff, act, actOff, output, outOff);
         }
@@ -64,9 +64,9 @@ namespace EdgeTiny.Firmware.Interop
             _portable.MatTVecSparseQ(w, wOff, dy, dyOff, dx, dxOff, rows, cols, bits, kept, groupSize);
         }
 
-        public void RmsNorm(float[] o, float[] x, float[] w, int wOff, int size, float eps)
+        public void RmsNorm(float[] x, float[] w, int wOff, float[] o, int size, float eps)
         {
-            _portable.RmsNorm(o, x, w, wOff, size, eps);
+            _portable.RmsNorm(x, w, wOff, o, size, eps);
         }
 
         public void Softmax(float[] x, int off, int size)
@@ -89,26 +89,26 @@ namespace EdgeTiny.Firmware.Interop
             _portable.GatedActivation(gate, up, n, activation);
         }
 
-        public void AttentionScores(float[] q, int qOff, float[] keys, int keyOff, int stride, int count, int headSize, float scale, float[] scores, int sOff)
+        public void AttentionScores(float[] q, int qOff, float[] keys, int keyOff, float[] scores, int sOff, int count, int headSize, int stride, float scale)
         {
-            _portable.AttentionScores(q, qOff, keys, keyOff, stride, count, headSize, scale, scores, sOff);
+            _portable.AttentionScores(q, qOff, keys, keyOff, scores, sOff, count, headSize, stride, scale);
         }
 
-        public void AttentionValues(float[] weights, int wOff, float[] values, int valOff, int stride, int count, int headSize, float[] output, int outOff)
+        public void AttentionValues(float[] weights, int wOff, float[] values, int valOff, float[] output, int outOff, int count, int headSize, int stride)
         {
-            _portable.AttentionValues(weights, wOff, values, valOff, stride, count, headSize, output, outOff);
+            _portable.AttentionValues(weights, wOff, values, valOff, output, outOff, count, headSize, stride);
         }
 
-        public void AttentionScoresQ8(float[] q, int qOff, byte[] keys, int keyOff, int stride, float[] keyScales, int scaleOff, int scaleStride,
-            int count, int headSize, float scale, float[] scores, int sOff)
+        public void AttentionScoresQ8(float[] q, int qOff, byte[] keys, int keyOff, float[] keyScales, int scaleOff, float[] scores, int sOff,
+            int count, int headSize, int stride, int scaleStride, float scale)
         {
-            _portable.AttentionScoresQ8(q, qOff, keys, keyOff, stride, keyScales, scaleOff, scaleStride, count, headSize, scale, scores, sOff);
+            _portable.AttentionScoresQ8(q, qOff, keys, keyOff, keyScales, scaleOff, scores, sOff, count, headSize, stride, scaleStride, scale);
         }
 
-        public void AttentionValuesQ8(float[] weights, int wOff, byte[] values, int valOff, int stride, float[] valueScales, int scaleOff, int scaleStride,
-            int count, int headSize, float[] output, int outOff)
+        public void AttentionValuesQ8(float[] weights, int wOff, byte[] values, int valOff, float[] valueScales, int scaleOff, float[] output, int outOff,
+            int count, int headSize, int stride, int scaleStride)
         {
-            _portable.AttentionValuesQ8(weights, wOff, values, valOff, stride, valueScales, scaleOff, scaleStride, count, headSize, output, outOff);
+            _portable.AttentionValuesQ8(weights, wOff, values, valOff, valueScales, scaleOff, output, outOff, count, headSize, stride, scaleStride);
         }
 
         public float DotQ8(float[] a, int aOff, byte[] q, int qOff, int n)

@@ -160,7 +160,7 @@ namespace EdgeTiny.Runtime.Kernels
             }
         }
 
-        public void RmsNorm(float[] o, float[] x, float[] w, int wOff, int size, float eps)
+        public void RmsNorm(float[] x, float[] w, int wOff, float[] o, int size, float eps)
         {
             float ss = 0f;
             for (int i = 0; i < size; i++) ss += x[i] * x[i];
@@ -196,8 +196,8 @@ namespace EdgeTiny.Runtime.Kernels
             for (int i = 0; i < n; i++) y[yOff + i] += alpha * x[xOff + i];
         }
 
-        public void FfnBundles(byte[] data, int dataOff, int count, int codec, int bits, int groupSize, int dim,
-            float[] x, int xOff, float[] act, int actOff, float[] output, int outOff)
+        public void FfnBundles(byte[] data, int dataOff, float[] x, int xOff, float[] act, int actOff, float[] output, int outOff,
+            int count, int dim, int codec, int bits, int groupSize)
         {
             int cols = 2 * dim;
             int rowBytes = Codec.RowBytes(codec, codec == Codec.F32 ? 0 : bits, cols, groupSize);
@@ -226,26 +226,26 @@ namespace EdgeTiny.Runtime.Kernels
             for (int i = 0; i < n; i++) gate[i] = FfnActivation.Apply(gate[i], activation) * up[i];
         }
 
-        public void AttentionScores(float[] q, int qOff, float[] keys, int keyOff, int stride, int count, int headSize, float scale, float[] scores, int sOff)
+        public void AttentionScores(float[] q, int qOff, float[] keys, int keyOff, float[] scores, int sOff, int count, int headSize, int stride, float scale)
         {
             for (int s = 0; s < count; s++) scores[sOff + s] = Dot(q, qOff, keys, keyOff + s * stride, headSize) / scale;
         }
 
-        public void AttentionValues(float[] weights, int wOff, float[] values, int valOff, int stride, int count, int headSize, float[] output, int outOff)
+        public void AttentionValues(float[] weights, int wOff, float[] values, int valOff, float[] output, int outOff, int count, int headSize, int stride)
         {
             System.Array.Clear(output, outOff, headSize);
             for (int s = 0; s < count; s++) Axpy(weights[wOff + s], values, valOff + s * stride, output, outOff, headSize);
         }
 
-        public void AttentionScoresQ8(float[] q, int qOff, byte[] keys, int keyOff, int stride, float[] keyScales, int scaleOff, int scaleStride,
-            int count, int headSize, float scale, float[] scores, int sOff)
+        public void AttentionScoresQ8(float[] q, int qOff, byte[] keys, int keyOff, float[] keyScales, int scaleOff, float[] scores, int sOff,
+            int count, int headSize, int stride, int scaleStride, float scale)
         {
             for (int s = 0; s < count; s++)
                 scores[sOff + s] = DotQ8(q, qOff, keys, keyOff + s * stride, headSize) * keyScales[scaleOff + s * scaleStride] / scale;
         }
 
-        public void AttentionValuesQ8(float[] weights, int wOff, byte[] values, int valOff, int stride, float[] valueScales, int scaleOff, int scaleStride,
-            int count, int headSize, float[] output, int outOff)
+        public void AttentionValuesQ8(float[] weights, int wOff, byte[] values, int valOff, float[] valueScales, int scaleOff, float[] output, int outOff,
+            int count, int headSize, int stride, int scaleStride)
         {
             System.Array.Clear(output, outOff, headSize);
             for (int s = 0; s < count; s++)

@@ -74,7 +74,7 @@ public sealed class PortableKernelsTests
         float[] x = RandomVector(37), w = RandomVector(40);
         double ms = x.Sum(v => (double)v * v) / x.Length + 1e-5;
         double[] expected = x.Select((v, i) => w[3 + i] * v / Math.Sqrt(ms)).ToArray();
-        _k.RmsNorm(x, x, w, 3, x.Length, 1e-5f);
+        _k.RmsNorm(x, w, 3, x, x.Length, 1e-5f);
         for (int i = 0; i < x.Length; i++) Assert.Equal(expected[i], x[i], 5);
     }
 

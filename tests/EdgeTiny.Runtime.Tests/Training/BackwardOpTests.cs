@@ -33,7 +33,7 @@ public sealed class BackwardOpTests
     {
         float[] x = R(9), w = R(9), dy = R(9);
         var k = new PortableKernels();
-        double F(float[] v) { var o = new float[9]; k.RmsNorm(o, v, w, 0, 9, 1e-5f); return Dot(o, dy); }
+        double F(float[] v) { var o = new float[9]; k.RmsNorm(v, w, 0, o, 9, 1e-5f); return Dot(o, dy); }
         var dx = new float[9];
         Backward.RmsNorm(x, 0, w, dy, 0, dx, 0, 9, 1e-5f);
         for (int i = 0; i < 9; i++) Close(Fd(F, x, i, 1e-3f), dx[i], $"dx[{i}]");
