@@ -21,23 +21,23 @@ namespace EdgeTiny.Firmware.Interop
 
         public void MatVecQ8(byte[] w, int wOff, float[] x, int xOff, float[] y, int yOff, int rows, int cols, int groupSize)
         {
-            KernelsNative.MatVecQ8(w, wOff, groupSize, rows, cols, x, xOff, y, yOff);
+            KernelsNative.MatVecQ8(w, wOff, x, xOff, y, yOff, rows, cols, groupSize);
         }
 
         public void MatVecQ(byte[] w, int wOff, float[] x, int xOff, float[] y, int yOff, int rows, int cols, int bits, int groupSize)
         {
-            KernelsNative.MatVecQ(w, wOff, bits, groupSize, rows, cols, x, xOff, y, yOff);
+            KernelsNative.MatVecQ(w, wOff, x, xOff, y, yOff, rows, cols, bits, groupSize);
         }
 
         public void MatVecSparseQ(byte[] w, int wOff, float[] x, int xOff, float[] y, int yOff, int rows, int cols, int bits, int kept, int groupSize)
         {
-            KernelsNative.MatVecSparseQ(w, wOff, bits, kept, groupSize, rows, cols, x, xOff, y, yOff);
+            KernelsNative.MatVecSparseQ(w, wOff, x, xOff, y, yOff, rows, cols, bits, kept, groupSize);
         }
 
         public void FfnBundles(byte[] data, int dataOff, float[] x, int xOff, float[] act, int actOff, float[] output, int outOff,
             int count, int dim, int codec, int bits, int groupSize)
         {
-            KernelsNative.FfnBundles(data, dataOff, count, codec, bits, groupSize, dim, x, xOff, act, actOff, output, outOff);
+            KernelsNative.FfnBundles(data, dataOff, x, xOff, act, actOff, output, outOff, count, dim, codec, bits, groupSize);
         }
 
         // Portable: float matrices (only in unquantized models), per-vector work and attention over the context.
