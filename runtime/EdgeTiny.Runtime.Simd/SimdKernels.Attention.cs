@@ -89,7 +89,7 @@ public sealed unsafe partial class SimdKernels
     /// <summary>Elements a strided block of count rows of headSize reads from its offset.</summary>
     private static long Strided(int count, int stride, int headSize) => count == 0 ? 0 : (long)(count - 1) * stride + headSize;
 
-    public void AttentionScores(float[] q, int qOff, float[] keys, int keyOff, int stride, int count, int headSize, float scale, float[] scores, int sOff)
+    public void AttentionScores(float[] q, int qOff, float[] keys, int keyOff, float[] scores, int sOff, int count, int headSize, int stride, float scale)
     {
         ArgumentNullException.ThrowIfNull(q);
         ArgumentNullException.ThrowIfNull(keys);
@@ -150,8 +150,8 @@ public sealed unsafe partial class SimdKernels
         return Avx.Permute2x128(u0, u1, 0x20) + Avx.Permute2x128(u0, u1, 0x31);
     }
 
-    public void AttentionScoresQ8(float[] q, int qOff, byte[] keys, int keyOff, int stride, float[] keyScales, int scaleOff, int scaleStride,
-        int count, int headSize, float scale, float[] scores, int sOff)
+    public void AttentionScoresQ8(float[] q, int qOff, byte[] keys, int keyOff, float[] keyScales, int scaleOff, float[] scores, int sOff,
+        int count, int headSize, int stride, int scaleStride, float scale)
     {
         ArgumentNullException.ThrowIfNull(q);
         ArgumentNullException.ThrowIfNull(keys);
@@ -238,7 +238,7 @@ public sealed unsafe partial class SimdKernels
 
     // ---- weighted sums of values ----
 
-    public void AttentionValues(float[] weights, int wOff, float[] values, int valOff, int stride, int count, int headSize, float[] output, int outOff)
+    public void AttentionValues(float[] weights, int wOff, float[] values, int valOff, float[] output, int outOff, int count, int headSize, int stride)
     {
         ArgumentNullException.ThrowIfNull(weights);
         ArgumentNullException.ThrowIfNull(values);
@@ -294,8 +294,8 @@ public sealed unsafe partial class SimdKernels
         }
     }
 
-    public void AttentionValuesQ8(float[] weights, int wOff, byte[] values, int valOff, int stride, float[] valueScales, int scaleOff, int scaleStride,
-        int count, int headSize, float[] output, int outOff)
+    public void AttentionValuesQ8(float[] weights, int wOff, byte[] values, int valOff, float[] valueScales, int scaleOff, float[] output, int outOff,
+        int count, int headSize, int stride, int scaleStride)
     {
         ArgumentNullException.ThrowIfNull(weights);
         ArgumentNullException.ThrowIfNull(values);

@@ -7,7 +7,7 @@ namespace EdgeTiny.Runtime.Simd;
 // FMA latency is hidden, a scalar tail for cols not a multiple of the vector width.
 public sealed unsafe partial class SimdKernels
 {
-    public void MatVecF32(float[] w, int wOff, int rows, int cols, float[] x, int xOff, float[] y, int yOff)
+    public void MatVecF32(float[] w, int wOff, float[] x, int xOff, float[] y, int yOff, int rows, int cols)
     {
         ArgumentNullException.ThrowIfNull(w);
         ArgumentNullException.ThrowIfNull(x);

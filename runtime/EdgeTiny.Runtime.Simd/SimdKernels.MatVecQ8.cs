@@ -15,7 +15,7 @@ public sealed unsafe partial class SimdKernels
     /// <summary>Groups smaller than this run the scalar loop (a vector would straddle groups).</summary>
     private const int MinVectorGroup = 8;
 
-    public void MatVecQ8(byte[] w, int wOff, int groupSize, int rows, int cols, float[] x, int xOff, float[] y, int yOff)
+    public void MatVecQ8(byte[] w, int wOff, float[] x, int xOff, float[] y, int yOff, int rows, int cols, int groupSize)
     {
         ArgumentNullException.ThrowIfNull(w);
         ArgumentNullException.ThrowIfNull(x);

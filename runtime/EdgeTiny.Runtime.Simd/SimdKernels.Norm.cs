@@ -8,7 +8,7 @@ namespace EdgeTiny.Runtime.Simd;
 // Vector256/Vector128.Exp (≤ a few ulp from the correctly rounded (float)Math.Exp the portable kernel uses).
 public sealed unsafe partial class SimdKernels
 {
-    public void RmsNorm(float[] o, float[] x, float[] w, int wOff, int size, float eps)
+    public void RmsNorm(float[] x, float[] w, int wOff, float[] o, int size, float eps)
     {
         ArgumentNullException.ThrowIfNull(o);
         ArgumentNullException.ThrowIfNull(x);

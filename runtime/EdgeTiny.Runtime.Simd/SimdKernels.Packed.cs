@@ -44,11 +44,11 @@ public sealed unsafe partial class SimdKernels
         if (groupSize < 1) throw new ArgumentOutOfRangeException(nameof(groupSize), "the group size must be at least 1");
     }
 
-    public void MatVecQ(byte[] w, int wOff, int bits, int groupSize, int rows, int cols, float[] x, int xOff, float[] y, int yOff)
+    public void MatVecQ(byte[] w, int wOff, float[] x, int xOff, float[] y, int yOff, int rows, int cols, int bits, int groupSize)
     {
         if (bits == 8)
         {
-            MatVecQ8(w, wOff, groupSize, rows, cols, x, xOff, y, yOff);
+            MatVecQ8(w, wOff, x, xOff, y, yOff, rows, cols, groupSize);
             return;
         }
         ArgumentNullException.ThrowIfNull(w);
@@ -385,7 +385,7 @@ public sealed unsafe partial class SimdKernels
 
     // ---- sparse rows ----
 
-    public void MatVecSparseQ(byte[] w, int wOff, int bits, int kept, int groupSize, int rows, int cols, float[] x, int xOff, float[] y, int yOff)
+    public void MatVecSparseQ(byte[] w, int wOff, float[] x, int xOff, float[] y, int yOff, int rows, int cols, int bits, int kept, int groupSize)
     {
         ArgumentNullException.ThrowIfNull(w);
         ArgumentNullException.ThrowIfNull(x);

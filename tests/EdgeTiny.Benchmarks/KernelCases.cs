@@ -102,10 +102,10 @@ public sealed class MatrixData
         MatrixCase c = Case;
         switch (c.Codec)
         {
-            case "f32": k.MatVecF32(_w, 0, c.Rows, c.Cols, _x, 0, _y, 0); break;
-            case "q8": k.MatVecQ8(_q, 0, c.GroupSize, c.Rows, c.Cols, _x, 0, _y, 0); break;
-            case "q4": k.MatVecQ(_q, 0, 4, c.GroupSize, c.Rows, c.Cols, _x, 0, _y, 0); break;
-            default: k.MatVecSparseQ(_q, 0, c.Bits, c.Kept, c.GroupSize, c.Rows, c.Cols, _x, 0, _y, 0); break;
+            case "f32": k.MatVecF32(_w, 0, _x, 0, _y, 0, c.Rows, c.Cols); break;
+            case "q8": k.MatVecQ8(_q, 0, _x, 0, _y, 0, c.Rows, c.Cols, c.GroupSize); break;
+            case "q4": k.MatVecQ(_q, 0, _x, 0, _y, 0, c.Rows, c.Cols, 4, c.GroupSize); break;
+            default: k.MatVecSparseQ(_q, 0, _x, 0, _y, 0, c.Rows, c.Cols, c.Bits, c.Kept, c.GroupSize); break;
         }
     }
 }

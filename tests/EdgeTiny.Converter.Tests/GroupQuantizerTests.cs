@@ -58,8 +58,8 @@ public sealed class GroupQuantizerTests
         var y = new float[e.Rows];
         var k = new PortableKernels();
         int bits = Codec.Bits(e.Param);
-        if (e.Codec == Codec.SparseQ) k.MatVecSparseQ(e.Payload, 0, bits, Codec.Kept(e.Param), e.GroupSize, e.Rows, e.Cols, x, 0, y, 0);
-        else k.MatVecQ(e.Payload, 0, bits, e.GroupSize, e.Rows, e.Cols, x, 0, y, 0);
+        if (e.Codec == Codec.SparseQ) k.MatVecSparseQ(e.Payload, 0, x, 0, y, 0, e.Rows, e.Cols, bits, Codec.Kept(e.Param), e.GroupSize);
+        else k.MatVecQ(e.Payload, 0, x, 0, y, 0, e.Rows, e.Cols, bits, e.GroupSize);
         float[] dq = e.Decode();
         for (int r = 0; r < e.Rows; r++)
         {

@@ -116,9 +116,9 @@ public sealed class Cases(int seed)
         c.Expected = (float[])c.Y0.Clone();
         switch (kind)
         {
-            case Kind.MatVecQ8: _ref.MatVecQ8(c.W, c.WOff, groupSize, rows, cols, c.X, c.XOff, c.Expected, c.YOff); break;
-            case Kind.MatVecQ: _ref.MatVecQ(c.W, c.WOff, bits, groupSize, rows, cols, c.X, c.XOff, c.Expected, c.YOff); break;
-            default: _ref.MatVecSparseQ(c.W, c.WOff, bits, kept, groupSize, rows, cols, c.X, c.XOff, c.Expected, c.YOff); break;
+            case Kind.MatVecQ8: _ref.MatVecQ8(c.W, c.WOff, c.X, c.XOff, c.Expected, c.YOff, rows, cols, groupSize); break;
+            case Kind.MatVecQ: _ref.MatVecQ(c.W, c.WOff, c.X, c.XOff, c.Expected, c.YOff, rows, cols, bits, groupSize); break;
+            default: _ref.MatVecSparseQ(c.W, c.WOff, c.X, c.XOff, c.Expected, c.YOff, rows, cols, bits, kept, groupSize); break;
         }
         // Σ|weight·x| per row, with the weights decoded by the core's definition of the layout.
         int param = codec == Codec.SparseQ ? Codec.SparseParam(bits, kept) : bits;
@@ -163,7 +163,7 @@ public sealed class Cases(int seed)
         c.Act = Padded(c.ActOff, act, _rng.Next(0, 3));
         c.Y0 = Padded(c.YOff, Vector(dim), _rng.Next(0, 3));
         c.Expected = (float[])c.Y0.Clone();
-        _ref.FfnBundles(c.W, c.WOff, count, codec, bits, groupSize, dim, c.X, c.XOff, c.Act, c.ActOff, c.Expected, c.YOff);
+        _ref.FfnBundles(c.W, c.WOff, c.X, c.XOff, c.Act, c.ActOff, c.Expected, c.YOff, count, dim, codec, bits, groupSize);
 
         // out[j] = out0[j] + Σ_b a_b·(Σ_i up_bi·x_i)·down_bj: magnitude |out0[j]| + Σ_b |a_b|·(Σ_i |up_bi·x_i|)·|down_bj|.
         c.Magnitude = new float[c.Y0.Length];

@@ -27,9 +27,9 @@ public sealed class AllocationTests
 
         var kernels = new (string Name, Action Call)[]
         {
-            ("MatVecF32", () => k.MatVecF32(w, 0, rows, cols, x, 0, y, 0)),
-            ("MatVecQ8", () => k.MatVecQ8(q, 0, group, rows, cols, x, 0, y, 0)),
-            ("RmsNorm", () => k.RmsNorm(o, a, b, 0, 300, 1e-5f)),
+            ("MatVecF32", () => k.MatVecF32(w, 0, x, 0, y, 0, rows, cols)),
+            ("MatVecQ8", () => k.MatVecQ8(q, 0, x, 0, y, 0, rows, cols, group)),
+            ("RmsNorm", () => k.RmsNorm(a, b, 0, o, 300, 1e-5f)),
             ("Softmax", () => k.Softmax(o, 0, 300)),
             ("Dot", () => k.Dot(a, 0, b, 0, 300)),
             ("Axpy", () => k.Axpy(1e-3f, a, 0, o, 0, 300)),
@@ -37,17 +37,17 @@ public sealed class AllocationTests
             ("AxpyQ8", () => k.AxpyQ8(1e-3f, q, 0, o, 0, 300)),
             ("MatVecQ 2..7 bits", () =>
             {
-                foreach (PackedRows p in dense) k.MatVecQ(p.Data, 0, p.Bits, group, rows, cols, x, 0, y, 0);
+                foreach (PackedRows p in dense) k.MatVecQ(p.Data, 0, x, 0, y, 0, rows, cols, p.Bits, group);
             }),
-            ("MatVecQ 4 bits, group 12", () => k.MatVecQ(denseOdd.Data, 0, 4, 12, rows, cols, x, 0, y, 0)),
-            ("MatVecSparseQ q4@50%", () => k.MatVecSparseQ(sparse4.Data, 0, 4, sparse4.Kept, group, rows, cols, x, 0, y, 0)),
-            ("MatVecSparseQ q3@75%", () => k.MatVecSparseQ(sparse3.Data, 0, 3, sparse3.Kept, 32, rows, cols, x, 0, y, 0)),
+            ("MatVecQ 4 bits, group 12", () => k.MatVecQ(denseOdd.Data, 0, x, 0, y, 0, rows, cols, 4, 12)),
+            ("MatVecSparseQ q4@50%", () => k.MatVecSparseQ(sparse4.Data, 0, x, 0, y, 0, rows, cols, 4, sparse4.Kept, group)),
+            ("MatVecSparseQ q3@75%", () => k.MatVecSparseQ(sparse3.Data, 0, x, 0, y, 0, rows, cols, 3, sparse3.Kept, 32)),
             ("GatedActivation silu", () => k.GatedActivation(o, a, 300, 0)),
             ("GatedActivation relu", () => k.GatedActivation(o, a, 300, 1)),
-            ("AttentionScores", () => k.AttentionScores(a, 0, keys, 0, 16, 256, 8, 2.8f, scores, 0)),
-            ("AttentionValues", () => k.AttentionValues(scores, 0, keys, 0, 16, 256, 8, head, 0)),
-            ("AttentionScoresQ8", () => k.AttentionScoresQ8(a, 0, keys8, 0, 16, scales, 0, 2, 256, 8, 2.8f, scores, 0)),
-            ("AttentionValuesQ8", () => k.AttentionValuesQ8(scores, 0, keys8, 0, 16, scales, 0, 2, 256, 8, head, 0)),
+            ("AttentionScores", () => k.AttentionScores(a, 0, keys, 0, scores, 0, 256, 8, 16, 2.8f)),
+            ("AttentionValues", () => k.AttentionValues(scores, 0, keys, 0, head, 0, 256, 8, 16)),
+            ("AttentionScoresQ8", () => k.AttentionScoresQ8(a, 0, keys8, 0, scales, 0, scores, 0, 256, 8, 16, 2, 2.8f)),
+            ("AttentionValuesQ8", () => k.AttentionValuesQ8(scores, 0, keys8, 0, scales, 0, head, 0, 256, 8, 16, 2)),
         };
         foreach ((string name, Action call) in kernels)
         {

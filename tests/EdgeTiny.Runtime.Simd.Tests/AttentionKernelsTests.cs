@@ -26,8 +26,8 @@ public sealed class AttentionKernelsTests
                 float scale = MathF.Sqrt(head);
                 float[] q = inputs.Vector(qOff + head + 2), keys = inputs.Vector(keyOff + count * stride + head + 2);
                 float[] expected = inputs.Vector(sOff + count + 3), actual = (float[])expected.Clone();
-                _ref.AttentionScores(q, qOff, keys, keyOff, stride, count, head, scale, expected, sOff);
-                k.AttentionScores(q, qOff, keys, keyOff, stride, count, head, scale, actual, sOff);
+                _ref.AttentionScores(q, qOff, keys, keyOff, expected, sOff, count, head, stride, scale);
+                k.AttentionScores(q, qOff, keys, keyOff, actual, sOff, count, head, stride, scale);
                 for (int i = 0; i < actual.Length; i++)
                 {
                     if (i < sOff || i >= sOff + count) { Assert.Equal(expected[i], actual[i]); continue; }
@@ -57,8 +57,8 @@ public sealed class AttentionKernelsTests
                 byte[] keys = inputs.Bytes(keyOff + count * stride + head + 2);
                 float[] keyScales = inputs.Vector(scaleOff + count * scaleStride + 2, 0.02f);
                 float[] expected = inputs.Vector(sOff + count + 3), actual = (float[])expected.Clone();
-                _ref.AttentionScoresQ8(q, qOff, keys, keyOff, stride, keyScales, scaleOff, scaleStride, count, head, scale, expected, sOff);
-                k.AttentionScoresQ8(q, qOff, keys, keyOff, stride, keyScales, scaleOff, scaleStride, count, head, scale, actual, sOff);
+                _ref.AttentionScoresQ8(q, qOff, keys, keyOff, keyScales, scaleOff, expected, sOff, count, head, stride, scaleStride, scale);
+                k.AttentionScoresQ8(q, qOff, keys, keyOff, keyScales, scaleOff, actual, sOff, count, head, stride, scaleStride, scale);
                 for (int i = 0; i < actual.Length; i++)
                 {
                     if (i < sOff || i >= sOff + count) { Assert.Equal(expected[i], actual[i]); continue; }
@@ -84,8 +84,8 @@ public sealed class AttentionKernelsTests
                 int stride = head + inputs.Offset(), wOff = inputs.Offset(), valOff = inputs.Offset(), outOff = inputs.Offset();
                 float[] weights = inputs.Vector(wOff + count + 2), values = inputs.Vector(valOff + count * stride + head + 2);
                 float[] expected = inputs.Vector(outOff + head + 3), actual = (float[])expected.Clone();
-                _ref.AttentionValues(weights, wOff, values, valOff, stride, count, head, expected, outOff);
-                k.AttentionValues(weights, wOff, values, valOff, stride, count, head, actual, outOff);
+                _ref.AttentionValues(weights, wOff, values, valOff, expected, outOff, count, head, stride);
+                k.AttentionValues(weights, wOff, values, valOff, actual, outOff, count, head, stride);
                 for (int i = 0; i < actual.Length; i++)
                 {
                     if (i < outOff || i >= outOff + head) { Assert.Equal(expected[i], actual[i]); continue; }
@@ -112,8 +112,8 @@ public sealed class AttentionKernelsTests
                 byte[] values = inputs.Bytes(valOff + count * stride + head + 2);
                 float[] valueScales = inputs.Vector(scaleOff + count * scaleStride + 2, 0.02f);
                 float[] expected = inputs.Vector(outOff + head + 3), actual = (float[])expected.Clone();
-                _ref.AttentionValuesQ8(weights, wOff, values, valOff, stride, valueScales, scaleOff, scaleStride, count, head, expected, outOff);
-                k.AttentionValuesQ8(weights, wOff, values, valOff, stride, valueScales, scaleOff, scaleStride, count, head, actual, outOff);
+                _ref.AttentionValuesQ8(weights, wOff, values, valOff, valueScales, scaleOff, expected, outOff, count, head, stride, scaleStride);
+                k.AttentionValuesQ8(weights, wOff, values, valOff, valueScales, scaleOff, actual, outOff, count, head, stride, scaleStride);
                 for (int i = 0; i < actual.Length; i++)
                 {
                     if (i < outOff || i >= outOff + head) { Assert.Equal(expected[i], actual[i]); continue; }
@@ -178,13 +178,13 @@ public sealed class AttentionKernelsTests
         var q = new float[8];
         var keys = new float[3 * 10 + 8];
         var scores = new float[4];
-        Assert.Throws<ArgumentOutOfRangeException>(() => k.AttentionScores(q, 0, keys, 0, 10, 5, 8, 1f, new float[8], 0)); // 4·10+8 > 38
-        Assert.Throws<ArgumentOutOfRangeException>(() => k.AttentionScores(q, 1, keys, 0, 10, 4, 8, 1f, scores, 0));
-        Assert.Throws<ArgumentOutOfRangeException>(() => k.AttentionScores(q, 0, keys, 0, 10, 4, 8, 1f, scores, 1));
-        Assert.Throws<ArgumentOutOfRangeException>(() => k.AttentionValues(scores, 0, keys, 0, 10, 4, 8, new float[7], 0));
-        Assert.Throws<ArgumentOutOfRangeException>(() => k.AttentionValues(scores, 1, keys, 0, 10, 4, 8, q, 0));
-        Assert.Throws<ArgumentOutOfRangeException>(() => k.AttentionScoresQ8(q, 0, new byte[38], 0, 10, new float[3], 0, 1, 4, 8, 1f, scores, 0));
-        Assert.Throws<ArgumentOutOfRangeException>(() => k.AttentionValuesQ8(scores, 0, new byte[37], 0, 10, new float[4], 0, 1, 4, 8, q, 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => k.AttentionScores(q, 0, keys, 0, new float[8], 0, 5, 8, 10, 1f)); // 4·10+8 > 38
+        Assert.Throws<ArgumentOutOfRangeException>(() => k.AttentionScores(q, 1, keys, 0, scores, 0, 4, 8, 10, 1f));
+        Assert.Throws<ArgumentOutOfRangeException>(() => k.AttentionScores(q, 0, keys, 0, scores, 1, 4, 8, 10, 1f));
+        Assert.Throws<ArgumentOutOfRangeException>(() => k.AttentionValues(scores, 0, keys, 0, new float[7], 0, 4, 8, 10));
+        Assert.Throws<ArgumentOutOfRangeException>(() => k.AttentionValues(scores, 1, keys, 0, q, 0, 4, 8, 10));
+        Assert.Throws<ArgumentOutOfRangeException>(() => k.AttentionScoresQ8(q, 0, new byte[38], 0, new float[3], 0, scores, 0, 4, 8, 10, 1, 1f));
+        Assert.Throws<ArgumentOutOfRangeException>(() => k.AttentionValuesQ8(scores, 0, new byte[37], 0, new float[4], 0, q, 0, 4, 8, 10, 1));
         Assert.Throws<ArgumentOutOfRangeException>(() => k.GatedActivation(new float[4], new float[3], 4, 0));
     }
 }

@@ -103,8 +103,8 @@ public sealed class PackedKernelsTests
                 Array.Copy(dense.Data, r * dense.RowBytes + 4 * groups, sparse, s + 4 * groups + bitmapBytes, packedBytes);
             }
             float[] x = new Inputs(402).Vector(cols), a = new float[rows], b = new float[rows];
-            k.MatVecQ(dense.Data, 0, bits, g, rows, cols, x, 0, a, 0);
-            k.MatVecSparseQ(sparse, 0, bits, cols, g, rows, cols, x, 0, b, 0);
+            k.MatVecQ(dense.Data, 0, x, 0, a, 0, rows, cols, bits, g);
+            k.MatVecSparseQ(sparse, 0, x, 0, b, 0, rows, cols, bits, cols, g);
             for (int r = 0; r < rows; r++)
                 Tolerance.Close(a[r], b[r], 2 * Tolerance.Sum(dense.Terms, dense.AbsSum(r, x, 0)), $"q{bits} dense vs sparse row {r}");
         }
@@ -119,13 +119,13 @@ public sealed class PackedKernelsTests
         float[] actual = (float[])expected.Clone();
         if (p.Sparse)
         {
-            _ref.MatVecSparseQ(p.Data, p.Offset, p.Bits, p.Kept, p.GroupSize, p.Rows, p.Cols, x, xOff, expected, yOff);
-            k.MatVecSparseQ(p.Data, p.Offset, p.Bits, p.Kept, p.GroupSize, p.Rows, p.Cols, x, xOff, actual, yOff);
+            _ref.MatVecSparseQ(p.Data, p.Offset, x, xOff, expected, yOff, p.Rows, p.Cols, p.Bits, p.Kept, p.GroupSize);
+            k.MatVecSparseQ(p.Data, p.Offset, x, xOff, actual, yOff, p.Rows, p.Cols, p.Bits, p.Kept, p.GroupSize);
         }
         else
         {
-            _ref.MatVecQ(p.Data, p.Offset, p.Bits, p.GroupSize, p.Rows, p.Cols, x, xOff, expected, yOff);
-            k.MatVecQ(p.Data, p.Offset, p.Bits, p.GroupSize, p.Rows, p.Cols, x, xOff, actual, yOff);
+            _ref.MatVecQ(p.Data, p.Offset, x, xOff, expected, yOff, p.Rows, p.Cols, p.Bits, p.GroupSize);
+            k.MatVecQ(p.Data, p.Offset, x, xOff, actual, yOff, p.Rows, p.Cols, p.Bits, p.GroupSize);
         }
         string what = $"{(p.Sparse ? $"sparse kept {p.Kept}" : "dense")} q{p.Bits} {p.Rows}x{p.Cols} group {p.GroupSize}";
         for (int i = 0; i < actual.Length; i++)
@@ -152,12 +152,12 @@ public sealed class PackedKernelsTests
                 float[] x = new Inputs(bits).Vector(cols);
                 float[] expected = new float[rows], actual = new float[rows];
                 PackedRows d = PackedRows.Dense(rng, 1, rows, cols, bits, g, 0);
-                _ref.MatVecQ(d.Data, 1, bits, g, rows, cols, x, 0, expected, 0);
-                k.MatVecQ(d.Data, 1, bits, g, rows, cols, x, 0, actual, 0);
+                _ref.MatVecQ(d.Data, 1, x, 0, expected, 0, rows, cols, bits, g);
+                k.MatVecQ(d.Data, 1, x, 0, actual, 0, rows, cols, bits, g);
                 Assert.Equal(expected, actual);
                 PackedRows s = PackedRows.SparseRows(rng, 1, rows, cols, bits, cols / 2, g, 0);
-                _ref.MatVecSparseQ(s.Data, 1, bits, cols / 2, g, rows, cols, x, 0, expected, 0);
-                k.MatVecSparseQ(s.Data, 1, bits, cols / 2, g, rows, cols, x, 0, actual, 0);
+                _ref.MatVecSparseQ(s.Data, 1, x, 0, expected, 0, rows, cols, bits, cols / 2, g);
+                k.MatVecSparseQ(s.Data, 1, x, 0, actual, 0, rows, cols, bits, cols / 2, g);
                 Assert.Equal(expected, actual);
             }
     }
@@ -169,15 +169,15 @@ public sealed class PackedKernelsTests
         var x = new float[64];
         var y = new float[4];
         int rowBytes = EdgeTiny.Runtime.Format.Codec.RowBytes(EdgeTiny.Runtime.Format.Codec.Q, 4, 64, 32);
-        Assert.Throws<ArgumentOutOfRangeException>(() => k.MatVecQ(new byte[2 * rowBytes - 1], 0, 4, 32, 2, 64, x, 0, y, 0));
-        Assert.Throws<ArgumentOutOfRangeException>(() => k.MatVecQ(new byte[2 * rowBytes], 1, 4, 32, 2, 64, x, 0, y, 0));
-        Assert.Throws<ArgumentOutOfRangeException>(() => k.MatVecQ(new byte[2 * rowBytes], 0, 4, 32, 2, 64, x, 1, y, 0));
-        Assert.Throws<ArgumentOutOfRangeException>(() => k.MatVecQ(new byte[2 * rowBytes], 0, 4, 32, 2, 64, x, 0, y, 3));
-        Assert.Throws<ArgumentOutOfRangeException>(() => k.MatVecQ(new byte[2 * rowBytes], 0, 1, 32, 2, 64, x, 0, y, 0));
-        Assert.Throws<ArgumentOutOfRangeException>(() => k.MatVecQ(new byte[2 * rowBytes], 0, 4, 0, 2, 64, x, 0, y, 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => k.MatVecQ(new byte[2 * rowBytes - 1], 0, x, 0, y, 0, 2, 64, 4, 32));
+        Assert.Throws<ArgumentOutOfRangeException>(() => k.MatVecQ(new byte[2 * rowBytes], 1, x, 0, y, 0, 2, 64, 4, 32));
+        Assert.Throws<ArgumentOutOfRangeException>(() => k.MatVecQ(new byte[2 * rowBytes], 0, x, 1, y, 0, 2, 64, 4, 32));
+        Assert.Throws<ArgumentOutOfRangeException>(() => k.MatVecQ(new byte[2 * rowBytes], 0, x, 0, y, 3, 2, 64, 4, 32));
+        Assert.Throws<ArgumentOutOfRangeException>(() => k.MatVecQ(new byte[2 * rowBytes], 0, x, 0, y, 0, 2, 64, 1, 32));
+        Assert.Throws<ArgumentOutOfRangeException>(() => k.MatVecQ(new byte[2 * rowBytes], 0, x, 0, y, 0, 2, 64, 4, 0));
         int sparseBytes = EdgeTiny.Runtime.Format.Codec.RowBytes(EdgeTiny.Runtime.Format.Codec.SparseQ, EdgeTiny.Runtime.Format.Codec.SparseParam(4, 32), 64, 32);
-        Assert.Throws<ArgumentOutOfRangeException>(() => k.MatVecSparseQ(new byte[2 * sparseBytes - 1], 0, 4, 32, 32, 2, 64, x, 0, y, 0));
-        Assert.Throws<ArgumentOutOfRangeException>(() => k.MatVecSparseQ(new byte[2 * sparseBytes], 0, 4, 65, 32, 2, 64, x, 0, y, 0));
-        Assert.Throws<ArgumentOutOfRangeException>(() => k.MatVecSparseQ(new byte[2 * sparseBytes], 0, 9, 32, 32, 2, 64, x, 0, y, 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => k.MatVecSparseQ(new byte[2 * sparseBytes - 1], 0, x, 0, y, 0, 2, 64, 4, 32, 32));
+        Assert.Throws<ArgumentOutOfRangeException>(() => k.MatVecSparseQ(new byte[2 * sparseBytes], 0, x, 0, y, 0, 2, 64, 4, 65, 32));
+        Assert.Throws<ArgumentOutOfRangeException>(() => k.MatVecSparseQ(new byte[2 * sparseBytes], 0, x, 0, y, 0, 2, 64, 9, 32, 32));
     }
 }

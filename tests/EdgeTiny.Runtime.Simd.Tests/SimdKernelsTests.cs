@@ -54,8 +54,8 @@ public sealed class SimdKernelsTests
         float[] w = inputs.Vector(wOff + rows * cols + 3), x = inputs.Vector(xOff + cols + 3);
         float[] expected = inputs.Vector(yOff + rows + 3);
         float[] actual = (float[])expected.Clone();
-        _ref.MatVecF32(w, wOff, rows, cols, x, xOff, expected, yOff);
-        k.MatVecF32(w, wOff, rows, cols, x, xOff, actual, yOff);
+        _ref.MatVecF32(w, wOff, x, xOff, expected, yOff, rows, cols);
+        k.MatVecF32(w, wOff, x, xOff, actual, yOff, rows, cols);
         for (int i = 0; i < actual.Length; i++)
         {
             if (i < yOff || i >= yOff + rows) { Assert.Equal(expected[i], actual[i]); continue; }
@@ -102,8 +102,8 @@ public sealed class SimdKernelsTests
         float[] x = inputs.Vector(xOff + cols + 3);
         float[] expected = inputs.Vector(yOff + rows + 3);
         float[] actual = (float[])expected.Clone();
-        _ref.MatVecQ8(w, wOff, groupSize, rows, cols, x, xOff, expected, yOff);
-        k.MatVecQ8(w, wOff, groupSize, rows, cols, x, xOff, actual, yOff);
+        _ref.MatVecQ8(w, wOff, x, xOff, expected, yOff, rows, cols, groupSize);
+        k.MatVecQ8(w, wOff, x, xOff, actual, yOff, rows, cols, groupSize);
         for (int i = 0; i < actual.Length; i++)
         {
             if (i < yOff || i >= yOff + rows) { Assert.Equal(expected[i], actual[i]); continue; }
@@ -129,9 +129,9 @@ public sealed class SimdKernelsTests
             byte[] w = inputs.Q8Rows(3, rows, cols, g);
             float[] x = inputs.Vector(cols);
             float[] expected = new float[rows], actual = new float[rows], q8 = new float[rows];
-            _ref.MatVecQ(w, 3, 8, g, rows, cols, x, 0, expected, 0);
-            k.MatVecQ(w, 3, 8, g, rows, cols, x, 0, actual, 0);
-            k.MatVecQ8(w, 3, g, rows, cols, x, 0, q8, 0);
+            _ref.MatVecQ(w, 3, x, 0, expected, 0, rows, cols, 8, g);
+            k.MatVecQ(w, 3, x, 0, actual, 0, rows, cols, 8, g);
+            k.MatVecQ8(w, 3, x, 0, q8, 0, rows, cols, g);
             Assert.Equal(q8, actual);
             for (int r = 0; r < rows; r++) Tolerance.Close(expected[r], actual[r], Tolerance.Sum(cols + 8, 4 * cols), $"q8 via MatVecQ row {r}");
         }
@@ -215,13 +215,13 @@ public sealed class SimdKernelsTests
             int wOff = inputs.Offset();
             float[] x = inputs.Vector(n + 3, 3f), w = inputs.Vector(wOff + n + 2);
             float[] expected = inputs.Vector(n + 5), actual = (float[])expected.Clone();
-            _ref.RmsNorm(expected, x, w, wOff, n, 1e-5f);
-            k.RmsNorm(actual, x, w, wOff, n, 1e-5f);
+            _ref.RmsNorm(x, w, wOff, expected, n, 1e-5f);
+            k.RmsNorm(x, w, wOff, actual, n, 1e-5f);
             // o = w·x/rms: the mean of squares is a sum of n terms (γ(n) relative), then sqrt, divide and 2 products.
             for (int i = 0; i < actual.Length; i++)
                 Tolerance.Close(expected[i], actual[i], 2 * Tolerance.Gamma(n + 8) * Math.Abs(expected[i]) + 1e-30, $"rmsnorm n={n} i={i}");
             float[] inPlace = (float[])x.Clone();
-            k.RmsNorm(inPlace, inPlace, w, wOff, n, 1e-5f);
+            k.RmsNorm(inPlace, w, wOff, inPlace, n, 1e-5f);
             for (int i = 0; i < n; i++) Assert.Equal(actual[i], inPlace[i]);
         }
     }
@@ -255,16 +255,16 @@ public sealed class SimdKernelsTests
         var w = new float[10];
         var x = new float[4];
         var y = new float[3];
-        Assert.Throws<ArgumentOutOfRangeException>(() => k.MatVecF32(w, 0, 3, 4, x, 0, y, 0)); // 12 weights > 10
-        Assert.Throws<ArgumentOutOfRangeException>(() => k.MatVecF32(w, 0, 2, 4, x, 1, y, 0)); // x too short at offset 1
-        Assert.Throws<ArgumentOutOfRangeException>(() => k.MatVecF32(w, 0, 2, 4, x, 0, y, 2)); // y too short at offset 2
-        Assert.Throws<ArgumentOutOfRangeException>(() => k.MatVecQ8(new byte[Inputs.RowBytes(4, 2) * 2 - 1], 0, 2, 2, 4, x, 0, y, 0));
-        Assert.Throws<ArgumentOutOfRangeException>(() => k.MatVecQ8(new byte[100], 0, 0, 2, 4, x, 0, y, 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => k.MatVecF32(w, 0, x, 0, y, 0, 3, 4)); // 12 weights > 10
+        Assert.Throws<ArgumentOutOfRangeException>(() => k.MatVecF32(w, 0, x, 1, y, 0, 2, 4)); // x too short at offset 1
+        Assert.Throws<ArgumentOutOfRangeException>(() => k.MatVecF32(w, 0, x, 0, y, 2, 2, 4)); // y too short at offset 2
+        Assert.Throws<ArgumentOutOfRangeException>(() => k.MatVecQ8(new byte[Inputs.RowBytes(4, 2) * 2 - 1], 0, x, 0, y, 0, 2, 4, 2));
+        Assert.Throws<ArgumentOutOfRangeException>(() => k.MatVecQ8(new byte[100], 0, x, 0, y, 0, 2, 4, 0));
         Assert.Throws<ArgumentOutOfRangeException>(() => k.Dot(x, 1, w, 0, 4));
         Assert.Throws<ArgumentOutOfRangeException>(() => k.DotQ8(x, 0, new byte[3], 0, 4));
         Assert.Throws<ArgumentOutOfRangeException>(() => k.Axpy(1f, x, 0, y, 0, 4));
         Assert.Throws<ArgumentOutOfRangeException>(() => k.AxpyQ8(1f, new byte[4], 0, y, 0, 4));
-        Assert.Throws<ArgumentOutOfRangeException>(() => k.RmsNorm(y, x, w, 0, 4, 1e-5f));
+        Assert.Throws<ArgumentOutOfRangeException>(() => k.RmsNorm(x, w, 0, y, 4, 1e-5f));
         Assert.Throws<ArgumentOutOfRangeException>(() => k.Softmax(x, 2, 3));
         Assert.Throws<ArgumentOutOfRangeException>(() => k.Softmax(x, -1, 1));
     }
@@ -280,11 +280,11 @@ public sealed class SimdKernelsTests
             float[] w = inputs.Vector(rows * cols), x = inputs.Vector(cols);
             byte[] q = inputs.Q8Rows(0, rows, cols, 32);
             float[] a = new float[rows], b = new float[rows];
-            single.MatVecF32(w, 0, rows, cols, x, 0, a, 0);
-            parallel.MatVecF32(w, 0, rows, cols, x, 0, b, 0);
+            single.MatVecF32(w, 0, x, 0, a, 0, rows, cols);
+            parallel.MatVecF32(w, 0, x, 0, b, 0, rows, cols);
             Assert.Equal(a, b);
-            single.MatVecQ8(q, 0, 32, rows, cols, x, 0, a, 0);
-            parallel.MatVecQ8(q, 0, 32, rows, cols, x, 0, b, 0);
+            single.MatVecQ8(q, 0, x, 0, a, 0, rows, cols, 32);
+            parallel.MatVecQ8(q, 0, x, 0, b, 0, rows, cols, 32);
             Assert.Equal(a, b);
         }
         Assert.Equal(2, parallel.Threads);

@@ -4,8 +4,9 @@ namespace EdgeTiny.Firmware.Interop
 {
     /// <summary>
     /// The native kernels of firmware/native (C99), called through nanoFramework interop: one call per matrix, whole
-    /// arrays plus offsets, as in <c>IKernels</c>. Each method is implemented in the nanoCLR image by a stub that
-    /// checks every range and runs the matching <c>et_*_checked</c> function of edgetiny_kernels.h (bad ranges throw
+    /// arrays plus offsets, in <c>IKernels</c>' argument order (inputs, output, sizes, parameters). Each method is
+    /// implemented in the nanoCLR image by a stub that checks every range and runs the matching <c>et_*_checked</c>
+    /// function of edgetiny_kernels.h, whose arguments come in the same order (bad ranges throw
     /// IndexOutOfRangeException, bad parameters ArgumentException, before anything is written).
     /// </summary>
     /// <remarks>
@@ -18,22 +19,22 @@ namespace EdgeTiny.Firmware.Interop
     {
         /// <summary><c>IKernels.MatVecQ8</c>: Codec.Q rows of int8 values.</summary>
         [MethodImpl(MethodImplOptions.InternalCall)]
-        public static extern void MatVecQ8(byte[] w, int wOff, int groupSize, int rows, int cols,
-            float[] x, int xOff, float[] y, int yOff);
+        public static extern void MatVecQ8(byte[] w, int wOff, float[] x, int xOff, float[] y, int yOff,
+            int rows, int cols, int groupSize);
 
         /// <summary><c>IKernels.MatVecQ</c>: Codec.Q rows of 2..8-bit values.</summary>
         [MethodImpl(MethodImplOptions.InternalCall)]
-        public static extern void MatVecQ(byte[] w, int wOff, int bits, int groupSize, int rows, int cols,
-            float[] x, int xOff, float[] y, int yOff);
+        public static extern void MatVecQ(byte[] w, int wOff, float[] x, int xOff, float[] y, int yOff,
+            int rows, int cols, int bits, int groupSize);
 
         /// <summary><c>IKernels.MatVecSparseQ</c>: Codec.SparseQ rows.</summary>
         [MethodImpl(MethodImplOptions.InternalCall)]
-        public static extern void MatVecSparseQ(byte[] w, int wOff, int bits, int kept, int groupSize, int rows, int cols,
-            float[] x, int xOff, float[] y, int yOff);
+        public static extern void MatVecSparseQ(byte[] w, int wOff, float[] x, int xOff, float[] y, int yOff,
+            int rows, int cols, int bits, int kept, int groupSize);
 
         /// <summary><c>IKernels.FfnBundles</c>: Codec.F32 or Codec.Q neuron bundles.</summary>
         [MethodImpl(MethodImplOptions.InternalCall)]
-        public static extern void FfnBundles(byte[] data, int dataOff, int count, int codec, int bits, int groupSize, int dim,
-            float[] x, int xOff, float[] act, int actOff, float[] output, int outOff);
+        public static extern void FfnBundles(byte[] data, int dataOff, float[] x, int xOff, float[] act, int actOff,
+            float[] output, int outOff, int count, int dim, int codec, int bits, int groupSize);
     }
 }

@@ -19,54 +19,54 @@ namespace EdgeTiny.Firmware.Interop
 
         // Native: the hot loops.
 
-        public void MatVecQ8(byte[] w, int wOff, int groupSize, int rows, int cols, float[] x, int xOff, float[] y, int yOff)
+        public void MatVecQ8(byte[] w, int wOff, float[] x, int xOff, float[] y, int yOff, int rows, int cols, int groupSize)
         {
-            KernelsNative.MatVecQ8(w, wOff, groupSize, rows, cols, x, xOff, y, yOff);
+            KernelsNative.MatVecQ8(w, wOff, x, xOff, y, yOff, rows, cols, groupSize);
         }
 
-        public void MatVecQ(byte[] w, int wOff, int bits, int groupSize, int rows, int cols, float[] x, int xOff, float[] y, int yOff)
+        public void MatVecQ(byte[] w, int wOff, float[] x, int xOff, float[] y, int yOff, int rows, int cols, int bits, int groupSize)
         {
-            KernelsNative.MatVecQ(w, wOff, bits, groupSize, rows, cols, x, xOff, y, yOff);
+            KernelsNative.MatVecQ(w, wOff, x, xOff, y, yOff, rows, cols, bits, groupSize);
         }
 
-        public void MatVecSparseQ(byte[] w, int wOff, int bits, int kept, int groupSize, int rows, int cols, float[] x, int xOff, float[] y, int yOff)
+        public void MatVecSparseQ(byte[] w, int wOff, float[] x, int xOff, float[] y, int yOff, int rows, int cols, int bits, int kept, int groupSize)
         {
-            KernelsNative.MatVecSparseQ(w, wOff, bits, kept, groupSize, rows, cols, x, xOff, y, yOff);
+            KernelsNative.MatVecSparseQ(w, wOff, x, xOff, y, yOff, rows, cols, bits, kept, groupSize);
         }
 
-        public void FfnBundles(byte[] data, int dataOff, int count, int codec, int bits, int groupSize, int dim,
-            float[] x, int xOff, float[] act, int actOff, float[] output, int outOff)
+        public void FfnBundles(byte[] data, int dataOff, float[] x, int xOff, float[] act, int actOff, float[] output, int outOff,
+            int count, int dim, int codec, int bits, int groupSize)
         {
-            KernelsNative.FfnBundles(data, dataOff, count, codec, bits, groupSize, dim, x, xOff, act, actOff, output, outOff);
+            KernelsNative.FfnBundles(data, dataOff, x, xOff, act, actOff, output, outOff, count, dim, codec, bits, groupSize);
         }
 
         // Portable: float matrices (only in unquantized models), per-vector work and attention over the context.
 
-        public void MatVecF32(float[] w, int wOff, int rows, int cols, float[] x, int xOff, float[] y, int yOff)
+        public void MatVecF32(float[] w, int wOff, float[] x, int xOff, float[] y, int yOff, int rows, int cols)
         {
-            _portable.MatVecF32(w, wOff, rows, cols, x, xOff, y, yOff);
+            _portable.MatVecF32(w, wOff, x, xOff, y, yOff, rows, cols);
         }
 
         // Portable: the transposed products of on-device tuning (a few last layers, not per generated token).
 
-        public void MatTVecF32(float[] w, int wOff, int rows, int cols, float[] dy, int dyOff, float[] dx, int dxOff)
+        public void MatTVecF32(float[] w, int wOff, float[] dy, int dyOff, float[] dx, int dxOff, int rows, int cols)
         {
-            _portable.MatTVecF32(w, wOff, rows, cols, dy, dyOff, dx, dxOff);
+            _portable.MatTVecF32(w, wOff, dy, dyOff, dx, dxOff, rows, cols);
         }
 
-        public void MatTVecQ(byte[] w, int wOff, int bits, int groupSize, int rows, int cols, float[] dy, int dyOff, float[] dx, int dxOff)
+        public void MatTVecQ(byte[] w, int wOff, float[] dy, int dyOff, float[] dx, int dxOff, int rows, int cols, int bits, int groupSize)
         {
-            _portable.MatTVecQ(w, wOff, bits, groupSize, rows, cols, dy, dyOff, dx, dxOff);
+            _portable.MatTVecQ(w, wOff, dy, dyOff, dx, dxOff, rows, cols, bits, groupSize);
         }
 
-        public void MatTVecSparseQ(byte[] w, int wOff, int bits, int kept, int groupSize, int rows, int cols, float[] dy, int dyOff, float[] dx, int dxOff)
+        public void MatTVecSparseQ(byte[] w, int wOff, float[] dy, int dyOff, float[] dx, int dxOff, int rows, int cols, int bits, int kept, int groupSize)
         {
-            _portable.MatTVecSparseQ(w, wOff, bits, kept, groupSize, rows, cols, dy, dyOff, dx, dxOff);
+            _portable.MatTVecSparseQ(w, wOff, dy, dyOff, dx, dxOff, rows, cols, bits, kept, groupSize);
         }
 
-        public void RmsNorm(float[] o, float[] x, float[] w, int wOff, int size, float eps)
+        public void RmsNorm(float[] x, float[] w, int wOff, float[] o, int size, float eps)
         {
-            _portable.RmsNorm(o, x, w, wOff, size, eps);
+            _portable.RmsNorm(x, w, wOff, o, size, eps);
         }
 
         public void Softmax(float[] x, int off, int size)
@@ -89,26 +89,26 @@ namespace EdgeTiny.Firmware.Interop
             _portable.GatedActivation(gate, up, n, activation);
         }
 
-        public void AttentionScores(float[] q, int qOff, float[] keys, int keyOff, int stride, int count, int headSize, float scale, float[] scores, int sOff)
+        public void AttentionScores(float[] q, int qOff, float[] keys, int keyOff, float[] scores, int sOff, int count, int headSize, int stride, float scale)
         {
-            _portable.AttentionScores(q, qOff, keys, keyOff, stride, count, headSize, scale, scores, sOff);
+            _portable.AttentionScores(q, qOff, keys, keyOff, scores, sOff, count, headSize, stride, scale);
         }
 
-        public void AttentionValues(float[] weights, int wOff, float[] values, int valOff, int stride, int count, int headSize, float[] output, int outOff)
+        public void AttentionValues(float[] weights, int wOff, float[] values, int valOff, float[] output, int outOff, int count, int headSize, int stride)
         {
-            _portable.AttentionValues(weights, wOff, values, valOff, stride, count, headSize, output, outOff);
+            _portable.AttentionValues(weights, wOff, values, valOff, output, outOff, count, headSize, stride);
         }
 
-        public void AttentionScoresQ8(float[] q, int qOff, byte[] keys, int keyOff, int stride, float[] keyScales, int scaleOff, int scaleStride,
-            int count, int headSize, float scale, float[] scores, int sOff)
+        public void AttentionScoresQ8(float[] q, int qOff, byte[] keys, int keyOff, float[] keyScales, int scaleOff, float[] scores, int sOff,
+            int count, int headSize, int stride, int scaleStride, float scale)
         {
-            _portable.AttentionScoresQ8(q, qOff, keys, keyOff, stride, keyScales, scaleOff, scaleStride, count, headSize, scale, scores, sOff);
+            _portable.AttentionScoresQ8(q, qOff, keys, keyOff, keyScales, scaleOff, scores, sOff, count, headSize, stride, scaleStride, scale);
         }
 
-        public void AttentionValuesQ8(float[] weights, int wOff, byte[] values, int valOff, int stride, float[] valueScales, int scaleOff, int scaleStride,
-            int count, int headSize, float[] output, int outOff)
+        public void AttentionValuesQ8(float[] weights, int wOff, byte[] values, int valOff, float[] valueScales, int scaleOff, float[] output, int outOff,
+            int count, int headSize, int stride, int scaleStride)
         {
-            _portable.AttentionValuesQ8(weights, wOff, values, valOff, stride, valueScales, scaleOff, scaleStride, count, headSize, output, outOff);
+            _portable.AttentionValuesQ8(weights, wOff, values, valOff, valueScales, scaleOff, output, outOff, count, headSize, stride, scaleStride);
         }
 
         public float DotQ8(float[] a, int aOff, byte[] q, int qOff, int n)

@@ -41,37 +41,45 @@ extern "C" {
 #define ET_CODEC_F32 1
 #define ET_CODEC_Q 2
 
+/*
+ * Argument order, as in IKernels: input arrays, then the output array, then sizes (rows, cols / count, dim), then
+ * parameters (codec, bits, kept, group_size). The checked entry points follow each array with its length and offset.
+ */
+
 /* Bytes of one stored row (the stride between rows), or -1 for bad parameters, as Codec.RowBytes. */
-int64_t et_q_row_bytes(int bits, int group_size, int cols);
-int64_t et_sparse_row_bytes(int bits, int kept, int group_size, int cols);
-int64_t et_bundle_row_bytes(int codec, int bits, int group_size, int dim); /* F32 ignores bits and group_size */
+int64_t et_q_row_bytes(int cols, int bits, int group_size);
+int64_t et_sparse_row_bytes(int cols, int bits, int kept, int group_size);
+int64_t et_bundle_row_bytes(int dim, int codec, int bits, int group_size); /* F32 ignores bits and group_size */
 
 /*
- * y[r] = sum_c weight(r, c) * x[c] for r in [0, rows): Codec.Q rows of int8 values (IKernels.MatVecQ8).
- * w: rows * et_q_row_bytes(8, group_size, cols) bytes; x: cols floats; y: rows floats (overwritten).
+ * W (rows, cols) @ x (cols) -> y (rows): y[r] = sum_c weight(r, c) * x[c] for r in [0, rows), over Codec.Q rows of
+ * int8 values (IKernels.MatVecQ8). w: rows * et_q_row_bytes(cols, 8, group_size) bytes; x: cols floats;
+ * y: rows floats (overwritten).
  */
-int et_matvec_q8(const uint8_t *w, int group_size, int rows, int cols, const float *x, float *y);
+int et_matvec_q8(const uint8_t *w, const float *x, float *y, int rows, int cols, int group_size);
 
 /*
  * The same over Codec.Q rows of any width 2..8 (IKernels.MatVecQ); 8 bits runs et_matvec_q8, 4 bits a nibble loop.
- * w: rows * et_q_row_bytes(bits, group_size, cols) bytes.
+ * w: rows * et_q_row_bytes(cols, bits, group_size) bytes.
  */
-int et_matvec_q(const uint8_t *w, int bits, int group_size, int rows, int cols, const float *x, float *y);
+int et_matvec_q(const uint8_t *w, const float *x, float *y, int rows, int cols, int bits, int group_size);
 
 /*
  * The same over Codec.SparseQ rows (IKernels.MatVecSparseQ): pruned columns contribute nothing.
- * w: rows * et_sparse_row_bytes(bits, kept, group_size, cols) bytes.
+ * w: rows * et_sparse_row_bytes(cols, bits, kept, group_size) bytes.
  */
-int et_matvec_sparse_q(const uint8_t *w, int bits, int kept, int group_size, int rows, int cols, const float *x, float *y);
+int et_matvec_sparse_q(const uint8_t *w, const float *x, float *y, int rows, int cols, int bits, int kept,
+                       int group_size);
 
 /*
- * Sparse FFN over `count` consecutive bundles (IKernels.FfnBundles). For bundle b with a = act[b] != 0:
- * u = up_b . x (dim terms), then out[c] += (a * u) * down_b[c] for c in [0, dim). Bundles with a == 0 (either sign)
- * read nothing. data: count * et_bundle_row_bytes(codec, bits, group_size, dim) bytes; x: dim floats;
- * act: count floats; out: dim floats (accumulated into, not cleared).
+ * Sparse FFN over `count` consecutive bundles (IKernels.FfnBundles): bundles (count, 2*dim), x (dim), act (count)
+ * -> out (dim), accumulated. For bundle b with a = act[b] != 0: u = up_b . x (dim terms), then
+ * out[c] += (a * u) * down_b[c] for c in [0, dim). Bundles with a == 0 (either sign) read nothing.
+ * data: count * et_bundle_row_bytes(dim, codec, bits, group_size) bytes; x: dim floats; act: count floats;
+ * out: dim floats (accumulated into, not cleared).
  */
-int et_ffn_bundles(const uint8_t *data, int count, int codec, int bits, int group_size, int dim,
-                   const float *x, const float *act, float *out);
+int et_ffn_bundles(const uint8_t *data, const float *x, const float *act, float *out, int count, int dim, int codec,
+                   int bits, int group_size);
 
 /*
  * Checked entry points with the C# signatures of IKernels: whole arrays (first element + length in elements) and
@@ -80,17 +88,17 @@ int et_ffn_bundles(const uint8_t *data, int count, int codec, int bits, int grou
  * anything, where the C# reference would throw IndexOutOfRangeException part way through. A range of zero elements
  * is always accepted. Then they run the kernel above on the offset pointers.
  */
-int et_matvec_q8_checked(const uint8_t *w, int32_t w_len, int32_t w_off, int group_size, int rows, int cols,
-                         const float *x, int32_t x_len, int32_t x_off, float *y, int32_t y_len, int32_t y_off);
-int et_matvec_q_checked(const uint8_t *w, int32_t w_len, int32_t w_off, int bits, int group_size, int rows, int cols,
-                        const float *x, int32_t x_len, int32_t x_off, float *y, int32_t y_len, int32_t y_off);
-int et_matvec_sparse_q_checked(const uint8_t *w, int32_t w_len, int32_t w_off, int bits, int kept, int group_size,
-                               int rows, int cols, const float *x, int32_t x_len, int32_t x_off,
-                               float *y, int32_t y_len, int32_t y_off);
-int et_ffn_bundles_checked(const uint8_t *data, int32_t data_len, int32_t data_off, int count, int codec, int bits,
-                           int group_size, int dim, const float *x, int32_t x_len, int32_t x_off,
-                           const float *act, int32_t act_len, int32_t act_off,
-                           float *out, int32_t out_len, int32_t out_off);
+int et_matvec_q8_checked(const uint8_t *w, int32_t w_len, int32_t w_off, const float *x, int32_t x_len, int32_t x_off,
+                         float *y, int32_t y_len, int32_t y_off, int rows, int cols, int group_size);
+int et_matvec_q_checked(const uint8_t *w, int32_t w_len, int32_t w_off, const float *x, int32_t x_len, int32_t x_off,
+                        float *y, int32_t y_len, int32_t y_off, int rows, int cols, int bits, int group_size);
+int et_matvec_sparse_q_checked(const uint8_t *w, int32_t w_len, int32_t w_off,
+                               const float *x, int32_t x_len, int32_t x_off, float *y, int32_t y_len, int32_t y_off,
+                               int rows, int cols, int bits, int kept, int group_size);
+int et_ffn_bundles_checked(const uint8_t *data, int32_t data_len, int32_t data_off,
+                           const float *x, int32_t x_len, int32_t x_off, const float *act, int32_t act_len,
+                           int32_t act_off, float *out, int32_t out_len, int32_t out_off,
+                           int count, int dim, int codec, int bits, int group_size);
 
 #ifdef __cplusplus
 }

@@ -21,43 +21,43 @@ static int check_matvec(int64_t row_bytes, int rows, int cols, int32_t w_len, in
     return ET_OK;
 }
 
-int et_matvec_q8_checked(const uint8_t *w, int32_t w_len, int32_t w_off, int group_size, int rows, int cols,
-                         const float *x, int32_t x_len, int32_t x_off, float *y, int32_t y_len, int32_t y_off)
+int et_matvec_q8_checked(const uint8_t *w, int32_t w_len, int32_t w_off, const float *x, int32_t x_len, int32_t x_off,
+                         float *y, int32_t y_len, int32_t y_off, int rows, int cols, int group_size)
 {
-    int rc = check_matvec(et_q_row_bytes(8, group_size, cols), rows, cols, w_len, w_off, x_len, x_off, y_len, y_off);
+    int rc = check_matvec(et_q_row_bytes(cols, 8, group_size), rows, cols, w_len, w_off, x_len, x_off, y_len, y_off);
     if (rc != ET_OK || rows == 0) return rc;
-    return et_matvec_q8(w + w_off, group_size, rows, cols, x + x_off, y + y_off);
+    return et_matvec_q8(w + w_off, x + x_off, y + y_off, rows, cols, group_size);
 }
 
-int et_matvec_q_checked(const uint8_t *w, int32_t w_len, int32_t w_off, int bits, int group_size, int rows, int cols,
-                        const float *x, int32_t x_len, int32_t x_off, float *y, int32_t y_len, int32_t y_off)
+int et_matvec_q_checked(const uint8_t *w, int32_t w_len, int32_t w_off, const float *x, int32_t x_len, int32_t x_off,
+                        float *y, int32_t y_len, int32_t y_off, int rows, int cols, int bits, int group_size)
 {
-    int rc = check_matvec(et_q_row_bytes(bits, group_size, cols), rows, cols, w_len, w_off, x_len, x_off, y_len, y_off);
+    int rc = check_matvec(et_q_row_bytes(cols, bits, group_size), rows, cols, w_len, w_off, x_len, x_off, y_len, y_off);
     if (rc != ET_OK || rows == 0) return rc;
-    return et_matvec_q(w + w_off, bits, group_size, rows, cols, x + x_off, y + y_off);
+    return et_matvec_q(w + w_off, x + x_off, y + y_off, rows, cols, bits, group_size);
 }
 
-int et_matvec_sparse_q_checked(const uint8_t *w, int32_t w_len, int32_t w_off, int bits, int kept, int group_size,
-                               int rows, int cols, const float *x, int32_t x_len, int32_t x_off,
-                               float *y, int32_t y_len, int32_t y_off)
+int et_matvec_sparse_q_checked(const uint8_t *w, int32_t w_len, int32_t w_off,
+                               const float *x, int32_t x_len, int32_t x_off, float *y, int32_t y_len, int32_t y_off,
+                               int rows, int cols, int bits, int kept, int group_size)
 {
-    int rc = check_matvec(et_sparse_row_bytes(bits, kept, group_size, cols), rows, cols,
+    int rc = check_matvec(et_sparse_row_bytes(cols, bits, kept, group_size), rows, cols,
                           w_len, w_off, x_len, x_off, y_len, y_off);
     if (rc != ET_OK || rows == 0) return rc;
-    return et_matvec_sparse_q(w + w_off, bits, kept, group_size, rows, cols, x + x_off, y + y_off);
+    return et_matvec_sparse_q(w + w_off, x + x_off, y + y_off, rows, cols, bits, kept, group_size);
 }
 
-int et_ffn_bundles_checked(const uint8_t *data, int32_t data_len, int32_t data_off, int count, int codec, int bits,
-                           int group_size, int dim, const float *x, int32_t x_len, int32_t x_off,
-                           const float *act, int32_t act_len, int32_t act_off,
-                           float *out, int32_t out_len, int32_t out_off)
+int et_ffn_bundles_checked(const uint8_t *data, int32_t data_len, int32_t data_off,
+                           const float *x, int32_t x_len, int32_t x_off, const float *act, int32_t act_len,
+                           int32_t act_off, float *out, int32_t out_len, int32_t out_off,
+                           int count, int dim, int codec, int bits, int group_size)
 {
-    int64_t row_bytes = et_bundle_row_bytes(codec, bits, group_size, dim);
+    int64_t row_bytes = et_bundle_row_bytes(dim, codec, bits, group_size);
     if (row_bytes < 0 || count < 0) return ET_EINVAL;
     if (count == 0) return ET_OK;
     if (!in_range(data_len, data_off, (int64_t)count * row_bytes) || !in_range(act_len, act_off, count)
         || !in_range(x_len, x_off, dim) || !in_range(out_len, out_off, dim))
         return ET_ERANGE;
-    return et_ffn_bundles(data + data_off, count, codec, bits, group_size, dim, x + x_off, act + act_off,
-                          out + out_off);
+    return et_ffn_bundles(data + data_off, x + x_off, act + act_off, out + out_off, count, dim, codec, bits,
+                          group_size);
 }

@@ -4,12 +4,12 @@
  */
 #include "et_internal.h"
 
-int64_t et_bundle_row_bytes(int codec, int bits, int group_size, int dim)
+int64_t et_bundle_row_bytes(int dim, int codec, int bits, int group_size)
 {
     if (dim < 0 || dim > 0x3FFFFFFF) return -1; /* 2 * dim must be an int */
     if (codec == ET_CODEC_F32) return (int64_t)dim * 8;
     if (codec != ET_CODEC_Q) return -1;
-    return et_q_row_bytes(bits, group_size, 2 * dim);
+    return et_q_row_bytes(2 * dim, bits, group_size);
 }
 
 /* One f32 bundle: up row then down column, 2 * dim little-endian floats at row. */
@@ -62,10 +62,10 @@ static void bundle_q(const uint8_t *row, int groups, int bits, int group_size, f
     for (c = 0; c < dim; c++) out[c] += h * q_walk_next(&w);
 }
 
-int et_ffn_bundles(const uint8_t *data, int count, int codec, int bits, int group_size, int dim,
-                   const float *x, const float *act, float *out)
+int et_ffn_bundles(const uint8_t *data, const float *x, const float *act, float *out, int count, int dim, int codec,
+                   int bits, int group_size)
 {
-    int64_t row_bytes = et_bundle_row_bytes(codec, bits, group_size, dim);
+    int64_t row_bytes = et_bundle_row_bytes(dim, codec, bits, group_size);
     int groups, b;
     if (row_bytes < 0 || count < 0) return ET_EINVAL;
     if (count > 0 && (data == NULL || act == NULL || (dim > 0 && (x == NULL || out == NULL)))) return ET_EINVAL;

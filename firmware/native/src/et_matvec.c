@@ -4,13 +4,13 @@
  */
 #include "et_internal.h"
 
-int64_t et_q_row_bytes(int bits, int group_size, int cols)
+int64_t et_q_row_bytes(int cols, int bits, int group_size)
 {
     if (!et_bits_valid(bits) || group_size < 1 || cols < 0) return -1;
     return (int64_t)et_groups(cols, group_size) * 4 + et_packed_bytes(cols, bits);
 }
 
-int64_t et_sparse_row_bytes(int bits, int kept, int group_size, int cols)
+int64_t et_sparse_row_bytes(int cols, int bits, int kept, int group_size)
 {
     if (!et_bits_valid(bits) || group_size < 1 || cols < 0 || kept < 0 || kept > cols) return -1;
     return (int64_t)et_groups(cols, group_size) * 4 + ((int64_t)cols + 7) / 8 + et_packed_bytes(kept, bits);
@@ -30,7 +30,7 @@ static int group_end(int start, int group_size, int cols)
     return cols - start < group_size ? cols : start + group_size;
 }
 
-int et_matvec_q8(const uint8_t *w, int group_size, int rows, int cols, const float *x, float *y)
+int et_matvec_q8(const uint8_t *w, const float *x, float *y, int rows, int cols, int group_size)
 {
     int groups, r;
     size_t row_bytes;
@@ -77,11 +77,11 @@ static float q4_part(const uint8_t *v, int c, int end, const float *x)
     return part;
 }
 
-int et_matvec_q(const uint8_t *w, int bits, int group_size, int rows, int cols, const float *x, float *y)
+int et_matvec_q(const uint8_t *w, const float *x, float *y, int rows, int cols, int bits, int group_size)
 {
     int groups, r;
     size_t row_bytes;
-    if (bits == 8) return et_matvec_q8(w, group_size, rows, cols, x, y);
+    if (bits == 8) return et_matvec_q8(w, x, y, rows, cols, group_size);
     if (!et_bits_valid(bits) || bad_shape(w, group_size, rows, cols, x, y)) return ET_EINVAL;
     groups = et_groups(cols, group_size);
     row_bytes = (size_t)groups * 4 + (size_t)et_packed_bytes(cols, bits);
@@ -107,7 +107,8 @@ int et_matvec_q(const uint8_t *w, int bits, int group_size, int rows, int cols, 
     return ET_OK;
 }
 
-int et_matvec_sparse_q(const uint8_t *w, int bits, int kept, int group_size, int rows, int cols, const float *x, float *y)
+int et_matvec_sparse_q(const uint8_t *w, const float *x, float *y, int rows, int cols, int bits, int kept,
+                       int group_size)
 {
     int groups, r;
     size_t bitmap_bytes, row_bytes;

@@ -36,18 +36,18 @@ int32_t Len(const std::vector<float> &v) { return static_cast<int32_t>(v.size())
 
 TEST(RowBytes, MatchCodecRowBytes)
 {
-    EXPECT_EQ(et_q_row_bytes(8, 32, 64), 2 * 4 + 64);
-    EXPECT_EQ(et_q_row_bytes(4, 32, 172), 6 * 4 + 86);
-    EXPECT_EQ(et_q_row_bytes(3, 7, 40), 6 * 4 + 15);
-    EXPECT_EQ(et_sparse_row_bytes(3, 50, 32, 75), 3 * 4 + 10 + 19);
-    EXPECT_EQ(et_bundle_row_bytes(ET_CODEC_F32, 0, 0, 7), 56);
-    EXPECT_EQ(et_bundle_row_bytes(ET_CODEC_Q, 5, 32, 48), 3 * 4 + 60);
-    EXPECT_EQ(et_q_row_bytes(1, 32, 64), -1);
-    EXPECT_EQ(et_q_row_bytes(9, 32, 64), -1);
-    EXPECT_EQ(et_q_row_bytes(4, 0, 64), -1);
-    EXPECT_EQ(et_sparse_row_bytes(4, 65, 32, 64), -1);
-    EXPECT_EQ(et_bundle_row_bytes(3, 4, 32, 64), -1);
-    EXPECT_EQ(et_q_row_bytes(8, 1, INT_MAX), 5LL * INT_MAX); // 64-bit: no overflow
+    EXPECT_EQ(et_q_row_bytes(64, 8, 32), 2 * 4 + 64);
+    EXPECT_EQ(et_q_row_bytes(172, 4, 32), 6 * 4 + 86);
+    EXPECT_EQ(et_q_row_bytes(40, 3, 7), 6 * 4 + 15);
+    EXPECT_EQ(et_sparse_row_bytes(75, 3, 50, 32), 3 * 4 + 10 + 19);
+    EXPECT_EQ(et_bundle_row_bytes(7, ET_CODEC_F32, 0, 0), 56);
+    EXPECT_EQ(et_bundle_row_bytes(48, ET_CODEC_Q, 5, 32), 3 * 4 + 60);
+    EXPECT_EQ(et_q_row_bytes(64, 1, 32), -1);
+    EXPECT_EQ(et_q_row_bytes(64, 9, 32), -1);
+    EXPECT_EQ(et_q_row_bytes(64, 4, 0), -1);
+    EXPECT_EQ(et_sparse_row_bytes(64, 4, 65, 32), -1);
+    EXPECT_EQ(et_bundle_row_bytes(64, 3, 4, 32), -1);
+    EXPECT_EQ(et_q_row_bytes(INT_MAX, 8, 1), 5LL * INT_MAX); // 64-bit: no overflow
 }
 
 TEST(Known, Q8TwoGroupsShortLast)
@@ -57,10 +57,10 @@ TEST(Known, Q8TwoGroupsShortLast)
     PutFloat(w, 2.0f);
     w.insert(w.end(), {1, 0xFE, 3}); // 1, -2, 3
     std::vector<float> x{1, 2, 3}, y{0};
-    ASSERT_EQ(et_matvec_q8(w.data(), 2, 1, 3, x.data(), y.data()), ET_OK);
+    ASSERT_EQ(et_matvec_q8(w.data(), x.data(), y.data(), 1, 3, 2), ET_OK);
     EXPECT_FLOAT_EQ(y[0], (1 * 1 - 2 * 2) * 0.5f + 3 * 3 * 2.0f);
     y[0] = 0;
-    ASSERT_EQ(et_matvec_q(w.data(), 8, 2, 1, 3, x.data(), y.data()), ET_OK); // 8 bits through the generic entry
+    ASSERT_EQ(et_matvec_q(w.data(), x.data(), y.data(), 1, 3, 8, 2), ET_OK); // 8 bits through the generic entry
     EXPECT_FLOAT_EQ(y[0], 16.5f);
 }
 
@@ -70,7 +70,7 @@ TEST(Known, Q4EveryExtremeCode)
     PutFloat(w, 1.0f);
     w.insert(w.end(), {0x78, 0x0F}); // -8, 7, -1, 0
     std::vector<float> x{1, 10, 100, 1000}, y{0};
-    ASSERT_EQ(et_matvec_q(w.data(), 4, 4, 1, 4, x.data(), y.data()), ET_OK);
+    ASSERT_EQ(et_matvec_q(w.data(), x.data(), y.data(), 1, 4, 4, 4), ET_OK);
     EXPECT_FLOAT_EQ(y[0], -8 + 70 - 100);
 }
 
@@ -91,7 +91,7 @@ TEST(Known, EveryWidthEveryCode)
             x[c] = static_cast<float>(c % 5) - 2.0f;
             expected += values[c] * x[c];
         }
-        ASSERT_EQ(et_matvec_q(w.data(), bits, cols, 1, cols, x.data(), y.data()), ET_OK);
+        ASSERT_EQ(et_matvec_q(w.data(), x.data(), y.data(), 1, cols, bits, cols), ET_OK);
         EXPECT_FLOAT_EQ(y[0], expected * 0.25f) << bits << " bits";
     }
 }
@@ -104,7 +104,7 @@ TEST(Known, SparseTwoGroups)
     w.insert(w.end(), {0x12, 0x02}); // columns 1, 4, 9
     Pack(w, {-2, 1, -1}, 2);
     std::vector<float> x{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, y{0};
-    ASSERT_EQ(et_matvec_sparse_q(w.data(), 2, 3, 8, 1, 10, x.data(), y.data()), ET_OK);
+    ASSERT_EQ(et_matvec_sparse_q(w.data(), x.data(), y.data(), 1, 10, 2, 3, 8), ET_OK);
     EXPECT_FLOAT_EQ(y[0], (-2 * 2 + 1 * 5) * 1.0f + (-1 * 10) * 0.5f);
 }
 
@@ -115,7 +115,7 @@ TEST(Known, SparseBitmapWithExtraBitsReadsNoFurther)
     w.push_back(0x0F); // four columns marked, three kept: the fourth must not read past the row
     Pack(w, {1, 2, 3}, 8);
     std::vector<float> x{1, 1, 1, 100}, y{0};
-    ASSERT_EQ(et_matvec_sparse_q(w.data(), 8, 3, 4, 1, 4, x.data(), y.data()), ET_OK);
+    ASSERT_EQ(et_matvec_sparse_q(w.data(), x.data(), y.data(), 1, 4, 8, 3, 4), ET_OK);
     EXPECT_FLOAT_EQ(y[0], 6.0f);
 }
 
@@ -128,14 +128,14 @@ TEST(Known, FfnBundlesQ8AndF32)
     q.insert(q.end(), {1, 2, 3, 4});
     q.insert(q.end(), 12, 0xFF);
     std::vector<float> x{1, 1}, act{2, 0}, out{10, 20};
-    ASSERT_EQ(et_ffn_bundles(q.data(), 2, ET_CODEC_Q, 8, 2, 2, x.data(), act.data(), out.data()), ET_OK);
+    ASSERT_EQ(et_ffn_bundles(q.data(), x.data(), act.data(), out.data(), 2, 2, ET_CODEC_Q, 8, 2), ET_OK);
     EXPECT_FLOAT_EQ(out[0], 10 + 2 * 3 * 1.5f);
     EXPECT_FLOAT_EQ(out[1], 20 + 2 * 3 * 2.0f);
 
     std::vector<uint8_t> f;
     for (float v : {1.0f, 2.0f, 1.5f, 2.0f}) PutFloat(f, v);
     out = {10, 20};
-    ASSERT_EQ(et_ffn_bundles(f.data(), 1, ET_CODEC_F32, 0, 0, 2, x.data(), act.data(), out.data()), ET_OK);
+    ASSERT_EQ(et_ffn_bundles(f.data(), x.data(), act.data(), out.data(), 1, 2, ET_CODEC_F32, 0, 0), ET_OK);
     EXPECT_FLOAT_EQ(out[0], 19.0f);
     EXPECT_FLOAT_EQ(out[1], 32.0f);
 }
@@ -144,17 +144,19 @@ TEST(Checked, BadParametersAreInvalid)
 {
     std::vector<uint8_t> w(256, 0);
     std::vector<float> x(16, 1), y(16, 7);
-    EXPECT_EQ(et_matvec_q_checked(w.data(), Len(w), 0, 1, 8, 2, 8, x.data(), Len(x), 0, y.data(), Len(y), 0), ET_EINVAL);
-    EXPECT_EQ(et_matvec_q_checked(w.data(), Len(w), 0, 9, 8, 2, 8, x.data(), Len(x), 0, y.data(), Len(y), 0), ET_EINVAL);
-    EXPECT_EQ(et_matvec_q8_checked(w.data(), Len(w), 0, 0, 2, 8, x.data(), Len(x), 0, y.data(), Len(y), 0), ET_EINVAL);
-    EXPECT_EQ(et_matvec_q8_checked(w.data(), Len(w), 0, 8, -1, 8, x.data(), Len(x), 0, y.data(), Len(y), 0), ET_EINVAL);
-    EXPECT_EQ(et_matvec_sparse_q_checked(w.data(), Len(w), 0, 4, 9, 8, 2, 8, x.data(), Len(x), 0, y.data(), Len(y), 0),
+    EXPECT_EQ(et_matvec_q_checked(w.data(), Len(w), 0, x.data(), Len(x), 0, y.data(), Len(y), 0, 2, 8, 1, 8),
               ET_EINVAL);
-    EXPECT_EQ(et_ffn_bundles_checked(w.data(), Len(w), 0, 1, 3, 4, 8, 8, x.data(), Len(x), 0, x.data(), Len(x), 0,
-                                     y.data(), Len(y), 0),
+    EXPECT_EQ(et_matvec_q_checked(w.data(), Len(w), 0, x.data(), Len(x), 0, y.data(), Len(y), 0, 2, 8, 9, 8),
               ET_EINVAL);
-    EXPECT_EQ(et_ffn_bundles_checked(w.data(), Len(w), 0, -1, ET_CODEC_Q, 4, 8, 8, x.data(), Len(x), 0, x.data(),
-                                     Len(x), 0, y.data(), Len(y), 0),
+    EXPECT_EQ(et_matvec_q8_checked(w.data(), Len(w), 0, x.data(), Len(x), 0, y.data(), Len(y), 0, 2, 8, 0), ET_EINVAL);
+    EXPECT_EQ(et_matvec_q8_checked(w.data(), Len(w), 0, x.data(), Len(x), 0, y.data(), Len(y), 0, -1, 8, 8), ET_EINVAL);
+    EXPECT_EQ(et_matvec_sparse_q_checked(w.data(), Len(w), 0, x.data(), Len(x), 0, y.data(), Len(y), 0, 2, 8, 4, 9, 8),
+              ET_EINVAL);
+    EXPECT_EQ(et_ffn_bundles_checked(w.data(), Len(w), 0, x.data(), Len(x), 0, x.data(), Len(x), 0, y.data(), Len(y),
+                                     0, 1, 8, 3, 4, 8),
+              ET_EINVAL);
+    EXPECT_EQ(et_ffn_bundles_checked(w.data(), Len(w), 0, x.data(), Len(x), 0, x.data(), Len(x), 0, y.data(), Len(y),
+                                     0, -1, 8, ET_CODEC_Q, 4, 8),
               ET_EINVAL);
     for (float v : y) EXPECT_EQ(v, 7.0f);
 }
@@ -165,8 +167,8 @@ TEST(Checked, RangesOutsideTheirArraysAreRejectedBeforeAnyWrite)
     std::vector<uint8_t> w(5 + rows * 22, 0);
     std::vector<float> x(2 + cols, 1), y(1 + rows, 7);
     auto q8 = [&](int32_t w_len, int32_t w_off, int32_t x_len, int32_t x_off, int32_t y_len, int32_t y_off, int r) {
-        return et_matvec_q8_checked(w.data(), w_len, w_off, group, r, cols, x.data(), x_len, x_off, y.data(), y_len,
-                                    y_off);
+        return et_matvec_q8_checked(w.data(), w_len, w_off, x.data(), x_len, x_off, y.data(), y_len, y_off, r, cols,
+                                    group);
     };
     EXPECT_EQ(q8(Len(w), 5, Len(x), 2, Len(y), 1, rows), ET_OK);
     EXPECT_EQ(q8(Len(w), 6, Len(x), 2, Len(y), 1, rows), ET_ERANGE);     // weights one byte short
@@ -183,8 +185,8 @@ TEST(Checked, RangesOutsideTheirArraysAreRejectedBeforeAnyWrite)
     std::vector<uint8_t> d(24, 0);
     std::vector<float> act{1, 1}, out(4, 0);
     auto ffn = [&](int32_t d_len, int32_t a_len, int32_t a_off, int32_t o_len) {
-        return et_ffn_bundles_checked(d.data(), d_len, 0, 2, ET_CODEC_Q, 4, 4, 4, x.data(), Len(x), 0, act.data(),
-                                      a_len, a_off, out.data(), o_len, 0);
+        return et_ffn_bundles_checked(d.data(), d_len, 0, x.data(), Len(x), 0, act.data(), a_len, a_off, out.data(),
+                                      o_len, 0, 2, 4, ET_CODEC_Q, 4, 4);
     };
     EXPECT_EQ(ffn(24, 2, 0, 4), ET_OK);
     EXPECT_EQ(ffn(23, 2, 0, 4), ET_ERANGE);

@@ -22,17 +22,17 @@ int RunKernel(const VectorCase &c, std::vector<float> &y)
     switch (c.kind)
     {
     case Kind::MatVecQ8:
-        return et_matvec_q8_checked(c.w.data(), wn, c.w_off, c.group_size, c.rows, c.cols, c.x.data(), xn, c.x_off,
-                                    y.data(), yn, c.y_off);
+        return et_matvec_q8_checked(c.w.data(), wn, c.w_off, c.x.data(), xn, c.x_off, y.data(), yn, c.y_off, c.rows,
+                                    c.cols, c.group_size);
     case Kind::MatVecQ:
-        return et_matvec_q_checked(c.w.data(), wn, c.w_off, c.bits, c.group_size, c.rows, c.cols, c.x.data(), xn,
-                                   c.x_off, y.data(), yn, c.y_off);
+        return et_matvec_q_checked(c.w.data(), wn, c.w_off, c.x.data(), xn, c.x_off, y.data(), yn, c.y_off, c.rows,
+                                   c.cols, c.bits, c.group_size);
     case Kind::MatVecSparseQ:
-        return et_matvec_sparse_q_checked(c.w.data(), wn, c.w_off, c.bits, c.kept, c.group_size, c.rows, c.cols,
-                                          c.x.data(), xn, c.x_off, y.data(), yn, c.y_off);
+        return et_matvec_sparse_q_checked(c.w.data(), wn, c.w_off, c.x.data(), xn, c.x_off, y.data(), yn, c.y_off,
+                                          c.rows, c.cols, c.bits, c.kept, c.group_size);
     case Kind::FfnBundles:
-        return et_ffn_bundles_checked(c.w.data(), wn, c.w_off, c.rows, c.codec, c.bits, c.group_size, c.cols,
-                                      c.x.data(), xn, c.x_off, c.act.data(), an, c.act_off, y.data(), yn, c.y_off);
+        return et_ffn_bundles_checked(c.w.data(), wn, c.w_off, c.x.data(), xn, c.x_off, c.act.data(), an, c.act_off,
+                                      y.data(), yn, c.y_off, c.rows, c.cols, c.codec, c.bits, c.group_size);
     }
     return -100;
 }

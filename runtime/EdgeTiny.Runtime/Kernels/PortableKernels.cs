@@ -9,7 +9,7 @@ namespace EdgeTiny.Runtime.Kernels
     /// </summary>
     public sealed class PortableKernels : IKernels
     {
-        public void MatVecF32(float[] w, int wOff, int rows, int cols, float[] x, int xOff, float[] y, int yOff)
+        public void MatVecF32(float[] w, int wOff, float[] x, int xOff, float[] y, int yOff, int rows, int cols)
         {
             for (int r = 0; r < rows; r++)
             {
@@ -20,7 +20,7 @@ namespace EdgeTiny.Runtime.Kernels
             }
         }
 
-        public void MatVecQ8(byte[] w, int wOff, int groupSize, int rows, int cols, float[] x, int xOff, float[] y, int yOff)
+        public void MatVecQ8(byte[] w, int wOff, float[] x, int xOff, float[] y, int yOff, int rows, int cols, int groupSize)
         {
             int groups = (cols + groupSize - 1) / groupSize;
             int rowBytes = cols + groups * 4;
@@ -42,11 +42,11 @@ namespace EdgeTiny.Runtime.Kernels
             }
         }
 
-        public void MatVecQ(byte[] w, int wOff, int bits, int groupSize, int rows, int cols, float[] x, int xOff, float[] y, int yOff)
+        public void MatVecQ(byte[] w, int wOff, float[] x, int xOff, float[] y, int yOff, int rows, int cols, int bits, int groupSize)
         {
             if (bits == 8)
             {
-                MatVecQ8(w, wOff, groupSize, rows, cols, x, xOff, y, yOff);
+                MatVecQ8(w, wOff, x, xOff, y, yOff, rows, cols, groupSize);
                 return;
             }
             int groups = (cols + groupSize - 1) / groupSize;
@@ -81,7 +81,7 @@ namespace EdgeTiny.Runtime.Kernels
             }
         }
 
-        public void MatVecSparseQ(byte[] w, int wOff, int bits, int kept, int groupSize, int rows, int cols, float[] x, int xOff, float[] y, int yOff)
+        public void MatVecSparseQ(byte[] w, int wOff, float[] x, int xOff, float[] y, int yOff, int rows, int cols, int bits, int kept, int groupSize)
         {
             int groups = (cols + groupSize - 1) / groupSize;
             int bitmapBytes = (cols + 7) / 8;
@@ -110,7 +110,7 @@ namespace EdgeTiny.Runtime.Kernels
             }
         }
 
-        public void MatTVecF32(float[] w, int wOff, int rows, int cols, float[] dy, int dyOff, float[] dx, int dxOff)
+        public void MatTVecF32(float[] w, int wOff, float[] dy, int dyOff, float[] dx, int dxOff, int rows, int cols)
         {
             for (int r = 0; r < rows; r++)
             {
@@ -121,7 +121,7 @@ namespace EdgeTiny.Runtime.Kernels
             }
         }
 
-        public void MatTVecQ(byte[] w, int wOff, int bits, int groupSize, int rows, int cols, float[] dy, int dyOff, float[] dx, int dxOff)
+        public void MatTVecQ(byte[] w, int wOff, float[] dy, int dyOff, float[] dx, int dxOff, int rows, int cols, int bits, int groupSize)
         {
             int groups = (cols + groupSize - 1) / groupSize;
             int rowBytes = groups * 4 + Codec.PackedBytes(cols, bits);
@@ -139,7 +139,7 @@ namespace EdgeTiny.Runtime.Kernels
             }
         }
 
-        public void MatTVecSparseQ(byte[] w, int wOff, int bits, int kept, int groupSize, int rows, int cols, float[] dy, int dyOff, float[] dx, int dxOff)
+        public void MatTVecSparseQ(byte[] w, int wOff, float[] dy, int dyOff, float[] dx, int dxOff, int rows, int cols, int bits, int kept, int groupSize)
         {
             int groups = (cols + groupSize - 1) / groupSize;
             int bitmapBytes = (cols + 7) / 8;
@@ -160,7 +160,7 @@ namespace EdgeTiny.Runtime.Kernels
             }
         }
 
-        public void RmsNorm(float[] o, float[] x, float[] w, int wOff, int size, float eps)
+        public void RmsNorm(float[] x, float[] w, int wOff, float[] o, int size, float eps)
         {
             float ss = 0f;
             for (int i = 0; i < size; i++) ss += x[i] * x[i];
@@ -196,8 +196,8 @@ namespace EdgeTiny.Runtime.Kernels
             for (int i = 0; i < n; i++) y[yOff + i] += alpha * x[xOff + i];
         }
 
-        public void FfnBundles(byte[] data, int dataOff, int count, int codec, int bits, int groupSize, int dim,
-            float[] x, int xOff, float[] act, int actOff, float[] output, int outOff)
+        public void FfnBundles(byte[] data, int dataOff, float[] x, int xOff, float[] act, int actOff, float[] output, int outOff,
+            int count, int dim, int codec, int bits, int groupSize)
         {
             int cols = 2 * dim;
             int rowBytes = Codec.RowBytes(codec, codec == Codec.F32 ? 0 : bits, cols, groupSize);
@@ -226,26 +226,26 @@ namespace EdgeTiny.Runtime.Kernels
             for (int i = 0; i < n; i++) gate[i] = FfnActivation.Apply(gate[i], activation) * up[i];
         }
 
-        public void AttentionScores(float[] q, int qOff, float[] keys, int keyOff, int stride, int count, int headSize, float scale, float[] scores, int sOff)
+        public void AttentionScores(float[] q, int qOff, float[] keys, int keyOff, float[] scores, int sOff, int count, int headSize, int stride, float scale)
         {
             for (int s = 0; s < count; s++) scores[sOff + s] = Dot(q, qOff, keys, keyOff + s * stride, headSize) / scale;
         }
 
-        public void AttentionValues(float[] weights, int wOff, float[] values, int valOff, int stride, int count, int headSize, float[] output, int outOff)
+        public void AttentionValues(float[] weights, int wOff, float[] values, int valOff, float[] output, int outOff, int count, int headSize, int stride)
         {
             System.Array.Clear(output, outOff, headSize);
             for (int s = 0; s < count; s++) Axpy(weights[wOff + s], values, valOff + s * stride, output, outOff, headSize);
         }
 
-        public void AttentionScoresQ8(float[] q, int qOff, byte[] keys, int keyOff, int stride, float[] keyScales, int scaleOff, int scaleStride,
-            int count, int headSize, float scale, float[] scores, int sOff)
+        public void AttentionScoresQ8(float[] q, int qOff, byte[] keys, int keyOff, float[] keyScales, int scaleOff, float[] scores, int sOff,
+            int count, int headSize, int stride, int scaleStride, float scale)
         {
             for (int s = 0; s < count; s++)
                 scores[sOff + s] = DotQ8(q, qOff, keys, keyOff + s * stride, headSize) * keyScales[scaleOff + s * scaleStride] / scale;
         }
 
-        public void AttentionValuesQ8(float[] weights, int wOff, byte[] values, int valOff, int stride, float[] valueScales, int scaleOff, int scaleStride,
-            int count, int headSize, float[] output, int outOff)
+        public void AttentionValuesQ8(float[] weights, int wOff, byte[] values, int valOff, float[] valueScales, int scaleOff, float[] output, int outOff,
+            int count, int headSize, int stride, int scaleStride)
         {
             System.Array.Clear(output, outOff, headSize);
             for (int s = 0; s < count; s++)

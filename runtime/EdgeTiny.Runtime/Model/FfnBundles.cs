@@ -85,7 +85,7 @@ namespace EdgeTiny.Runtime.Model
                 {
                     int j = i + 1;
                     while (j < n && _active[j] == _active[j - 1] + 1) j++;
-                    k.FfnBundles(Bundles.Data, _active[i] * Bundles.RowBytes, j - i, Bundles.Codec, bits, Bundles.GroupSize, dim, x, 0, _act, _active[i], output, 0);
+                    k.FfnBundles(Bundles.Data, _active[i] * Bundles.RowBytes, x, 0, _act, _active[i], output, 0, j - i, dim, Bundles.Codec, bits, Bundles.GroupSize);
                     i = j;
                 }
                 return;
@@ -102,7 +102,7 @@ namespace EdgeTiny.Runtime.Model
                     _active[needed++] = p;
                     continue;
                 }
-                k.FfnBundles(_cache.Data, at, 1, Bundles.Codec, bits, Bundles.GroupSize, dim, x, 0, _act, p, output, 0);
+                k.FfnBundles(_cache.Data, at, x, 0, _act, p, output, 0, 1, dim, Bundles.Codec, bits, Bundles.GroupSize);
                 _act[p] = 0f;
             }
 
@@ -126,7 +126,7 @@ namespace EdgeTiny.Runtime.Model
                 {
                     int m = end - s < perChunk ? end - s : perChunk;
                     Bundles.Stream.Source.ReadAt(Bundles.Offset + (long)s * Bundles.RowBytes, chunk, 0, m * Bundles.RowBytes);
-                    k.FfnBundles(chunk, 0, m, Bundles.Codec, bits, Bundles.GroupSize, dim, x, 0, _act, s, output, 0);
+                    k.FfnBundles(chunk, 0, x, 0, _act, s, output, 0, m, dim, Bundles.Codec, bits, Bundles.GroupSize);
                     for (; next < needed && _active[next] < s + m; next++)
                         _cache.Offer(_active[next], chunk, (_active[next] - s) * Bundles.RowBytes, _run[next]);
                 }

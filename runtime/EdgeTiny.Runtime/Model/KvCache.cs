@@ -84,16 +84,16 @@ namespace EdgeTiny.Runtime.Model
         public void Scores(IKernels k, int layer, int kvHead, float[] q, int qOff, int count, float scale, float[] scores, int sOff)
         {
             int off = kvHead * _headSize;
-            if (!_int8) k.AttentionScores(q, qOff, _keys[layer], off, _kvDim, count, _headSize, scale, scores, sOff);
-            else k.AttentionScoresQ8(q, qOff, _keys8[layer], off, _kvDim, _keyScales[layer], kvHead, _kvHeads, count, _headSize, scale, scores, sOff);
+            if (!_int8) k.AttentionScores(q, qOff, _keys[layer], off, scores, sOff, count, _headSize, _kvDim, scale);
+            else k.AttentionScoresQ8(q, qOff, _keys8[layer], off, _keyScales[layer], kvHead, scores, sOff, count, _headSize, _kvDim, _kvHeads, scale);
         }
 
         /// <summary>output = Σ_t weights[wOff + t] · value(t) over positions [0, count) of (layer, kv head).</summary>
         public void Values(IKernels k, int layer, int kvHead, float[] weights, int wOff, int count, float[] output, int outOff)
         {
             int off = kvHead * _headSize;
-            if (!_int8) k.AttentionValues(weights, wOff, _values[layer], off, _kvDim, count, _headSize, output, outOff);
-            else k.AttentionValuesQ8(weights, wOff, _values8[layer], off, _kvDim, _valueScales[layer], kvHead, _kvHeads, count, _headSize, output, outOff);
+            if (!_int8) k.AttentionValues(weights, wOff, _values[layer], off, output, outOff, count, _headSize, _kvDim);
+            else k.AttentionValuesQ8(weights, wOff, _values8[layer], off, _valueScales[layer], kvHead, output, outOff, count, _headSize, _kvDim, _kvHeads);
         }
 
         /// <summary>Symmetric int8 of src[off..off+n) into dest; returns the scale (max |x| / 127).</summary>

@@ -39,7 +39,7 @@ namespace EdgeTiny.Runtime.Model
         {
             if (Stream == null)
             {
-                if (Codec == Format.Codec.F32) k.MatVecF32(F32, 0, Rows, Cols, x, xOff, y, yOff);
+                if (Codec == Format.Codec.F32) k.MatVecF32(F32, 0, x, xOff, y, yOff, Rows, Cols);
                 else Quantized(k, Data, Rows, x, xOff, y, yOff);
                 return;
             }
@@ -51,7 +51,7 @@ namespace EdgeTiny.Runtime.Model
         {
             if (Stream == null)
             {
-                if (Codec == Format.Codec.F32) k.MatTVecF32(F32, 0, Rows, Cols, dy, dyOff, dx, dxOff);
+                if (Codec == Format.Codec.F32) k.MatTVecF32(F32, 0, dy, dyOff, dx, dxOff, Rows, Cols);
                 else QuantizedTransposed(k, Data, Rows, dy, dyOff, dx, dxOff);
                 return;
             }
@@ -78,25 +78,25 @@ namespace EdgeTiny.Runtime.Model
                 }
                 float[] values = Stream.ChunkFloats;
                 for (int i = 0; i < n * Cols; i++) values[i] = LittleEndian.ReadSingle(chunk, i * 4);
-                if (transposed) k.MatTVecF32(values, 0, n, Cols, a, aOff + r0, b, bOff);
-                else k.MatVecF32(values, 0, n, Cols, a, aOff, b, bOff + r0);
+                if (transposed) k.MatTVecF32(values, 0, a, aOff + r0, b, bOff, n, Cols);
+                else k.MatVecF32(values, 0, a, aOff, b, bOff + r0, n, Cols);
             }
         }
 
         private void QuantizedTransposed(IKernels k, byte[] data, int rows, float[] dy, int dyOff, float[] dx, int dxOff)
         {
             int bits = Format.Codec.Bits(Param);
-            if (Codec == Format.Codec.SparseQ) k.MatTVecSparseQ(data, 0, bits, Format.Codec.Kept(Param), GroupSize, rows, Cols, dy, dyOff, dx, dxOff);
-            else k.MatTVecQ(data, 0, bits, GroupSize, rows, Cols, dy, dyOff, dx, dxOff);
+            if (Codec == Format.Codec.SparseQ) k.MatTVecSparseQ(data, 0, dy, dyOff, dx, dxOff, rows, Cols, bits, Format.Codec.Kept(Param), GroupSize);
+            else k.MatTVecQ(data, 0, dy, dyOff, dx, dxOff, rows, Cols, bits, GroupSize);
         }
 
         /// <summary>The kernel for this tensor's quantized codec over <paramref name="rows"/> stored rows in data.</summary>
         private void Quantized(IKernels k, byte[] data, int rows, float[] x, int xOff, float[] y, int yOff)
         {
             int bits = Format.Codec.Bits(Param);
-            if (Codec == Format.Codec.SparseQ) k.MatVecSparseQ(data, 0, bits, Format.Codec.Kept(Param), GroupSize, rows, Cols, x, xOff, y, yOff);
-            else if (bits == 8) k.MatVecQ8(data, 0, GroupSize, rows, Cols, x, xOff, y, yOff);
-            else k.MatVecQ(data, 0, bits, GroupSize, rows, Cols, x, xOff, y, yOff);
+            if (Codec == Format.Codec.SparseQ) k.MatVecSparseQ(data, 0, x, xOff, y, yOff, rows, Cols, bits, Format.Codec.Kept(Param), GroupSize);
+            else if (bits == 8) k.MatVecQ8(data, 0, x, xOff, y, yOff, rows, Cols, GroupSize);
+            else k.MatVecQ(data, 0, x, xOff, y, yOff, rows, Cols, bits, GroupSize);
         }
 
         /// <summary>Writes row <paramref name="row"/> as floats (dequantized if needed) to dest[destOff..].</summary>

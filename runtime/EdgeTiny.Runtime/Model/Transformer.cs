@@ -131,7 +131,7 @@ namespace EdgeTiny.Runtime.Model
 
                 // ---- Attention block: x += wo · attention(rope(wq · xb), rope(wk · xb), wv · xb), xb = rmsnorm(x).
                 hooks.Phase(ForwardPhase.AttentionProjections);
-                _kern.RmsNorm(_xb, _x, _w.RmsAtt[l].F32, 0, dim, c.NormEps);
+                _kern.RmsNorm(_x, _w.RmsAtt[l].F32, 0, _xb, dim, c.NormEps);
                 hooks.Save(l, pos, ActivationSlot.AttentionNorm, _xb);
                 _w.Wq[l].MatVec(_kern, _xb, 0, _q, 0);
                 _w.Wk[l].MatVec(_kern, _xb, 0, _k, 0);
@@ -166,7 +166,7 @@ namespace EdgeTiny.Runtime.Model
 
                 // ---- FFN block: x += ffn(rmsnorm(x)), with the layer's FFN dense (w2(act(w1 x) ⊙ w3 x)) or packed.
                 hooks.Phase(ForwardPhase.Ffn);
-                _kern.RmsNorm(_xb, _x, _w.RmsFfn[l].F32, 0, dim, c.NormEps);
+                _kern.RmsNorm(_x, _w.RmsFfn[l].F32, 0, _xb, dim, c.NormEps);
                 hooks.Save(l, pos, ActivationSlot.FfnNorm, _xb);
                 _ffn[l].Forward(_kern, l, pos, _xb, _xb2, hooks);
                 _kern.Axpy(1f, _xb2, 0, _x, 0, dim);
@@ -177,7 +177,7 @@ namespace EdgeTiny.Runtime.Model
         public float[] Exit(ForwardHooks hooks)
         {
             hooks.Phase(ForwardPhase.Classifier);
-            _kern.RmsNorm(_xb, _x, _w.RmsFinal.F32, 0, _c.Dim, _c.NormEps);
+            _kern.RmsNorm(_x, _w.RmsFinal.F32, 0, _xb, _c.Dim, _c.NormEps);
             _w.Classifier.MatVec(_kern, _xb, 0, _logits, 0);
             hooks.Phase(ForwardPhase.Done);
             return _logits;

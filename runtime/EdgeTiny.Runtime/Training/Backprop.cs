@@ -177,7 +177,7 @@ namespace EdgeTiny.Runtime.Training
                 // Through the classifier and final RMSNorm to the exit layer's output.
                 System.Array.Clear(_tmp, 0, dim);
                 _w.Classifier.MatTVecAdd(_k, _dlogits, 0, _tmp, 0);
-                _k.RmsNorm(_xf, _t.Hidden, _w.RmsFinal.F32, 0, dim, _c.NormEps);
+                _k.RmsNorm(_t.Hidden, _w.RmsFinal.F32, 0, _xf, dim, _c.NormEps);
                 _grads.Linear(_c.Layers, Classifier, _xf, 0, _dlogits, 0, _tmp, 0);
                 System.Array.Clear(_gTop, pos * dim, dim);
                 Backward.RmsNorm(_t.Hidden, 0, _w.RmsFinal.F32, _tmp, 0, _gTop, pos * dim, finalNormGrad, dim, _c.NormEps);
@@ -240,7 +240,7 @@ namespace EdgeTiny.Runtime.Training
             for (int h = 0; h < c.Heads; h++)
             {
                 int qh = q + h * hs, dh = h * hs, kvOff = (h / c.KvMul) * hs;
-                _k.AttentionScores(s, qh, keys, kvOff, kv, pos + 1, hs, sqrt, _p, 0);
+                _k.AttentionScores(s, qh, keys, kvOff, _p, 0, pos + 1, hs, kv, sqrt);
                 _k.Softmax(_p, 0, pos + 1);
                 // out_h = Σ_u p_u v_u: dp_u = da_h · v_u, dv_u += p_u da_h.
                 for (int u = 0; u <= pos; u++)

@@ -22,7 +22,7 @@ public sealed class PortableKernelsTests
     {
         float[] w = RandomVector(rows * cols + 5), x = RandomVector(cols + 3);
         var y = new float[rows + 2];
-        _k.MatVecF32(w, 5, rows, cols, x, 3, y, 2);
+        _k.MatVecF32(w, 5, x, 3, y, 2, rows, cols);
         for (int r = 0; r < rows; r++)
         {
             double expected = 0;
@@ -48,7 +48,7 @@ public sealed class PortableKernelsTests
         }
         float[] x = RandomVector(cols + 2);
         var y = new float[rows + 1];
-        _k.MatVecQ8(w, offset, group, rows, cols, x, 2, y, 1);
+        _k.MatVecQ8(w, offset, x, 2, y, 1, rows, cols, group);
         for (int r = 0; r < rows; r++)
         {
             double expected = 0;
@@ -74,7 +74,7 @@ public sealed class PortableKernelsTests
         float[] x = RandomVector(37), w = RandomVector(40);
         double ms = x.Sum(v => (double)v * v) / x.Length + 1e-5;
         double[] expected = x.Select((v, i) => w[3 + i] * v / Math.Sqrt(ms)).ToArray();
-        _k.RmsNorm(x, x, w, 3, x.Length, 1e-5f);
+        _k.RmsNorm(x, w, 3, x, x.Length, 1e-5f);
         for (int i = 0; i < x.Length; i++) Assert.Equal(expected[i], x[i], 5);
     }
 

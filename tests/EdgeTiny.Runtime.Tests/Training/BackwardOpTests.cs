@@ -33,7 +33,7 @@ public sealed class BackwardOpTests
     {
         float[] x = R(9), w = R(9), dy = R(9);
         var k = new PortableKernels();
-        double F(float[] v) { var o = new float[9]; k.RmsNorm(o, v, w, 0, 9, 1e-5f); return Dot(o, dy); }
+        double F(float[] v) { var o = new float[9]; k.RmsNorm(v, w, 0, o, 9, 1e-5f); return Dot(o, dy); }
         var dx = new float[9];
         Backward.RmsNorm(x, 0, w, dy, 0, dx, 0, 9, 1e-5f);
         for (int i = 0; i < 9; i++) Close(Fd(F, x, i, 1e-3f), dx[i], $"dx[{i}]");
@@ -140,9 +140,9 @@ public sealed class BackwardOpTests
         for (int i = 0; i < lora.B.Length; i++) lora.B[i] = (float)(_rng.NextDouble() - 0.5);
         float[] w = R(30), x = R(6), dy = R(5);
         var k = new PortableKernels();
-        double F() { var y = new float[5]; k.MatVecF32(w, 0, 5, 6, x, 0, y, 0); lora.Forward(x, 0, y, 0); return Dot(y, dy); }
+        double F() { var y = new float[5]; k.MatVecF32(w, 0, x, 0, y, 0, 5, 6); lora.Forward(x, 0, y, 0); return Dot(y, dy); }
         var dx = new float[6];
-        k.MatTVecF32(w, 0, 5, 6, dy, 0, dx, 0);
+        k.MatTVecF32(w, 0, dy, 0, dx, 0, 5, 6);
         lora.Backward(x, 0, dy, 0, dx, 0);
         for (int i = 0; i < 6; i++) Close(Fd(_ => F(), x, i, 1e-3f), dx[i], $"dx[{i}]");
         for (int i = 0; i < lora.A.Length; i++) Close(Fd(_ => F(), lora.A, i, 1e-3f), lora.GradA[i], $"dA[{i}]");
