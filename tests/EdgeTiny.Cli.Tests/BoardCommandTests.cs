@@ -30,7 +30,7 @@ public sealed class BoardCommandTests(CliModels models)
         JsonObject j = r.Json;
         Assert.Equal(g.Generated, j["tokens"]!.AsArray().Select(t => (int)t!));
         long peak = (long)j["memory"]!["peak_bytes"]!, budget = (long)j["memory"]!["budget_bytes"]!;
-        Assert.Equal(61440, budget);
+        Assert.Equal(BoardProfiles.Wroom.Memory.ModelBudgetBytes, budget);
         Assert.True(peak <= budget, $"{peak} > {budget}");
         Assert.True((long)j["io"]!["reads"]! > 0);
         Assert.True((double)j["io"]!["simulated_ms_per_token"]! > 0);
@@ -67,6 +67,6 @@ public sealed class BoardCommandTests(CliModels models)
         Assert.True((double)j["tokens_per_second"]! > 0);
         Assert.Equal(0.0, (double)j["allocated_bytes_per_token"]!);
         Assert.True((double)j["io"]!["reads_per_token"]! > 0);
-        Assert.True((long)j["memory"]!["peak_bytes"]! <= 61440);
+        Assert.True((long)j["memory"]!["peak_bytes"]! <= BoardProfiles.Wroom.Memory.ModelBudgetBytes);
     }
 }
