@@ -138,7 +138,8 @@ public sealed class ExitEnsembleTests
             Assert.InRange(maxSum, 1.0 - 1e-6, exits + 1e-6); // Σ_v max_e P_e(v) lies between 1 and the number of exits
             for (int v = 0; v < vocab; v++)
             {
-                Assert.True(Math.Abs(last[v] - P(exits - 1, v)) <= 1e-7, $"last exit, token {v}");
+                // (1e-6: the combined distribution is renormalised by its float sum, which is 1 only to rounding.)
+                Assert.True(Math.Abs(last[v] - P(exits - 1, v)) <= 1e-6, $"position {pos}, token {v}: last exit {last[v]} vs {P(exits - 1, v)}");
                 Assert.True(Math.Abs(max[v] - maxVote[v] / maxSum) <= 1e-6, $"position {pos}, token {v}: max vote {max[v]} vs {maxVote[v] / maxSum}");
                 Assert.True(Math.Abs(weighted[v] - weightedVote[v] / weightedSum) <= 1e-6, $"position {pos}, token {v}: weighted vote {weighted[v]} vs {weightedVote[v] / weightedSum}");
             }
