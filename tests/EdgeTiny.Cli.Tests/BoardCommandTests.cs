@@ -30,11 +30,13 @@ public sealed class BoardCommandTests(CliModels models)
         JsonObject j = r.Json;
         Assert.Equal(g.Generated, j["tokens"]!.AsArray().Select(t => (int)t!));
         long peak = (long)j["memory"]!["peak_bytes"]!, budget = (long)j["memory"]!["budget_bytes"]!;
-        Assert.Equal(61440, budget);
+        Assert.Equal(BoardProfiles.Wroom.Memory.ModelBudgetBytes, budget);
         Assert.True(peak <= budget, $"{peak} > {budget}");
         Assert.True((long)j["io"]!["reads"]! > 0);
         Assert.True((double)j["io"]!["simulated_ms_per_token"]! > 0);
-        Assert.True((double)j["board"]!["predicted_tokens_per_second"]! > 0);
+        // A prediction from the board profile and the counted work (deterministic), not a measured speed.
+        double predicted = (double)j["board"]!["predicted_tokens_per_second"]!;
+        Assert.True(double.IsFinite(predicted) && predicted > 0, $"predicted {predicted} tokens/s");
     }
 
     [SharedDataFact]
@@ -64,9 +66,9 @@ public sealed class BoardCommandTests(CliModels models)
         CliResult r = CliRunner.Run("bench", models.Q8, "--board", "esp32-wroom-32", "--tokens", "32", "--json");
         Assert.True(r.ExitCode == 0, r.ToString());
         JsonObject j = r.Json;
-        Assert.True((double)j["tokens_per_second"]! > 0);
+        Assert.True(double.IsFinite((double)j["tokens_per_second"]!)); // this machine's speed is reported, not required
         Assert.Equal(0.0, (double)j["allocated_bytes_per_token"]!);
         Assert.True((double)j["io"]!["reads_per_token"]! > 0);
-        Assert.True((long)j["memory"]!["peak_bytes"]! <= 61440);
+        Assert.True((long)j["memory"]!["peak_bytes"]! <= BoardProfiles.Wroom.Memory.ModelBudgetBytes);
     }
 }

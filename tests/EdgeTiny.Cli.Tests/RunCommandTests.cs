@@ -16,7 +16,7 @@ public sealed class RunCommandTests(CliModels models)
         Assert.Equal(g.Tokens[..g.PromptTokens], json["prompt_tokens"]!.AsArray().Select(t => (int)t!));
         Assert.Equal(g.Generated, json["tokens"]!.AsArray().Select(t => (int)t!));
         Assert.EndsWith(json["text"]!.GetValue<string>(), g.Text);
-        Assert.True(json["tokens_per_second"]!.GetValue<double>() > 0);
+        Assert.True(double.IsFinite(json["tokens_per_second"]!.GetValue<double>())); // reported, not a speed requirement
         Assert.True(json["memory"]!["peak_bytes"]!.GetValue<long>() > 0);
         Assert.Equal(0, json["io"]!["bytes"]!.GetValue<long>()); // no budget: everything resident, nothing read while generating
     }

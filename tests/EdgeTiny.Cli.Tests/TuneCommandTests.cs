@@ -4,7 +4,7 @@ namespace EdgeTiny.Cli.Tests;
 
 /// <summary>`edgetiny tune` on stories260K q8 with the project's adaptation corpus, and adapters used by run and eval.</summary>
 [Collection(CliCollection.Name)]
-public sealed class TuneCommandTests(CliModels models) : IDisposable
+public sealed class TuneCommandTests(CliModels models, ITestOutputHelper output) : IDisposable
 {
     private readonly TempDir _dir = new();
     private static string Corpus(string name) => Path.Combine(SharedData.RepoRoot, "tests", "data", "adaptation", name);
@@ -25,8 +25,16 @@ public sealed class TuneCommandTests(CliModels models) : IDisposable
         Assert.True(rise <= 0.05, $"base-domain perplexity rose {rise:P1}");
         Assert.True(File.Exists(_dir.File("a.eta")));
         Assert.Equal(1u, (uint)j["generation"]!);
-        Assert.NotNull(j["heldout_loss_voting_max"]);
-        Assert.NotNull(j["heldout_loss_voting_weighted"]);
+        // Voting over the exits at every window top. Per token, the max vote's loss is at least the best exit's and at most
+        // that plus ln(exits) (it divides max_e P_e(y) by Σ_v max_e P_e(v) ∈ [1, exits]); the best exit is never worse than
+        // the last, so the mean is at most the last exit's held-out loss + ln(exits). The weighted vote is a mixture of
+        // exit distributions: a finite, positive loss. (ExitEnsembleTests check both rules exactly on a small model.)
+        int exits = (int)j["exits"]!;
+        double lastExit = (double)j["heldout_loss_after"]!, voteMax = (double)j["heldout_loss_voting_max"]!, voteWeighted = (double)j["heldout_loss_voting_weighted"]!;
+        Assert.True(exits >= 2, $"{exits} exits");
+        Assert.True(double.IsFinite(voteMax) && voteMax > 0 && voteMax <= lastExit + Math.Log(exits) + 1e-3, $"max vote {voteMax}, last exit {lastExit}, {exits} exits");
+        Assert.True(double.IsFinite(voteWeighted) && voteWeighted > 0, $"weighted vote {voteWeighted}");
+        output.WriteLine($"held-out loss: last exit {lastExit}, max vote {voteMax}, weighted vote {voteWeighted} ({exits} exits)");
 
         // The adapters change what the model says and lower its loss on the held-out stories.
         CliResult before = CliRunner.Run("eval", models.Q8, "--text", Corpus("heldout.txt"), "--json");

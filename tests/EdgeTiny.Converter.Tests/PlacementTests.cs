@@ -48,7 +48,7 @@ public sealed class PlacementTests(Xunit.Abstractions.ITestOutputHelper output)
     [InlineData(172)]
     [InlineData(768)]
     [InlineData(2048)]
-    public void Placement_is_fast(int n)
+    public void Placement_of_a_large_layer_is_a_permutation(int n)
     {
         var rng = new Random(n);
         var masks = new NeuronMasks(n, 2000);
@@ -57,7 +57,7 @@ public sealed class PlacementTests(Xunit.Abstractions.ITestOutputHelper output)
         var clock = Stopwatch.StartNew();
         (int[] pairs, int[] singles) = masks.CoActivation();
         int[] order = LinkMergingPlacer.Place(pairs, singles);
-        output.WriteLine($"n = {n}: counts + placement in {clock.ElapsedMilliseconds} ms");
-        Assert.Equal(n, order.Distinct().Count());
+        output.WriteLine($"n = {n}: counts + placement in {clock.ElapsedMilliseconds} ms"); // printed, never asserted
+        Assert.Equal(Enumerable.Range(0, n), order.Order());
     }
 }

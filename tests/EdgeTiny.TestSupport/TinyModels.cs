@@ -16,6 +16,25 @@ public static class TinyModels
         Dim = 8, HiddenDim = 12, Layers = layers, Heads = 2, KvHeads = 1, VocabSize = 16, SeqLen = 16, SharedClassifier = true,
     };
 
+    /// <summary>Group size of the quantized tensors <see cref="Open"/> writes.</summary>
+    public const int GroupSize = 4;
+
+    /// <summary>
+    /// A shape with real heads (head size dim / heads ≥ 4, so RoPE rotates more than one pair): MHA when
+    /// <paramref name="kvHeads"/> = <paramref name="heads"/>, GQA below it (1 = multi-query).
+    /// </summary>
+    public static ModelConfig Shape(int dim = 32, int hidden = 48, int layers = 3, int heads = 4, int kvHeads = 2,
+        int activation = ModelConfig.ActivationSwiGlu, bool sharedClassifier = true, int vocab = 24, int seqLen = 32)
+    {
+        var c = new ModelConfig
+        {
+            Dim = dim, HiddenDim = hidden, Layers = layers, Heads = heads, KvHeads = kvHeads, VocabSize = vocab, SeqLen = seqLen,
+            SharedClassifier = sharedClassifier, FfnActivation = activation,
+        };
+        c.Validate();
+        return c;
+    }
+
     public static SourceModel Source(ModelConfig c, int seed)
     {
         var rng = new Random(seed);
@@ -46,10 +65,30 @@ public static class TinyModels
         writer.AddRaw(TensorNames.Config, SectionKind.Config, m.Config.ToBytes());
         writer.AddRaw(TensorNames.Tokenizer, SectionKind.Tokenizer, TokenizerSection.Encode(m.Tokenizer));
         foreach (SourceTensor t in m.Tensors)
-            writer.AddTensor(t.Name, bits < 32 && !t.IsNorm ? GroupQuantizer.Encode(t.Data, t.Rows, t.Cols, 4, bits) : EncodedTensor.F32(t.Data, t.Rows, t.Cols));
+            writer.AddTensor(t.Name, bits < 32 && !t.IsNorm ? GroupQuantizer.Encode(t.Data, t.Rows, t.Cols, GroupSize, bits) : EncodedTensor.F32(t.Data, t.Rows, t.Cols));
         var stream = new MemoryStream();
         writer.WriteTo(stream);
         stream.Position = 0;
         return EtbModel.Open(new StreamBlockSource(stream, ownsStream: true), options);
+    }
+
+    /// <summary>
+    /// The same model with every matrix replaced by what <see cref="Open"/> with <paramref name="bits"/> stores, decoded
+    /// back to floats (norms stay float): the float model a quantized file computes, for a float reference.
+    /// </summary>
+    public static SourceModel Dequantized(SourceModel m, int bits) => m with
+    {
+        Tensors = [.. m.Tensors.Select(t => t.IsNorm ? t : t with { Data = GroupQuantizer.Encode(t.Data, t.Rows, t.Cols, GroupSize, bits).Decode() })],
+    };
+
+    /// <summary>
+    /// Writes the model as a llama2.c checkpoint in <paramref name="dir"/> and returns it with that file as its source,
+    /// as the converter's <c>ModelConverter.Convert</c> expects (it reports the source file's size).
+    /// </summary>
+    public static SourceModel AsCheckpoint(SourceModel m, TempDir dir, string name = "tiny.bin")
+    {
+        string path = dir.File(name);
+        Llama2cCheckpoint.Write(m, path);
+        return m with { SourcePath = path };
     }
 }

@@ -13,7 +13,8 @@ namespace EdgeTiny.Runtime.Tests.Ffn;
 [Collection(Stories260KCollection.Name)]
 public sealed class PackedFfnTests(ConvertedModels models, ITestOutputHelper output)
 {
-    private static readonly SdTimingModel S3 = new(253, 18_635_000, 512);
+    /// <summary>The ESP32-S3 board's SD timing (SDMMC 4-bit), from boards/esp32-s3-devkitc-1-n8r8.json.</summary>
+    private static SdTimingModel S3 => BoardProfiles.S3.Timing;
 
     private static EtbModel Open(string path, RuntimeOptions o) => EtbModel.Open(new StreamBlockSource(File.OpenRead(path), true), o);
 
@@ -81,7 +82,7 @@ public sealed class PackedFfnTests(ConvertedModels models, ITestOutputHelper out
         GoldenCase g = Golden.Cases[2];
         (int[] tokens, long reads, long ns, long bytes) Run(bool collapse, int cache)
         {
-            EtbModel m = Open(models.Q8OriginalPath, new RuntimeOptions { ContextLength = g.Tokens.Length, Storage = new SdTimingModel(400, 599_040, 512), Ffn = new FfnStreaming { Stream = true, Collapse = collapse, CacheBytes = cache } });
+            EtbModel m = Open(models.Q8OriginalPath, new RuntimeOptions { ContextLength = g.Tokens.Length, Storage = BoardProfiles.Wroom.Timing, Ffn = new FfnStreaming { Stream = true, Collapse = collapse, CacheBytes = cache } });
             return (Greedy(m, g), m.Storage!.Reads, m.Storage.SimulatedNanoseconds, m.Storage.BytesRead);
         }
         var plain = Run(false, 0);

@@ -12,9 +12,10 @@ namespace EdgeTiny.Runtime.Tests.Memory;
 [Collection(Stories260KCollection.Name)]
 public sealed class BoardBudgetTests(ConvertedModels models, ITestOutputHelper output)
 {
-    /// <summary>esp32-wroom-32's model budget (boards/esp32-wroom-32.json).</summary>
-    public const long WroomBudget = 61440;
-    private static readonly SdTimingModel WroomSd = new(400, 599040, 512);
+    /// <summary>esp32-wroom-32's model budget, from boards/esp32-wroom-32.json.</summary>
+    public static long WroomBudget => BoardProfiles.Wroom.Memory.ModelBudgetBytes;
+    /// <summary>esp32-wroom-32's SD card (SPI) timing, from its profile.</summary>
+    private static SdTimingModel WroomSd => BoardProfiles.Wroom.Timing;
 
     private static EtbModel Open(string path, RuntimeOptions o) => EtbModel.Open(new StreamBlockSource(File.OpenRead(path), true), o);
 
@@ -46,7 +47,7 @@ public sealed class BoardBudgetTests(ConvertedModels models, ITestOutputHelper o
         var (tokens, _) = Greedy(board, g);
         Assert.True(board.Ledger.PeakBytes <= WroomBudget, $"peak {board.Ledger.PeakBytes} > budget {WroomBudget}");
         Assert.True(board.Plan.Streamed.Length > 0, "the wroom budget must force streaming");
-        Assert.True(board.Plan.KvInt8, "60 KB cannot hold a float KV cache of this context");
+        Assert.True(board.Plan.KvInt8, $"{WroomBudget} bytes cannot hold a float KV cache of this context");
         Assert.True(board.Storage!.Reads > 0 && board.Storage.SimulatedNanoseconds > 0);
 
         // Unconstrained = no budget, everything resident, the same KV precision: streaming itself must change nothing.
@@ -106,7 +107,7 @@ public sealed class BoardBudgetTests(ConvertedModels models, ITestOutputHelper o
     [SharedDataFact]
     public void Ledger_accounts_exactly_what_the_plan_predicted()
     {
-        foreach (long budget in new long[] { 0, WroomBudget, 120_000, 400_000 })
+        foreach (long budget in new[] { 0, WroomBudget, 120_000, 400_000 })
         {
             EtbModel m = Open(models.Q8Path, new RuntimeOptions { BudgetBytes = budget, ContextLength = 64, Storage = WroomSd });
             m.CreateTransformer(new PortableKernels());
@@ -136,7 +137,7 @@ public sealed class BoardBudgetTests(ConvertedModels models, ITestOutputHelper o
     public void More_RAM_means_fewer_bytes_read_per_token()
     {
         long previous = long.MaxValue;
-        foreach (long budget in new long[] { WroomBudget, 150_000, 250_000, 400_000 })
+        foreach (long budget in new[] { WroomBudget, 150_000, 250_000, 400_000 })
         {
             EtbModel m = Open(models.Q8Path, new RuntimeOptions { BudgetBytes = budget, ContextLength = 32, Storage = WroomSd });
             var gen = new Generator(m.CreateTransformer(new PortableKernels()), m.CreateSampler(0, 0.9f, 1, new PortableKernels()));

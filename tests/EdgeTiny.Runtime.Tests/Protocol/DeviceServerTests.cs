@@ -162,11 +162,12 @@ public sealed class DeviceServerTests(ConvertedModels models)
     [SharedDataFact]
     public void Stats_count_passes_and_simulated_sd_time_and_reset()
     {
-        var options = new RuntimeOptions { BudgetBytes = 61440, Storage = new SdTimingModel(400, 599040, 512) };
+        long budget = BoardProfiles.Wroom.Memory.ModelBudgetBytes;
+        var options = new RuntimeOptions { BudgetBytes = budget, Storage = BoardProfiles.Wroom.Timing };
         using Running run = Start(options: options);
         HelloReply h = run.Client.Hello();
-        Assert.Equal(61440, h.BudgetBytes);
-        Assert.True(h.PeakBytes <= 61440);
+        Assert.Equal(budget, h.BudgetBytes);
+        Assert.True(h.PeakBytes <= budget);
         GenerateReply g = run.Client.Generate([1, 403], 10, 0f, 0.9f, 1);
         Assert.True(g.SimulatedNanoseconds > 0, "streamed weights cost simulated SD time");
         StatsReply s = run.Client.Stats(reset: true);
