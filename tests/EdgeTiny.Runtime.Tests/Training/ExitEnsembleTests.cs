@@ -63,7 +63,7 @@ public sealed class ExitEnsembleTests
             _t = [.. s.Top.Select(_ => s.Model.CreateTransformer(new PortableKernels()))];
             _hooks = [.. s.Top.Select((top, e) =>
             {
-                if (!s.Adapters.Has(s.Bottom[e])) return null;
+                if (!s.Adapters.Has(s.Bottom[e])) return ForwardHooks.None;
                 var h = new ForwardHooks(s.Model.Weights, s.Adapters, null, null);
                 h.SetWindow(s.Bottom[e], top);
                 return h;
@@ -187,9 +187,9 @@ public sealed class ExitEnsembleTests
             s.Ensemble.Forward(Sequence[pos], pos, ExitEnsemble.MaxProbability);
             for (int e = 0; e < s.Ensemble.Exits; e++)
             {
-                bases[e].Embed(Sequence[pos], pos, null);
-                bases[e].RunLayers(pos, 0, s.Top[e], null);
-                double[] expected = Softmax(bases[e].Exit(null));
+                bases[e].Embed(Sequence[pos], pos, ForwardHooks.None);
+                bases[e].RunLayers(pos, 0, s.Top[e], ForwardHooks.None);
+                double[] expected = Softmax(bases[e].Exit(ForwardHooks.None));
                 for (int v = 0; v < s.Config.VocabSize; v++)
                     Assert.True(Math.Abs(s.Ensemble.Probability(e, v) - expected[v]) <= 1e-6, $"position {pos}, exit {e}, token {v}");
             }
