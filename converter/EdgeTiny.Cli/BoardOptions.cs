@@ -79,11 +79,11 @@ public sealed class BoardOptions
         return text is null ? 0 : SizeParser.Parse(text, "--budget");
     }
 
-    public int ReadKv(ParseResult parse) => parse.GetValue(Kv) switch
+    public KvPrecision ReadKv(ParseResult parse) => parse.GetValue(Kv) switch
     {
-        "auto" => RuntimeOptions.KvAuto,
-        "float" => RuntimeOptions.KvFloat,
-        "int8" => RuntimeOptions.KvInt8,
+        "auto" => KvPrecision.Auto,
+        "float" => KvPrecision.Float,
+        "int8" => KvPrecision.Int8,
         var other => throw new InputException("--kv", $"'{other}' must be auto, float or int8"),
     };
 }

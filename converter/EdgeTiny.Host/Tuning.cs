@@ -18,7 +18,7 @@ public sealed record TuneOptions
     public float Alpha { get; init; } = 16f;
     public int Steps { get; init; } = 60;
     public float LearningRate { get; init; } = 5e-4f;
-    public int Optimizer { get; init; } = EdgeTiny.Runtime.Training.Optimizer.Adam;
+    public OptimizerKind Optimizer { get; init; } = OptimizerKind.Adam;
     public float ClipNorm { get; init; } = 1f;
     public int SequenceLength { get; init; } = 64;
     /// <summary>Edge-LLM's schedule: adapters on every layer, windows of K trained shallow → deep, each with its own exit.</summary>
@@ -108,7 +108,7 @@ public static class Tuning
         // Adapters and tuning buffers are part of the model's plan; tuning needs a float KV cache for its backward pass.
         RuntimeOptions runtime = session.Runtime.Copy();
         runtime.ContextLength = T;
-        runtime.KvPrecision = RuntimeOptions.KvFloat;
+        runtime.KvPrecision = KvPrecision.Float;
         runtime.AdapterLayers = adapted;
         runtime.AdapterRank = o.Rank;
         runtime.Tuning = new TuningShape { Window = o.Window, SequenceLength = T, Optimizer = o.Optimizer };
@@ -157,7 +157,7 @@ public static class Tuning
         // Voting across exits needs one extra stream per adapted window (desktop only; not part of the tuning peak).
         var streams = Enumerable.Range(0, ExitEnsemble.StreamsNeeded(config, adapters)).Select(_ => model.CreateTransformer(session.Kernels)).ToArray();
         var ensemble = new ExitEnsemble(t, model.Weights, streams, adapters, model.Ledger);
-        double voteMax = VotedLoss(ensemble, heldOut, ExitEnsemble.MaxProbability), voteWeighted = VotedLoss(ensemble, heldOut, ExitEnsemble.ConfidenceWeighted);
+        double voteMax = VotedLoss(ensemble, heldOut, VoteRule.MaxProbability), voteWeighted = VotedLoss(ensemble, heldOut, VoteRule.ConfidenceWeighted);
 
         var store = new FileStore();
         string full = Path.GetFullPath(output);
@@ -183,7 +183,7 @@ public static class Tuning
     /// <summary>Mean next-token loss with <paramref name="hooks"/>' adapters (on the top window), or of the base model (<see cref="ForwardHooks.None"/>).</summary>
     public static double Loss(Transformer t, ForwardHooks hooks, TokenSequences text) => Evaluation.Run(t, null, text, hooks).LossNatsPerToken;
 
-    private static double VotedLoss(ExitEnsemble ensemble, TokenSequences text, int rule)
+    private static double VotedLoss(ExitEnsemble ensemble, TokenSequences text, VoteRule rule)
     {
         double loss = 0;
         int n = 0;

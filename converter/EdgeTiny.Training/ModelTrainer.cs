@@ -70,7 +70,7 @@ public sealed class ModelTrainer
         ModelGradients sum = _workers[0].Gradients;
         for (int w = 1; w < _workers.Length; w++) sum.Add(_workers[w].Gradients);
         sum.Scale(1f / batch.Count);
-        _optimizer ??= new Optimizer(_params, sum.Arrays, ModelGradients.DecayOf(_c), Optimizer.Adam, _o.LearningRate, _o.ClipNorm, new MemoryLedger())
+        _optimizer ??= new Optimizer(_params, sum.Arrays, ModelGradients.DecayOf(_c), OptimizerKind.Adam, _o.LearningRate, _o.ClipNorm, new MemoryLedger())
         {
             WeightDecay = _o.WeightDecay,
         };

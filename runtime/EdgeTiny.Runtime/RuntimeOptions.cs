@@ -5,10 +5,6 @@ namespace EdgeTiny.Runtime
     /// <summary>How to open a model: the RAM it may use, the context it should hold, and the storage it sits on.</summary>
     public sealed class RuntimeOptions
     {
-        public const int KvAuto = 0;
-        public const int KvFloat = 1;
-        public const int KvInt8 = 2;
-
         /// <summary>Bytes the model may use (a board's model budget); 0 = no limit (everything resident).</summary>
         public long BudgetBytes;
 
@@ -18,8 +14,8 @@ namespace EdgeTiny.Runtime
         /// <summary>The smallest context the planner may cap to before it gives up.</summary>
         public int MinContextLength = 16;
 
-        /// <summary>KvAuto (float unless it does not fit), KvFloat or KvInt8.</summary>
-        public int KvPrecision = KvAuto;
+        /// <summary>Auto (float unless it does not fit), Float or Int8.</summary>
+        public KvPrecision KvPrecision = KvPrecision.Auto;
 
         /// <summary>Sampler settings, for sizing its buffers (nucleus sampling needs two vocabulary-sized arrays).</summary>
         public float Temperature;
@@ -58,6 +54,16 @@ namespace EdgeTiny.Runtime
         }
     }
 
+    /// <summary>How the KV cache keeps keys and values.</summary>
+    public enum KvPrecision
+    {
+        /// <summary>Float unless the budget is short, then int8.</summary>
+        Auto,
+        Float,
+        /// <summary>Int8 with one scale per (position, head): a quarter of the RAM.</summary>
+        Int8,
+    }
+
     /// <summary>How a model's FFN weights are read (see LLM in a Flash and Ripple in the research notes).</summary>
     public sealed class FfnStreaming
     {
@@ -90,7 +96,6 @@ namespace EdgeTiny.Runtime
         public int Window;
         /// <summary>Tokens per training sequence (the context tuning needs).</summary>
         public int SequenceLength;
-        /// <summary><see cref="Training.Optimizer.Sgd"/> or <see cref="Training.Optimizer.Adam"/>.</summary>
-        public int Optimizer;
+        public Training.OptimizerKind Optimizer;
     }
 }

@@ -202,7 +202,7 @@ public sealed class HilRun(HilCaseFile file, string referencePath, HelloReply he
         Runtime = new RuntimeOptions
         {
             ContextLength = hello.Context,
-            KvPrecision = hello.KvInt8 ? RuntimeOptions.KvInt8 : RuntimeOptions.KvFloat,
+            KvPrecision = hello.KvInt8 ? KvPrecision.Int8 : KvPrecision.Float,
             Temperature = temperature,
             TopP = topP,
         },

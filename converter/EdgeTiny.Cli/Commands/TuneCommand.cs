@@ -48,7 +48,7 @@ public static class TuneCommand
                 Rank = parse.GetValue(rank),
                 Steps = parse.GetValue(steps),
                 LearningRate = parse.GetValue(lr),
-                Optimizer = opt == "adam" ? Optimizer.Adam : Optimizer.Sgd,
+                Optimizer = opt == "adam" ? OptimizerKind.Adam : OptimizerKind.Sgd,
                 Adaptive = sched == "adaptive",
                 SequenceLength = parse.GetValue(seqLen),
                 RehearsalSteps = parse.GetValue(rehearsal),

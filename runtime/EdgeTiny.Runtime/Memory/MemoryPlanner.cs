@@ -57,13 +57,13 @@ namespace EdgeTiny.Runtime.Memory
             // Norms, and the packed FFNs' state reserved for the streamed case (Finish settles it once residency is known).
             long fixedBytes = f.Norms + f.FfnState(null);
             int minChunk = RoundUp(maxRow > EtbLayout.SectorBytes ? maxRow : EtbLayout.SectorBytes, EtbLayout.SectorBytes);
-            bool int8Allowed = o.KvPrecision != RuntimeOptions.KvFloat && o.Tuning == null;
+            bool int8Allowed = o.KvPrecision != KvPrecision.Float && o.Tuning == null;
             p.MinimumBytes = committedBytes + fixedBytes + f.Base(minContext, int8Allowed, minChunk);
 
             if (o.BudgetBytes <= 0)
             {
                 p.Context = wanted;
-                p.KvInt8 = o.KvPrecision == RuntimeOptions.KvInt8;
+                p.KvInt8 = o.KvPrecision == KvPrecision.Int8;
                 p.ChunkBytes = o.ChunkBytes > 0 ? o.ChunkBytes : UnlimitedChunkBytes;
                 p.CacheBytes = o.CacheBytes > 0 ? o.CacheBytes : 0;
                 Finish(p, f, reader, c, matrices, long.MaxValue, o);
@@ -73,8 +73,8 @@ namespace EdgeTiny.Runtime.Memory
             // 1. Context and KV precision: the full context if it fits, int8 before shortening it.
             long room = o.BudgetBytes - committedBytes - fixedBytes;
             int context = wanted;
-            bool int8 = o.KvPrecision == RuntimeOptions.KvInt8;
-            if (int8Allowed && o.KvPrecision == RuntimeOptions.KvAuto && f.Base(context, false, minChunk) > room) int8 = true;
+            bool int8 = o.KvPrecision == KvPrecision.Int8;
+            if (int8Allowed && o.KvPrecision == KvPrecision.Auto && f.Base(context, false, minChunk) > room) int8 = true;
             while (context > minContext && f.Base(context, int8, minChunk) > room) context--;
             if (f.Base(context, int8, minChunk) > room)
                 throw new MemoryBudgetException(p.MinimumBytes, o.BudgetBytes, "context " + minContext.ToString()

@@ -15,7 +15,7 @@ namespace EdgeTiny.Runtime.Training
         private readonly Optimizer _optimizer;
         private readonly Backprop _backprop;
 
-        public AdapterTuner(Transformer model, LlamaWeights weights, AdapterSet adapters, int optimizer, float learningRate,
+        public AdapterTuner(Transformer model, LlamaWeights weights, AdapterSet adapters, OptimizerKind optimizer, float learningRate,
             float clipNorm, int sequenceLength, int windowLayers, MemoryLedger ledger)
         {
             _adapters = adapters;

@@ -13,10 +13,6 @@ namespace EdgeTiny.Runtime.Training
     /// </summary>
     public sealed class ExitEnsemble
     {
-        public const int LastExit = 0;
-        public const int MaxProbability = 1;
-        public const int ConfidenceWeighted = 2;
-
         private readonly Transformer _backbone;
         private readonly Transformer[] _streams;  // per window: adapted copy, or null when the window has no adapters
         private readonly ForwardHooks[] _hooks;   // per window: its adapters on exactly its layers
@@ -78,7 +74,7 @@ namespace EdgeTiny.Runtime.Training
         public float Probability(int e, int token) { return _probs[e * _vocab + token]; }
 
         /// <summary>Runs one position through every exit and returns the combined distribution (a reused buffer).</summary>
-        public float[] Forward(int token, int pos, int rule)
+        public float[] Forward(int token, int pos, VoteRule rule)
         {
             _backbone.Embed(token, pos, ForwardHooks.None);
             for (int e = 0; e < _top.Length; e++)
@@ -114,18 +110,18 @@ namespace EdgeTiny.Runtime.Training
             for (int i = 0; i < _vocab; i++) dest[at + i] /= sum;
         }
 
-        private void Combine(int rule)
+        private void Combine(VoteRule rule)
         {
             int exits = _top.Length, last = (exits - 1) * _vocab;
             // Each exit's confidence once, not once per vocabulary entry.
-            if (rule != LastExit && rule != MaxProbability)
+            if (rule != VoteRule.LastExit && rule != VoteRule.MaxProbability)
                 for (int e = 0; e < exits; e++) _confidence[e] = Confidence(e);
             float sum = 0f;
             for (int v = 0; v < _vocab; v++)
             {
                 float p;
-                if (rule == LastExit) p = _probs[last + v];
-                else if (rule == MaxProbability)
+                if (rule == VoteRule.LastExit) p = _probs[last + v];
+                else if (rule == VoteRule.MaxProbability)
                 {
                     p = 0f;
                     for (int e = 0; e < exits; e++) if (_probs[e * _vocab + v] > p) p = _probs[e * _vocab + v];
@@ -147,5 +143,16 @@ namespace EdgeTiny.Runtime.Training
             for (int v = 0; v < _vocab; v++) if (_probs[e * _vocab + v] > max) max = _probs[e * _vocab + v];
             return max;
         }
+    }
+
+    /// <summary>How <see cref="ExitEnsemble"/> combines its exits' distributions.</summary>
+    public enum VoteRule
+    {
+        /// <summary>The last exit alone.</summary>
+        LastExit,
+        /// <summary>Edge-LLM's vote: P(v) ∝ max_e P_e(v).</summary>
+        MaxProbability,
+        /// <summary>P ∝ Σ_e c_e P_e with c_e = max_v P_e(v).</summary>
+        ConfidenceWeighted,
     }
 }

@@ -10,13 +10,11 @@ namespace EdgeTiny.Runtime.Training
     /// </summary>
     public sealed class Optimizer
     {
-        public const int Sgd = 0;
-        public const int Adam = 1;
 
         private readonly float[][] _params;
         private readonly float[][] _grads;
         private readonly bool[] _decay;
-        private readonly int _kind;
+        private readonly OptimizerKind _kind;
         private readonly float _clip;
         private readonly float[][] _m;   // Adam first moments, one per parameter array
         private readonly float[][] _v;   // Adam second moments
@@ -28,19 +26,19 @@ namespace EdgeTiny.Runtime.Training
         /// <summary>Decoupled weight decay per step (p -= lr · decay · p) on arrays marked for it; 0 = none.</summary>
         public float WeightDecay;
 
-        public Optimizer(AdapterSet set, int kind, float learningRate, float clipNorm, MemoryLedger ledger)
+        public Optimizer(AdapterSet set, OptimizerKind kind, float learningRate, float clipNorm, MemoryLedger ledger)
             : this(set.ParameterArrays(), set.GradientArrays(), null, kind, learningRate, clipNorm, ledger, set.ParameterLengths())
         {
         }
 
         /// <param name="decay">Per array: whether weight decay applies (null = none does).</param>
-        public Optimizer(float[][] parameters, float[][] gradients, bool[] decay, int kind, float learningRate, float clipNorm, MemoryLedger ledger)
+        public Optimizer(float[][] parameters, float[][] gradients, bool[] decay, OptimizerKind kind, float learningRate, float clipNorm, MemoryLedger ledger)
             : this(parameters, gradients, decay, kind, learningRate, clipNorm, ledger, null)
         {
         }
 
         /// <param name="lengths">Length of each parameter array; null = their own lengths (a measuring ledger's arrays are empty).</param>
-        private Optimizer(float[][] parameters, float[][] gradients, bool[] decay, int kind, float learningRate, float clipNorm, MemoryLedger ledger,
+        private Optimizer(float[][] parameters, float[][] gradients, bool[] decay, OptimizerKind kind, float learningRate, float clipNorm, MemoryLedger ledger,
             int[] lengths)
         {
             if (parameters.Length != gradients.Length) throw new System.ArgumentException("one gradient array per parameter array", "gradients");
@@ -50,7 +48,7 @@ namespace EdgeTiny.Runtime.Training
             _kind = kind;
             LearningRate = learningRate;
             _clip = clipNorm;
-            int n = kind == Adam ? parameters.Length : 0;
+            int n = kind == OptimizerKind.Adam ? parameters.Length : 0;
             _m = new float[n][];
             _v = new float[n][];
             for (int i = 0; i < n; i++)
@@ -96,7 +94,7 @@ namespace EdgeTiny.Runtime.Training
         private void Update(float[] p, float[] g, float scale, int slot, float c1, float c2)
         {
             float lr = LearningRate;
-            if (_kind == Sgd)
+            if (_kind == OptimizerKind.Sgd)
             {
                 for (int j = 0; j < p.Length; j++) p[j] -= lr * g[j] * scale;
                 return;
@@ -110,5 +108,14 @@ namespace EdgeTiny.Runtime.Training
                 p[j] -= lr * (m[j] / c1) / ((float)System.Math.Sqrt(v[j] / c2) + Epsilon);
             }
         }
+    }
+
+    /// <summary>Which update rule an <see cref="Optimizer"/> applies.</summary>
+    public enum OptimizerKind
+    {
+        /// <summary>p -= lr · g: no state, the MCU-friendly choice of tiny-training.</summary>
+        Sgd,
+        /// <summary>Adam (two moment vectors per parameter), AdamW with weight decay.</summary>
+        Adam,
     }
 }

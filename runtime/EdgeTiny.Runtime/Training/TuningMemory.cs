@@ -23,7 +23,7 @@ namespace EdgeTiny.Runtime.Training
         public long Total { get { return TuningSpecific + Parameters; } }
 
         /// <summary>LoRA tuning: adapters on <paramref name="adaptedLayers"/> layers, a backward window of <paramref name="window"/>.</summary>
-        public static TuningMemory Adapters(ModelConfig c, int adaptedLayers, int window, int rank, int sequenceLength, int optimizer)
+        public static TuningMemory Adapters(ModelConfig c, int adaptedLayers, int window, int rank, int sequenceLength, OptimizerKind optimizer)
         {
             TuningMemory m = new TuningMemory();
             MemoryLedger applied = MemoryLedger.ForMeasuring();
@@ -40,7 +40,7 @@ namespace EdgeTiny.Runtime.Training
         }
 
         /// <summary>Every weight trainable in float32 (weights, gradients, optimizer state) and activations of every layer.</summary>
-        public static TuningMemory FullFineTuning(ModelConfig c, int sequenceLength, int optimizer)
+        public static TuningMemory FullFineTuning(ModelConfig c, int sequenceLength, OptimizerKind optimizer)
         {
             long perLayer = 2 * MemoryLedger.ArrayCost(c.Dim * c.Dim * 4L) + 2 * MemoryLedger.ArrayCost((long)c.KvDim * c.Dim * 4)
                 + 3 * MemoryLedger.ArrayCost((long)c.HiddenDim * c.Dim * 4) + 2 * MemoryLedger.ArrayCost(c.Dim * 4L);
@@ -50,7 +50,7 @@ namespace EdgeTiny.Runtime.Training
             m.Activations = BackwardBuffers(c, sequenceLength, c.Layers);
             m.Parameters = weights;
             m.Gradients = weights;
-            m.OptimizerState = optimizer == Optimizer.Adam ? 2 * weights : 0;
+            m.OptimizerState = optimizer == OptimizerKind.Adam ? 2 * weights : 0;
             return m;
         }
 

@@ -51,7 +51,7 @@ public sealed class BoardBudgetTests(ConvertedModels models, ITestOutputHelper o
         Assert.True(board.Storage!.Reads > 0 && board.Storage.SimulatedNanoseconds > 0);
 
         // Unconstrained = no budget, everything resident, the same KV precision: streaming itself must change nothing.
-        EtbModel desktop = Open(models.Q8Path, new RuntimeOptions { ContextLength = context, KvPrecision = RuntimeOptions.KvInt8 });
+        EtbModel desktop = Open(models.Q8Path, new RuntimeOptions { ContextLength = context, KvPrecision = KvPrecision.Int8 });
         var (reference, _) = Greedy(desktop, g);
         Assert.Equal(reference, tokens);
     }
@@ -68,8 +68,8 @@ public sealed class BoardBudgetTests(ConvertedModels models, ITestOutputHelper o
         int positions = 0, agree = 0;
         foreach (GoldenCase g in Golden.Cases)
         {
-            var o8 = new RuntimeOptions { ContextLength = g.Tokens.Length, KvPrecision = RuntimeOptions.KvInt8 };
-            var of = new RuntimeOptions { ContextLength = g.Tokens.Length, KvPrecision = RuntimeOptions.KvFloat };
+            var o8 = new RuntimeOptions { ContextLength = g.Tokens.Length, KvPrecision = KvPrecision.Int8 };
+            var of = new RuntimeOptions { ContextLength = g.Tokens.Length, KvPrecision = KvPrecision.Float };
             var t8 = Open(models.Q8Path, o8).CreateTransformer(new PortableKernels());
             var tf = Open(models.Q8Path, of).CreateTransformer(new PortableKernels());
             for (int p = 0; p < g.Tokens.Length - 1; p++)
@@ -90,11 +90,11 @@ public sealed class BoardBudgetTests(ConvertedModels models, ITestOutputHelper o
     public void Streaming_is_bit_exact_against_resident_weights()
     {
         GoldenCase g = Golden.Cases[1];
-        var o = new RuntimeOptions { ContextLength = g.Tokens.Length, KvPrecision = RuntimeOptions.KvInt8 };
+        var o = new RuntimeOptions { ContextLength = g.Tokens.Length, KvPrecision = KvPrecision.Int8 };
         EtbModel resident = Open(models.Q8Path, o);
         EtbModel streamed = Open(models.Q8Path, new RuntimeOptions
         {
-            BudgetBytes = WroomBudget, ContextLength = g.Tokens.Length, KvPrecision = RuntimeOptions.KvInt8, Storage = WroomSd,
+            BudgetBytes = WroomBudget, ContextLength = g.Tokens.Length, KvPrecision = KvPrecision.Int8, Storage = WroomSd,
         });
         Assert.Empty(resident.Plan.Streamed);
         Assert.NotEmpty(streamed.Plan.Streamed);

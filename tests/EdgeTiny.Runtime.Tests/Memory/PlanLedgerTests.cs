@@ -65,10 +65,10 @@ public sealed class PlanLedgerTests(DemoConversions models) : IClassFixture<Demo
         BudgetBytes = budget,
         ContextLength = context,
         Storage = Sd,
-        KvPrecision = adapters == 2 ? RuntimeOptions.KvFloat : RuntimeOptions.KvAuto,
+        KvPrecision = adapters == 2 ? KvPrecision.Float : KvPrecision.Auto,
         AdapterLayers = adapters > 0 ? 2 : 0,
         AdapterRank = 4,
-        Tuning = adapters == 2 ? new TuningShape { Window = 2, SequenceLength = 32, Optimizer = Optimizer.Adam } : null,
+        Tuning = adapters == 2 ? new TuningShape { Window = 2, SequenceLength = 32, Optimizer = OptimizerKind.Adam } : null,
     };
 
     private static EtbModel Open(string path, RuntimeOptions o) => EtbModel.Open(new StreamBlockSource(File.OpenRead(path), true), o);

@@ -82,7 +82,7 @@ public sealed class DenseReferenceTests(ITestOutputHelper output)
         SourceModel source = Model(dim, layers, heads, kvHeads, activation, shared);
         int[] tokens = Tokens(source.Config, 3);
         float[] reference = new DenseModel(source).Forward(tokens);
-        float[] runtime = RuntimeLogits(TinyModels.Open(source, new RuntimeOptions { KvPrecision = RuntimeOptions.KvFloat }), tokens);
+        float[] runtime = RuntimeLogits(TinyModels.Open(source, new RuntimeOptions { KvPrecision = KvPrecision.Float }), tokens);
         var (worst, at) = Compare(runtime, reference, source.Config.VocabSize);
         output.WriteLine($"{name}: worst relative logit difference {worst:E2} (position {at}) over {tokens.Length} positions");
         Assert.True(worst <= Tolerance, $"{name}: logits differ by {worst} at position {at}");
@@ -129,7 +129,7 @@ public sealed class DenseReferenceTests(ITestOutputHelper output)
         SourceModel source = Model(dim, layers, heads, kvHeads, activation, shared);
         int[] tokens = Tokens(source.Config, 4);
         float[] reference = new DenseModel(source).Forward(tokens);
-        EtbModel m = TinyModels.Open(source, new RuntimeOptions { KvPrecision = RuntimeOptions.KvInt8 });
+        EtbModel m = TinyModels.Open(source, new RuntimeOptions { KvPrecision = KvPrecision.Int8 });
         Assert.True(m.Plan.KvInt8);
         float[] runtime = RuntimeLogits(m, tokens);
         var (worst, at) = Compare(runtime, reference, source.Config.VocabSize);

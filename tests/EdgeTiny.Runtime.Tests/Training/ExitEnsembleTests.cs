@@ -91,7 +91,7 @@ public sealed class ExitEnsembleTests
         var reference = new ExitReference(s);
         for (int pos = 0; pos < Sequence.Length; pos++)
         {
-            s.Ensemble.Forward(Sequence[pos], pos, ExitEnsemble.LastExit);
+            s.Ensemble.Forward(Sequence[pos], pos, VoteRule.LastExit);
             double[][] expected = reference.Forward(Sequence[pos], pos);
             for (int e = 0; e < s.Ensemble.Exits; e++)
                 for (int v = 0; v < s.Config.VocabSize; v++)
@@ -109,7 +109,7 @@ public sealed class ExitEnsembleTests
         var hooks = new ForwardHooks(s.Model.Weights, s.Adapters, null, null);
         for (int pos = 0; pos < Sequence.Length; pos++)
         {
-            float[] voted = s.Ensemble.Forward(Sequence[pos], pos, ExitEnsemble.LastExit);
+            float[] voted = s.Ensemble.Forward(Sequence[pos], pos, VoteRule.LastExit);
             double[] expected = Softmax(plain.Forward(Sequence[pos], pos, hooks));
             for (int v = 0; v < s.Config.VocabSize; v++)
                 Assert.True(Math.Abs(voted[v] - expected[v]) <= 1e-6, $"position {pos}, token {v}: {voted[v]} vs {expected[v]}");
@@ -126,9 +126,9 @@ public sealed class ExitEnsembleTests
         for (int pos = 0; pos < Sequence.Length; pos++)
         {
             // Running a position again recomputes the same keys and values: each rule sees the same exits.
-            float[] last = (float[])s.Ensemble.Forward(Sequence[pos], pos, ExitEnsemble.LastExit).Clone();
-            float[] max = (float[])s.Ensemble.Forward(Sequence[pos], pos, ExitEnsemble.MaxProbability).Clone();
-            float[] weighted = (float[])s.Ensemble.Forward(Sequence[pos], pos, ExitEnsemble.ConfidenceWeighted).Clone();
+            float[] last = (float[])s.Ensemble.Forward(Sequence[pos], pos, VoteRule.LastExit).Clone();
+            float[] max = (float[])s.Ensemble.Forward(Sequence[pos], pos, VoteRule.MaxProbability).Clone();
+            float[] weighted = (float[])s.Ensemble.Forward(Sequence[pos], pos, VoteRule.ConfidenceWeighted).Clone();
             double P(int e, int v) => s.Ensemble.Probability(e, v);
 
             double[] c = [.. Enumerable.Range(0, exits).Select(e => Enumerable.Range(0, vocab).Max(v => P(e, v)))];
@@ -164,9 +164,9 @@ public sealed class ExitEnsembleTests
         for (int pos = 0; pos + 1 < Sequence.Length; pos++)
         {
             int y = Sequence[pos + 1];
-            double weighted = -Math.Log(s.Ensemble.Forward(Sequence[pos], pos, ExitEnsemble.ConfidenceWeighted)[y]);
+            double weighted = -Math.Log(s.Ensemble.Forward(Sequence[pos], pos, VoteRule.ConfidenceWeighted)[y]);
             double[] losses = [.. Enumerable.Range(0, exits).Select(e => -Math.Log(s.Ensemble.Probability(e, y)))];
-            double max = -Math.Log(s.Ensemble.Forward(Sequence[pos], pos, ExitEnsemble.MaxProbability)[y]);
+            double max = -Math.Log(s.Ensemble.Forward(Sequence[pos], pos, VoteRule.MaxProbability)[y]);
             Assert.InRange(weighted, losses.Min() - 1e-5, losses.Max() + 1e-5);
             Assert.InRange(max, losses.Min() - 1e-5, losses.Min() + Math.Log(exits) + 1e-5);
         }
@@ -184,7 +184,7 @@ public sealed class ExitEnsembleTests
         Transformer[] bases = [.. s.Top.Select(_ => s.Model.CreateTransformer(new PortableKernels()))];
         for (int pos = 0; pos < Sequence.Length; pos++)
         {
-            s.Ensemble.Forward(Sequence[pos], pos, ExitEnsemble.MaxProbability);
+            s.Ensemble.Forward(Sequence[pos], pos, VoteRule.MaxProbability);
             for (int e = 0; e < s.Ensemble.Exits; e++)
             {
                 bases[e].Embed(Sequence[pos], pos, ForwardHooks.None);

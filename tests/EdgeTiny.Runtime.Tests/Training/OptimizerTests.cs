@@ -30,7 +30,7 @@ public sealed class OptimizerTests
         var (p, g) = Arrays();
         float[][] before = Copy(p);
         const float lr = 0.1f;
-        var opt = new Optimizer(p, g, null, Optimizer.Sgd, lr, clipNorm: 0f, new MemoryLedger());
+        var opt = new Optimizer(p, g, null, OptimizerKind.Sgd, lr, clipNorm: 0f, new MemoryLedger());
         opt.Step();
         for (int i = 0; i < p.Length; i++)
             for (int j = 0; j < p[i].Length; j++) Assert.Equal(before[i][j] - lr * g[i][j], p[i][j]);
@@ -47,7 +47,7 @@ public sealed class OptimizerTests
         {
             var (p, g) = Arrays(scale);
             const float lr = 0.01f;
-            var opt = new Optimizer(p, g, null, Optimizer.Adam, lr, clipNorm: 0f, new MemoryLedger());
+            var opt = new Optimizer(p, g, null, OptimizerKind.Adam, lr, clipNorm: 0f, new MemoryLedger());
             for (int step = 0; step < 3; step++)
             {
                 float[][] before = Copy(p);
@@ -69,7 +69,7 @@ public sealed class OptimizerTests
         // Without bias correction the first step would be lr·(1-β1)g / sqrt((1-β2)g²) ≈ 0.316·lr·sign(g); with it, lr·sign(g).
         var (p, g) = Arrays();
         float[][] before = Copy(p);
-        new Optimizer(p, g, null, Optimizer.Adam, 0.01f, 0f, new MemoryLedger()).Step();
+        new Optimizer(p, g, null, OptimizerKind.Adam, 0.01f, 0f, new MemoryLedger()).Step();
         double mean = p.Zip(before).Average(a => a.First.Zip(a.Second).Average(x => Math.Abs(x.First - x.Second)));
         Assert.InRange(mean, 0.0099, 0.0101);
     }
@@ -82,7 +82,7 @@ public sealed class OptimizerTests
         float clip = (float)(norm / 4); // the gradient is four times too long
         float[][] before = Copy(p);
         const float lr = 0.5f;
-        var opt = new Optimizer(p, g, null, Optimizer.Sgd, lr, clip, new MemoryLedger());
+        var opt = new Optimizer(p, g, null, OptimizerKind.Sgd, lr, clip, new MemoryLedger());
         opt.Step();
         Assert.Equal(norm, opt.LastGradientNorm, 4); // reported before clipping
         // The applied gradient, (p_before − p_after) / lr, points along g with norm = clip.
@@ -96,15 +96,15 @@ public sealed class OptimizerTests
         // Below the clip norm nothing is scaled.
         var (p2, g2) = Arrays(gradScale: 2f);
         float[][] before2 = Copy(p2);
-        new Optimizer(p2, g2, null, Optimizer.Sgd, lr, (float)(norm * 2), new MemoryLedger()).Step();
+        new Optimizer(p2, g2, null, OptimizerKind.Sgd, lr, (float)(norm * 2), new MemoryLedger()).Step();
         for (int i = 0; i < p2.Length; i++)
             for (int j = 0; j < p2[i].Length; j++) Assert.Equal(before2[i][j] - lr * g2[i][j], p2[i][j]);
     }
 
     [Theory]
-    [InlineData(Optimizer.Adam)]
-    [InlineData(Optimizer.Sgd)]
-    public void Weight_decay_shrinks_only_the_arrays_marked_for_it(int kind)
+    [InlineData(OptimizerKind.Adam)]
+    [InlineData(OptimizerKind.Sgd)]
+    public void Weight_decay_shrinks_only_the_arrays_marked_for_it(OptimizerKind kind)
     {
         // Zero gradients: the only change is decoupled decay, p ← p · (1 − lr·λ), on marked arrays.
         float[][] p = [Values(6, 1, 1f), Values(10, 2, 1f), Values(4, 5, 1f)];

@@ -25,7 +25,7 @@ public sealed class TunerGradientTests
         var rng = new Random(4);
         for (int i = 0; i < adapters.Count; i++)
             for (int j = 0; j < adapters.At(i).B.Length; j++) adapters.At(i).B[j] = (float)(rng.NextDouble() - 0.5) * 0.5f;
-        var tuner = new AdapterTuner(t, m.Weights, adapters, Optimizer.Sgd, 0f, 0f, 8, window, m.Ledger);
+        var tuner = new AdapterTuner(t, m.Weights, adapters, OptimizerKind.Sgd, 0f, 0f, 8, window, m.Ledger);
         int[] tokens = [1, 5, 9, 3, 12, 7, 4, 10];
 
         adapters.ZeroGrad();
@@ -63,7 +63,7 @@ public sealed class TunerGradientTests
             var adapters = new AdapterSet(c, 1, 2, 4f, true, m.Ledger);
             adapters.Initialize(9);
             for (int i = 0; i < adapters.Count; i++) Array.Fill(adapters.At(i).B, 0.1f);
-            var tuner = new AdapterTuner(m.CreateTransformer(new PortableKernels()), m.Weights, adapters, Optimizer.Sgd, 0f, 0f, 8, 2, m.Ledger);
+            var tuner = new AdapterTuner(m.CreateTransformer(new PortableKernels()), m.Weights, adapters, OptimizerKind.Sgd, 0f, 0f, 8, 2, m.Ledger);
             adapters.ZeroGrad();
             tuner.ForwardBackward([1, 5, 9, 3, 12, 7, 4, 10], 8);
             return [.. Enumerable.Range(0, adapters.Count).SelectMany(i => new[] { adapters.At(i).GradA, adapters.At(i).GradB })];
@@ -81,7 +81,7 @@ public sealed class TunerGradientTests
         EtbModel m = TinyModels.Open(TinyModels.Source(c, 6), new RuntimeOptions { ContextLength = 8 });
         var adapters = new AdapterSet(c, 1, 4, 8f, true, m.Ledger);
         adapters.Initialize(2);
-        var tuner = new AdapterTuner(m.CreateTransformer(new PortableKernels()), m.Weights, adapters, Optimizer.Adam, 0.02f, 1f, 8, 2, m.Ledger);
+        var tuner = new AdapterTuner(m.CreateTransformer(new PortableKernels()), m.Weights, adapters, OptimizerKind.Adam, 0.02f, 1f, 8, 2, m.Ledger);
         int[] tokens = [1, 4, 4, 9, 2, 13, 6, 6];
         float before = tuner.Loss(tokens, 8);
         for (int s = 0; s < 60; s++) tuner.Step(tokens, 8);
