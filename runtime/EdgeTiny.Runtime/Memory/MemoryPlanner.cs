@@ -75,7 +75,19 @@ namespace EdgeTiny.Runtime.Memory
             int context = wanted;
             bool int8 = o.KvPrecision == KvPrecision.Int8;
             if (int8Allowed && o.KvPrecision == KvPrecision.Auto && f.Base(context, false, minChunk) > room) int8 = true;
-            while (context > minContext && f.Base(context, int8, minChunk) > room) context--;
+            if (f.Base(context, int8, minChunk) > room)
+            {
+                // The largest context in [minContext, wanted) that fits: bytes grow with the context, so a binary search
+                // finds it with a handful of measurements (each one runs the constructors against a measuring ledger).
+                int lo = minContext, hi = wanted - 1;
+                while (lo < hi)
+                {
+                    int mid = lo + (hi - lo + 1) / 2;
+                    if (f.Base(mid, int8, minChunk) <= room) lo = mid;
+                    else hi = mid - 1;
+                }
+                context = lo;
+            }
             if (f.Base(context, int8, minChunk) > room)
                 throw new MemoryBudgetException(p.MinimumBytes, o.BudgetBytes, "context " + minContext.ToString()
                     + (int8Allowed ? ", int8 KV cache" : ", float KV cache") + ", a " + minChunk.ToString() + "-byte streaming chunk"
