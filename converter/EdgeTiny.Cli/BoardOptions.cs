@@ -40,9 +40,12 @@ public sealed class BoardOptions
     /// Session options from these flags — board, budget, kernels, KV precision, FFN streaming, adapters — for a context of
     /// <paramref name="context"/> positions (0 = the model's). The one place the shared flags are read.
     /// </summary>
-    public SessionOptions Read(ParseResult parse, int context) => new()
+    public SessionOptions Read(ParseResult parse, int context) => Read(parse, context, ReadBoard(parse));
+
+    /// <summary>As <see cref="Read(ParseResult, int)"/> for a board the caller resolved (bench --board all runs each in turn).</summary>
+    public SessionOptions Read(ParseResult parse, int context, BoardProfile? board) => new()
     {
-        Board = ReadBoard(parse),
+        Board = board,
         BudgetBytes = ReadBudget(parse),
         Kernels = ReadKernels(parse),
         AdaptersPath = parse.GetValue(Adapters),

@@ -1,7 +1,7 @@
 namespace EdgeTiny.Cli.Tests;
 
 /// <summary>
-/// Adapters are part of the memory plan: `run --board … --adapters` either fits the board or exits 2 naming the
+/// `bench --board all` runs every profile. Adapters are part of the memory plan: `run --board … --adapters` either fits the board or exits 2 naming the
 /// least budget that would hold the model with its adapters — never an internal error. Runs on the committed demo model.
 /// </summary>
 public sealed class AdapterBudgetTests : IDisposable
@@ -36,6 +36,23 @@ public sealed class AdapterBudgetTests : IDisposable
             "--board", "esp32-wroom-32", "--budget", minimum.ToString(), "--adapters", eta, "--json");
         Assert.True(fits.ExitCode == 0, fits.ToString());
         Assert.True((long)fits.Json["memory"]!["peak_bytes"]! <= minimum);
+    }
+
+    [Fact]
+    public void Bench_on_every_board_reports_each_profile_within_its_own_budget()
+    {
+        string etb = _dir.File("demo-q8-bench.etb");
+        CliResult c = CliRunner.Run("convert", DemoModel.Checkpoint, "--bits", "8", "-o", etb);
+        Assert.True(c.ExitCode == 0, c.ToString());
+        CliResult r = CliRunner.Run("bench", etb, "--board", "all", "--tokens", "4", "--json");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var boards = r.Json["boards"]!.AsArray();
+        Assert.Equal(Directory.GetFiles(BoardProfiles.Directory, "*.json").Count(f => !f.EndsWith(".schema.json")), boards.Count);
+        foreach (var b in boards)
+        {
+            long peak = (long)b!["memory"]!["peak_bytes"]!, budget = (long)b["memory"]!["budget_bytes"]!;
+            Assert.True(peak <= budget, $"{b["board"]!["id"]}: peak {peak} > budget {budget}");
+        }
     }
 
     public void Dispose() => _dir.Dispose();

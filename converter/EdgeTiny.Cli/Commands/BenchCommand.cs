@@ -34,7 +34,7 @@ public static class BenchCommand
             var results = new List<JsonObject>();
             foreach (BoardProfile? profile in boards)
             {
-                SessionOptions options = board.Read(parse, promptTokens.Length + count + Warmup) with { Board = profile };
+                SessionOptions options = board.Read(parse, promptTokens.Length + count + Warmup, profile);
                 using BoardSession session = BoardSession.Open(path, options);
                 BenchResult r = Measure(session, promptTokens, count);
                 results.Add(ToJson(path, session, r, session.Stats()));
