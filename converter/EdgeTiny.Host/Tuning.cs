@@ -31,6 +31,17 @@ public sealed record TuneOptions
     /// </summary>
     public int RehearsalSteps { get; init; } = 1;
     public int RehearsalSequences { get; init; } = 64;
+
+    /// <summary>Continue from the adapters already in the output file (their layers and rank must match) instead of fresh ones.</summary>
+    public bool Resume { get; init; }
+
+    /// <summary>The runtime's settings object: what the tuning session (on the desktop or a board) reads.</summary>
+    public TuneSettings ToSettings() => new()
+    {
+        Window = Window, Rank = Rank, Alpha = Alpha, Steps = Steps, LearningRate = LearningRate, Optimizer = Optimizer,
+        ClipNorm = ClipNorm, SequenceLength = SequenceLength, Adaptive = Adaptive, Seed = Seed,
+        RehearsalSteps = RehearsalSteps, RehearsalSequences = RehearsalSequences,
+    };
 }
 
 /// <summary>What a tuning run did and measured.</summary>
@@ -80,87 +91,74 @@ public static class Tuning
     {
         var clock = Stopwatch.StartNew();
         (ModelConfig config, Tokenizer tokenizer) = EtbFile.ReadHead(modelPath);
-        int adapted = o.Adaptive ? config.Layers : o.Window;
-        if (o.Window < 1 || o.Window > config.Layers) throw new InputException("--layers", $"{o.Window} must be in 1..{config.Layers}");
-        if (o.Rank < 1 || o.Rank > 256) throw new InputException("--rank", $"{o.Rank} must be in 1..256");
-        if (o.Steps < 1) throw new InputException("--steps", $"{o.Steps} must be > 0");
-        int T = Math.Min(o.SequenceLength, config.SeqLen);
-
-        TokenSequences all = TokenSequences.FromText(trainText, tokenizer, config.SeqLen, 10_000, T, "--text");
-        TokenSequences train, heldOut;
-        if (heldOutText is not null)
+        TuneSettings settings = o.ToSettings();
+        try
         {
-            train = all;
-            heldOut = TokenSequences.FromText(heldOutText, tokenizer, config.SeqLen, 10_000, T, "--heldout");
+            settings.Validate(config);
         }
-        else
+        catch (ArgumentOutOfRangeException e)
         {
-            if (all.Sequences.Length < 2) throw new InputException("--text", "too short to keep a held-out part: give --heldout FILE");
-            int cut = Math.Max(1, all.Sequences.Length / 10);
-            train = all with { Sequences = all.Sequences[..^cut] };
-            heldOut = all with { Sequences = all.Sequences[^cut..] };
+            throw new InputException("--" + e.ParamName, e.Message.Split(" (Parameter")[0]);
         }
-
-        TuningMemory memory = TuningMemory.Adapters(config, adapted, o.Window, o.Rank, T, o.Optimizer);
+        int adapted = settings.AdaptedLayers(config);
+        int T = settings.SequenceLengthFor(config);
+        int[] train = Encode(trainText, tokenizer, "--text");
+        int[] heldOut = heldOutText is null ? [] : Encode(heldOutText, tokenizer, "--heldout");
+        TuningShape shape = settings.Shape(config, train.Length + heldOut.Length);
+        TuningMemory memory = TuningMemory.Adapters(config, adapted, o.Rank, shape);
         long budget = session.EffectiveBudget;
         if (budget > 0 && budget <= memory.Total)
             throw new InputException(session.BudgetBytes > 0 ? "--budget" : "--board", $"tuning alone needs {memory.Total} bytes; the budget is {budget}");
-        // Adapters and tuning buffers are part of the model's plan; tuning needs a float KV cache for its backward pass.
+
+        // Adapters and the tuning session are part of the model's plan; tuning needs a float KV cache for its backward pass.
         RuntimeOptions runtime = session.Runtime.Copy();
         runtime.ContextLength = T;
         runtime.KvPrecision = KvPrecision.Float;
         runtime.AdapterLayers = adapted;
         runtime.AdapterRank = o.Rank;
-        runtime.Tuning = new TuningShape { Window = o.Window, SequenceLength = T, Optimizer = o.Optimizer };
+        runtime.Tuning = shape;
         using BoardSession s = BoardSession.Open(modelPath, session with { Runtime = runtime });
         EtbModel model = s.Model;
         Transformer t = s.Transformer;
         long beforeTuner = model.Ledger.CurrentBytes;
-        var adapters = new AdapterSet(config, config.Layers - adapted, o.Rank, o.Alpha, true, model.Ledger) { Window = o.Window };
-        adapters.Initialize(o.Seed);
-        var tuner = new AdapterTuner(t, model.Weights, adapters, o.Optimizer, o.LearningRate, o.ClipNorm, T, o.Window, model.Ledger);
+        var store = new FileStore();
+        string full = Path.GetFullPath(output);
+        AdapterSet adapters = o.Resume ? Resumed(store, full, config, adapted, o, model) : Fresh(config, adapted, o, model);
+        var tuning = new TuningSession(t, model.Weights, adapters, settings, train.Length + heldOut.Length, model.Ledger);
         long tuningPeak = model.Ledger.PeakBytes;
         if (model.Ledger.CurrentBytes - beforeTuner != memory.Total)
             throw new InvalidOperationException($"tuning memory accounted {model.Ledger.CurrentBytes - beforeTuner} bytes, planned {memory.Total}");
         if (budget > 0 && tuningPeak != model.Plan.TotalBytes)
             throw new InvalidOperationException($"tuning accounted {tuningPeak} bytes, the plan said {model.Plan.TotalBytes}");
+        train.CopyTo(tuning.Text, 0);
+        heldOut.CopyTo(tuning.Text, train.Length);
+        try
+        {
+            tuning.Prepare(train.Length, heldOut.Length);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InputException(e.ParamName == "heldout" ? heldOutText! : trainText, e.Message.Split(" (Parameter")[0]);
+        }
 
-        TokenSequences baseText = TokenSequences.Sample(model, 4, T, o.Seed + 100);
-        TokenSequences rehearsal = TokenSequences.Sample(model, Math.Max(1, o.RehearsalSequences), T, o.Seed + 200);
-        double heldBefore = Loss(t, ForwardHooks.None, heldOut), baseBefore = Loss(t, ForwardHooks.None, baseText);
+        // The desktop's report measures in double precision over the session's own sequences.
+        var heldOutText_ = new TokenSequences([.. Enumerable.Range(0, tuning.HeldOutSequences).Select(i => tuning.SequenceCopy(tuning.TrainSequences + i))], "held-out", 0);
+        var baseText = new TokenSequences([.. Enumerable.Range(0, settings.BaseSequences).Select(tuning.BaseSampleCopy)], "model-samples", settings.Seed + 100);
+        double heldBefore = Loss(t, ForwardHooks.None, heldOutText_), baseBefore = Loss(t, ForwardHooks.None, baseText);
 
-        // Train: sequences in a seeded order; the adaptive schedule moves the window shallow → deep in equal phases.
-        var order = Enumerable.Range(0, train.Sequences.Length).OrderBy(i => Hash(o.Seed, i)).ToArray();
-        int phases = o.Adaptive ? (config.Layers + o.Window - 1) / o.Window : 1;
         var curve = new float[o.Steps];
         for (int step = 0; step < o.Steps; step++)
         {
-            if (o.Adaptive)
-            {
-                int phase = Math.Min(phases - 1, step * phases / o.Steps);
-                int top = Math.Min(config.Layers - 1, (phase + 1) * o.Window - 1);
-                if (phase == phases - 1) top = config.Layers - 1;
-                tuner.SetWindow(Math.Max(0, top - o.Window + 1), top);
-            }
-            int[] seq = train.Sequences[order[step % order.Length]];
-            curve[step] = tuner.Step(seq, seq.Length);
-            for (int r = 0; r < o.RehearsalSteps; r++)
-            {
-                int[] replay = rehearsal.Sequences[(step * o.RehearsalSteps + r) % rehearsal.Sequences.Length];
-                tuner.Step(replay, replay.Length);
-            }
+            curve[step] = tuning.Step();
             onStep?.Invoke(step + 1, o.Steps, curve[step]);
         }
 
-        var applied = new ForwardHooks(model.Weights, adapters, null, null);
-        double heldAfter = Loss(t, applied, heldOut), baseAfter = Loss(t, applied, baseText);
+        double heldAfter = Loss(t, tuning.Applied, heldOutText_), baseAfter = Loss(t, tuning.Applied, baseText);
         // Voting across exits needs one extra stream per adapted window (desktop only; not part of the tuning peak).
         var streams = Enumerable.Range(0, ExitEnsemble.StreamsNeeded(config, adapters)).Select(_ => model.CreateTransformer(session.Kernels)).ToArray();
         var ensemble = new ExitEnsemble(t, model.Weights, streams, adapters, model.Ledger);
-        double voteMax = VotedLoss(ensemble, heldOut, VoteRule.MaxProbability), voteWeighted = VotedLoss(ensemble, heldOut, VoteRule.ConfidenceWeighted);
+        double voteMax = VotedLoss(ensemble, heldOutText_, VoteRule.MaxProbability), voteWeighted = VotedLoss(ensemble, heldOutText_, VoteRule.ConfidenceWeighted);
 
-        var store = new FileStore();
-        string full = Path.GetFullPath(output);
         string? dir = Path.GetDirectoryName(full);
         if (dir is not null) Directory.CreateDirectory(dir);
         uint generation = AdapterFile.NewestGeneration(store, full, config) + 1;
@@ -169,16 +167,57 @@ public static class Tuning
         return new TuneResult
         {
             Settings = o,
-            TrainSequences = train.Sequences.Length, TrainTokens = train.Tokens, HeldOutTokens = heldOut.Tokens,
+            TrainSequences = tuning.TrainSequences, TrainTokens = Tokens(tuning, 0, tuning.TrainSequences),
+            HeldOutTokens = heldOutText_.Tokens,
             HeldOutLossBefore = heldBefore, HeldOutLossAfter = heldAfter,
             HeldOutLossVotingMax = voteMax, HeldOutLossVotingWeighted = voteWeighted, Exits = ensemble.Exits,
             BasePerplexityBefore = Math.Exp(baseBefore), BasePerplexityAfter = Math.Exp(baseAfter), LossCurve = curve,
             TuningPeakBytes = tuningPeak, BudgetBytes = budget, Memory = memory,
-            FullDepthAdapters = TuningMemory.Adapters(config, config.Layers, config.Layers, o.Rank, T, o.Optimizer),
+            FullDepthAdapters = TuningMemory.Adapters(config, config.Layers, o.Rank, new TuningShape
+            {
+                Window = config.Layers, SequenceLength = T, Optimizer = o.Optimizer, Steps = shape.Steps, TextTokens = shape.TextTokens,
+                SampledSequences = shape.SampledSequences,
+            }),
             FullFineTuning = TuningMemory.FullFineTuning(config, T, o.Optimizer),
             Generation = generation, Seconds = clock.Elapsed.TotalSeconds,
         };
     }
+
+    private static AdapterSet Fresh(ModelConfig c, int adapted, TuneOptions o, EtbModel model)
+    {
+        var adapters = new AdapterSet(c, c.Layers - adapted, o.Rank, o.Alpha, true, model.Ledger) { Window = o.Window };
+        adapters.Initialize(o.Seed);
+        return adapters;
+    }
+
+    /// <summary>The newest adapters at <paramref name="path"/>, trainable, when their layers and rank are the settings'.</summary>
+    private static AdapterSet Resumed(FileStore store, string path, ModelConfig c, int adapted, TuneOptions o, EtbModel model)
+    {
+        int layers = 0, rank = 0;
+        EtbFile.Guard(path, () =>
+        {
+            AdapterFile.ReadShape(store, path, c, out layers, out rank);
+            return 0;
+        });
+        if (layers != adapted || rank != o.Rank)
+            throw new InputException("--resume", $"{path} holds rank-{rank} adapters on {layers} layers; these settings tune rank {o.Rank} on {adapted}");
+        AdapterSet adapters = AdapterFile.Load(store, path, c, true, model.Ledger);
+        adapters.Window = o.Window;
+        return adapters;
+    }
+
+    private static int[] Encode(string path, Tokenizer tokenizer, string flag)
+    {
+        if (!File.Exists(path)) throw new InputException(path, $"{flag} text file not found");
+        string text = File.ReadAllText(path);
+        var buffer = new int[Tokenizer.MaxTokens(System.Text.Encoding.UTF8.GetByteCount(text))];
+        int n = tokenizer.Encode(text, true, false, buffer);
+        if (n < 2) throw new InputException(path, $"{flag} text is empty");
+        return buffer[..n];
+    }
+
+    private static int Tokens(TuningSession tuning, int from, int count) =>
+        Enumerable.Range(from, count).Sum(i => tuning.SequenceCopy(i).Length);
 
     /// <summary>Mean next-token loss with <paramref name="hooks"/>' adapters (on the top window), or of the base model (<see cref="ForwardHooks.None"/>).</summary>
     public static double Loss(Transformer t, ForwardHooks hooks, TokenSequences text) => Evaluation.Run(t, null, text, hooks).LossNatsPerToken;
@@ -197,10 +236,4 @@ public static class Tuning
         return loss / n;
     }
 
-    private static ulong Hash(ulong seed, int i)
-    {
-        ulong x = seed * 0x9E3779B97F4A7C15UL + (ulong)i;
-        x ^= x >> 31; x *= 0xBF58476D1CE4E5B9UL; x ^= x >> 29;
-        return x;
-    }
 }

@@ -89,7 +89,11 @@ namespace EdgeTiny.Runtime
         }
     }
 
-    /// <summary>What tuning on the device needs memory for: the backward window, the sequence length and the optimizer.</summary>
+    /// <summary>
+    /// What tuning on the device needs memory for: the backward window, the sequence length and the optimizer, and the
+    /// session's data (the user's tokens, the base model's samples, the loss of each step). Made by
+    /// <see cref="Training.TuneSettings.Shape"/>.
+    /// </summary>
     public sealed class TuningShape
     {
         /// <summary>Layers the backward pass goes through (the window K).</summary>
@@ -97,5 +101,11 @@ namespace EdgeTiny.Runtime
         /// <summary>Tokens per training sequence (the context tuning needs).</summary>
         public int SequenceLength;
         public Training.OptimizerKind Optimizer;
+        /// <summary>Adaptation steps (one loss kept per step).</summary>
+        public int Steps;
+        /// <summary>Most tokens of user text (train and held-out) the session holds.</summary>
+        public int TextTokens;
+        /// <summary>Sequences the base model samples for rehearsal and base-domain loss.</summary>
+        public int SampledSequences;
     }
 }

@@ -45,7 +45,7 @@ namespace EdgeTiny.Runtime.Memory
             if (o.Tuning == null) return;
             Transformer t = new Transformer(c, null, null, o.Tuning.SequenceLength, false, MemoryLedger.ForMeasuring());
             m = MemoryLedger.ForMeasuring();
-            new AdapterTuner(t, null, adapters, o.Tuning.Optimizer, 0f, 0f, o.Tuning.SequenceLength, o.Tuning.Window, m);
+            new TuningSession(t, null, adapters, TuneSettings.ForShape(o.Tuning), o.Tuning.TextTokens, m);
             _tuning = m.CurrentBytes;
         }
 

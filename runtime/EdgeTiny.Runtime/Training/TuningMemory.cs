@@ -15,15 +15,17 @@ namespace EdgeTiny.Runtime.Training
         public long Activations;
         /// <summary>Trainable parameters (adapter A/B, or every weight for full fine-tuning) and forward scratch.</summary>
         public long Parameters;
+        /// <summary>The session's data: the user's tokens, the base model's samples, one loss per step.</summary>
+        public long Data;
         public long Gradients;
         public long OptimizerState;
 
         /// <summary>What tuning adds beyond the trained parameters themselves: activations, gradients, optimizer state.</summary>
-        public long TuningSpecific { get { return Activations + Gradients + OptimizerState; } }
+        public long TuningSpecific { get { return Activations + Gradients + OptimizerState + Data; } }
         public long Total { get { return TuningSpecific + Parameters; } }
 
-        /// <summary>LoRA tuning: adapters on <paramref name="adaptedLayers"/> layers, a backward window of <paramref name="window"/>.</summary>
-        public static TuningMemory Adapters(ModelConfig c, int adaptedLayers, int window, int rank, int sequenceLength, OptimizerKind optimizer)
+        /// <summary>LoRA tuning: adapters on <paramref name="adaptedLayers"/> layers at <paramref name="rank"/>, a session of <paramref name="shape"/>.</summary>
+        public static TuningMemory Adapters(ModelConfig c, int adaptedLayers, int rank, TuningShape shape)
         {
             TuningMemory m = new TuningMemory();
             MemoryLedger applied = MemoryLedger.ForMeasuring();
@@ -33,9 +35,13 @@ namespace EdgeTiny.Runtime.Training
             AdapterSet adapters = new AdapterSet(c, c.Layers - adaptedLayers, rank, 1f, true, trained);
             m.Gradients = trained.CurrentBytes - m.Parameters;
             MemoryLedger optimizerState = MemoryLedger.ForMeasuring();
-            new Optimizer(adapters, optimizer, 0f, 0f, optimizerState);
+            new Optimizer(adapters, shape.Optimizer, 0f, 0f, optimizerState);
             m.OptimizerState = optimizerState.CurrentBytes;
-            m.Activations = BackwardBuffers(c, sequenceLength, window);
+            m.Activations = BackwardBuffers(c, shape.SequenceLength, shape.Window);
+            Transformer t = new Transformer(c, null, null, shape.SequenceLength, false, MemoryLedger.ForMeasuring());
+            MemoryLedger session = MemoryLedger.ForMeasuring();
+            new TuningSession(t, null, adapters, TuneSettings.ForShape(shape), shape.TextTokens, session);
+            m.Data = session.CurrentBytes - m.Activations - m.OptimizerState;
             return m;
         }
 

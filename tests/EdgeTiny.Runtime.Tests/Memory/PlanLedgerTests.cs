@@ -68,7 +68,7 @@ public sealed class PlanLedgerTests(DemoConversions models) : IClassFixture<Demo
         KvPrecision = adapters == 2 ? KvPrecision.Float : KvPrecision.Auto,
         AdapterLayers = adapters > 0 ? 2 : 0,
         AdapterRank = 4,
-        Tuning = adapters == 2 ? new TuningShape { Window = 2, SequenceLength = 32, Optimizer = OptimizerKind.Adam } : null,
+        Tuning = adapters == 2 ? new TuningShape { Window = 2, SequenceLength = 32, Optimizer = OptimizerKind.Adam, Steps = 10, TextTokens = 300, SampledSequences = 6 } : null,
     };
 
     private static EtbModel Open(string path, RuntimeOptions o) => EtbModel.Open(new StreamBlockSource(File.OpenRead(path), true), o);
@@ -82,7 +82,7 @@ public sealed class PlanLedgerTests(DemoConversions models) : IClassFixture<Demo
         if (o.AdapterLayers == 0) return;
         var set = new AdapterSet(m.Config, m.Config.Layers - o.AdapterLayers, o.AdapterRank, 8f, o.Tuning != null, m.Ledger);
         if (o.Tuning != null)
-            new AdapterTuner(t, m.Weights, set, o.Tuning.Optimizer, 1e-3f, 1f, o.Tuning.SequenceLength, o.Tuning.Window, m.Ledger);
+            new TuningSession(t, m.Weights, set, TuneSettings.ForShape(o.Tuning), o.Tuning.TextTokens, m.Ledger);
     }
 
     [Theory]
