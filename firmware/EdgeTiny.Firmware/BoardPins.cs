@@ -1,8 +1,10 @@
+using EdgeTiny.Runtime.IO;
+
 namespace EdgeTiny.Firmware
 {
     /// <summary>
-    /// What the firmware needs from a board profile (boards/*.json): how the SD card is wired and how much RAM the model
-    /// may use. One generated file per nanoFramework board in Boards/ creates it (`edgetiny firmware-boards`).
+    /// What the firmware needs from a board profile (boards/*.json): how the SD card is wired, what a read from it costs
+    /// and how much RAM the model may use. One generated file per nanoFramework board in Boards/ creates it (`edgetiny firmware-boards`).
     /// </summary>
     public sealed class BoardPins
     {
@@ -33,11 +35,23 @@ namespace EdgeTiny.Firmware
         /// </summary>
         public bool RouteSdmmcPins;
 
+        // What a read from the card costs (the profile's storage: command_latency_us, bandwidth_bytes_per_second,
+        // sector_bytes): the planner sizes the streaming chunk and the packed FFNs' read collapse from them.
+        public int SdCommandLatencyUs;
+        public long SdBandwidthBytesPerSecond;
+        public int SdSectorBytes;
+
         public long ManagedHeapBytes;
         public long ModelBudgetBytes;
 
         /// <summary>Largest protocol payload: small on boards without PSRAM (the frames live outside the model budget).</summary>
         public int MaxPayload;
+
+        /// <summary>The card's timing model, for <see cref="EdgeTiny.Runtime.RuntimeOptions.Storage"/> (the one the desktop's `--board` uses).</summary>
+        public SdTimingModel StorageTiming()
+        {
+            return new SdTimingModel(SdCommandLatencyUs, SdBandwidthBytesPerSecond, SdSectorBytes);
+        }
 
         /// <summary>Whether GPIO <paramref name="pin"/> is one of the SD card's.</summary>
         public bool UsesPin(int pin)

@@ -61,6 +61,10 @@ namespace EdgeTiny.Firmware
             FileStream file = new FileStream(SdStorage.Drive + ModelFile, FileMode.Open, FileAccess.Read);
             RuntimeOptions options = new RuntimeOptions();
             options.BudgetBytes = board.ModelBudgetBytes;
+            // The card's real costs (boards/<id>.json storage): the planner picks the streaming chunk and the packed FFNs'
+            // read collapse from them, as `edgetiny run/bench --board` did on the desktop. Reads go through the card
+            // model's simulated clock too, so `stats` reports the predicted SD time beside the measured time.
+            options.Storage = board.StorageTiming();
             options.Temperature = 0f; // plan for greedy; the server builds its nucleus sampler on the first sampled request
             EtbModel model = EtbModel.Open(new StreamBlockSource(file, true), options);
 

@@ -1,3 +1,5 @@
+using System.Device.Gpio;
+using System.Device.I2c;
 using System.Globalization;
 using System.Net;
 using System.Runtime.InteropServices;
@@ -16,7 +18,7 @@ using EdgeTiny.Runtime.Simd;
 const string Usage = """
     usage: edgetiny-pi --model FILE.etb (--serial /dev/ttyX[@BAUD] | --listen HOST:PORT)
                        [--budget BYTES[KB|MB]] [--board-id ID] [--kernels simd|portable] [--max-payload N]
-                       [--led-gpio BCM] [--verbose]
+                       [--led-gpio BCM] [--display ssd1306 [--i2c-bus N] [--i2c-address 0x3C]] [--verbose]
     """;
 
 HostOptions options;
@@ -40,13 +42,13 @@ return Host.Run(options);
 namespace EdgeTiny.Pi
 {
     public sealed record HostOptions(string Model, string? Serial, string? Listen, long BudgetBytes, string BoardId, string Kernels,
-        int MaxPayload, int LedGpio, bool Verbose, bool Help)
+        int MaxPayload, int LedGpio, string? Display, int I2cBus, int I2cAddress, bool Verbose, bool Help)
     {
         public static HostOptions Parse(string[] args)
         {
-            string? model = null, serial = null, listen = null, board = "raspberry-pi", kernels = "simd";
+            string? model = null, serial = null, listen = null, board = "raspberry-pi", kernels = "simd", display = null;
             long budget = 0;
-            int maxPayload = DeviceProtocol.DefaultMaxPayload, led = -1;
+            int maxPayload = DeviceProtocol.DefaultMaxPayload, led = -1, i2cBus = 1, i2cAddress = Ssd1306Status.DefaultAddress;
             bool verbose = false, help = false;
             for (int i = 0; i < args.Length; i++)
             {
@@ -62,21 +64,35 @@ namespace EdgeTiny.Pi
                     case "--kernels": kernels = Next(); break;
                     case "--max-payload": maxPayload = ParseInt(Next(), "--max-payload"); break;
                     case "--led-gpio": led = ParseInt(Next(), "--led-gpio"); break;
+                    case "--display": display = Next(); break;
+                    case "--i2c-bus": i2cBus = ParseInt(Next(), "--i2c-bus"); break;
+                    case "--i2c-address": i2cAddress = ParseAddress(Next()); break;
                     case "--verbose": verbose = true; break;
                     case "-h" or "--help": help = true; break;
                     default: throw new FormatException($"unknown argument '{a}'");
                 }
             }
-            if (help) return new HostOptions("", null, null, 0, board, kernels, maxPayload, led, verbose, true);
+            if (help) return new HostOptions("", null, null, 0, board, kernels, maxPayload, led, display, i2cBus, i2cAddress, verbose, true);
             if (model is null) throw new FormatException("--model is required");
             if ((serial is null) == (listen is null)) throw new FormatException("give exactly one of --serial and --listen");
             if (kernels is not ("simd" or "portable")) throw new FormatException($"--kernels: '{kernels}' must be simd or portable");
             if (maxPayload < DeviceProtocol.MinMaxPayload || maxPayload > 1 << 20) throw new FormatException($"--max-payload: {maxPayload} must be in {DeviceProtocol.MinMaxPayload}..{1 << 20}");
-            return new HostOptions(model, serial, listen, budget, board, kernels, maxPayload, led, verbose, false);
+            if (display is not (null or "ssd1306")) throw new FormatException($"--display: '{display}' is not a supported display (ssd1306)");
+            if (led > 999) throw new FormatException($"--led-gpio: {led} is not a GPIO number");
+            return new HostOptions(model, serial, listen, budget, board, kernels, maxPayload, led, display, i2cBus, i2cAddress, verbose, false);
         }
 
         private static int ParseInt(string s, string flag) =>
             int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out int v) ? v : throw new FormatException($"{flag}: '{s}' is not a number");
+
+        /// <summary>A 7-bit I²C address, hex (0x3C) or decimal.</summary>
+        public static int ParseAddress(string s)
+        {
+            bool hex = s.StartsWith("0x", StringComparison.OrdinalIgnoreCase);
+            if (!int.TryParse(hex ? s[2..] : s, hex ? NumberStyles.AllowHexSpecifier : NumberStyles.None, CultureInfo.InvariantCulture, out int v) || v < 0x03 || v > 0x77)
+                throw new FormatException($"--i2c-address: '{s}' is not a 7-bit I2C address (0x03..0x77)");
+            return v;
+        }
 
         /// <summary>Bytes, or with a KB/MB suffix (1 KB = 1024 B), as `edgetiny --budget` takes them.</summary>
         public static long ParseSize(string s)
@@ -90,13 +106,29 @@ namespace EdgeTiny.Pi
         }
     }
 
+    /// <summary>How the host reaches the hardware: the real System.Device.Gpio / I²C drivers, or a test's.</summary>
+    public sealed record StatusHardware(Func<GpioController> OpenGpio, Func<int, int, I2cDevice> OpenI2c)
+    {
+        public static readonly StatusHardware Real = new(
+            () => new GpioController(),
+            (bus, address) => I2cDevice.Create(new I2cConnectionSettings(bus, address)));
+    }
+
     public static class Host
     {
         public const string FirmwareVersion = "edgetiny-pi 1";
 
-        public static int Run(HostOptions o)
+        public static int Run(HostOptions o) => Run(o, StatusHardware.Real);
+
+        public static int Run(HostOptions o, StatusHardware hardware)
         {
-            IStatusIndicator status = CreateStatus(o);
+            IStatusIndicator? opened = CreateStatus(o, hardware, out string? error);
+            if (opened is null)
+            {
+                Console.Error.WriteLine($"edgetiny-pi: {error}");
+                return 2;
+            }
+            IStatusIndicator status = opened;
             using (status)
             {
                 status.Show(HostState.Starting, $"opening {o.Model}");
@@ -120,25 +152,55 @@ namespace EdgeTiny.Pi
                 using (source)
                 {
                     IKernels kernels = o.Kernels == "simd" ? new SimdKernels() : new PortableKernels();
-                    var server = new DeviceServer(model, model.CreateTransformer(kernels), kernels, new DeviceInfo(o.BoardId, FirmwareVersion), o.MaxPayload)
-                    {
-                        Observer = new StatusObserver(status),
-                    };
+                    var server = new DeviceServer(model, model.CreateTransformer(kernels), kernels, new DeviceInfo(o.BoardId, FirmwareVersion), o.MaxPayload);
+                    // Adapter generation 0: this server answers tune/save "not supported" (no adapters on the device yet).
+                    server.Observer = new StatusObserver(status, server, () => 0);
                     return o.Serial is not null ? ServeSerial(o, server, status) : ServeTcp(o, server, status);
                 }
             }
         }
 
-        private static IStatusIndicator CreateStatus(HostOptions o)
+        /// <summary>
+        /// The console, plus the LED and the display when asked for (nothing else touches GPIO or I²C, so the host runs on
+        /// machines without them). Null and one line in <paramref name="error"/> when one cannot be opened.
+        /// </summary>
+        public static IStatusIndicator? CreateStatus(HostOptions o, StatusHardware hardware, out string? error)
         {
-            var console = new ConsoleStatus(o.Verbose);
-            if (o.LedGpio < 0) return console;
-#if EDGETINY_IOT
-            return new StatusFanOut(console, new GpioLedStatus(o.LedGpio));
-#else
-            Console.Error.WriteLine("edgetiny-pi: --led-gpio needs a build with -p:EdgeTinyIot=true (System.Device.Gpio); using the console only");
-            return console;
-#endif
+            error = null;
+            var all = new List<IStatusIndicator> { new ConsoleStatus(o.Verbose) };
+            if (o.LedGpio >= 0)
+            {
+                GpioController? gpio = null;
+                try
+                {
+                    gpio = hardware.OpenGpio();
+                    all.Add(new GpioLedStatus(gpio, o.LedGpio));
+                }
+                catch (Exception e)
+                {
+                    gpio?.Dispose();
+                    error = $"--led-gpio {o.LedGpio}: cannot open GPIO {o.LedGpio} ({e.GetType().Name}: {Ssd1306Status.OneLine(e.Message)}); a Pi needs /dev/gpiochip* and a user in group gpio";
+                    return null;
+                }
+            }
+            if (o.Display is not null)
+            {
+                I2cDevice? device = null;
+                try
+                {
+                    device = hardware.OpenI2c(o.I2cBus, o.I2cAddress);
+                    all.Add(Ssd1306Status.Open(device));
+                }
+                catch (Exception e)
+                {
+                    device?.Dispose();
+                    foreach (var s in all) s.Dispose();
+                    error = $"--display {o.Display}: cannot open it on I2C bus {o.I2cBus} at 0x{o.I2cAddress:X2} ({e.GetType().Name}: {Ssd1306Status.OneLine(e.Message)}); "
+                        + "enable I2C (raspi-config) and check the wiring with i2cdetect -y " + o.I2cBus.ToString(CultureInfo.InvariantCulture);
+                    return null;
+                }
+            }
+            return all.Count == 1 ? all[0] : new StatusFanOut([.. all]);
         }
 
         private static IDisposable OnStop(Action stop)

@@ -31,8 +31,8 @@ public sealed partial class BoardSimProcess : IDisposable
         Start(CliRunner.CliDll, ["board-sim", "--board", board, "--model", model, "--listen", "127.0.0.1:0"]);
 
     /// <summary>The Raspberry Pi host (firmware/EdgeTiny.Pi, built beside the tests) serving TCP on a free loopback port.</summary>
-    public static BoardSimProcess StartPiTcp(string model) =>
-        Start(PiDll, ["--model", model, "--listen", "127.0.0.1:0", "--board-id", "pi-test"]);
+    public static BoardSimProcess StartPiTcp(string model, params string[] extra) =>
+        Start(PiDll, ["--model", model, "--listen", "127.0.0.1:0", "--board-id", "pi-test", .. extra]);
 
     /// <summary>The Raspberry Pi host serving a tty; ready when it says so (the port is 0).</summary>
     public static BoardSimProcess StartPiSerial(string model, string tty) =>

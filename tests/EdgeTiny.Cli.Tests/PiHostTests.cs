@@ -38,9 +38,13 @@ public sealed class PiHostTests(CliModels models)
     [SharedDataFact]
     public void Hil_against_the_pi_host_over_tcp_passes()
     {
-        using var pi = BoardSimProcess.StartPiTcp(models.Q8);
+        using var pi = BoardSimProcess.StartPiTcp(models.Q8, "--verbose");
         CliResult r = CliRunner.Run("hil", "--target", pi.Target, "--cases", Path.Combine(SharedData.RepoRoot, "tests", "hil", "stories260K-q8.cases.json"));
         Assert.True(r.ExitCode == 0, r + "\npi: " + pi.Output + pi.Errors);
         Assert.Contains("pi-test", r.Stdout);
+        // --verbose: what a display shows after each generate request (tokens/s measured by the server, adapter generation 0)
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!System.Text.RegularExpressions.Regex.IsMatch(pi.Errors, @"edgetiny-pi: \d+\.\d tok/s, adapter generation 0") && DateTime.UtcNow < deadline) Thread.Sleep(50);
+        Assert.Matches(@"edgetiny-pi: \d+\.\d tok/s, adapter generation 0", pi.Errors);
     }
 }

@@ -7,7 +7,7 @@ namespace EdgeTiny.Cli.Commands;
 
 /// <summary>
 /// `edgetiny firmware-boards` (hidden, a maintainer's tool): writes firmware/EdgeTiny.Firmware/Boards/*.cs — one
-/// BoardPins factory per nanoFramework board profile plus a catalog — from boards/*.json; with --check it only compares
+/// BoardPins factory per nanoFramework board profile (SD wiring, SD timing, RAM budget) plus a catalog — from boards/*.json; with --check it only compares
 /// and exits 1 naming every stale, missing or extra file (a test runs that on the committed files).
 /// </summary>
 public static class FirmwareBoardsCommand
@@ -103,6 +103,9 @@ public static class FirmwareBoardsCommand
                 sb.Append("            b.").Append(FieldName(pin)).Append(" = ").Append(b.SdPins[pin].ToString(CultureInfo.InvariantCulture)).Append(";\n");
         bool routed = b.Cpu.Name.Contains("S3", StringComparison.Ordinal) || b.Cpu.Name.Contains("P4", StringComparison.Ordinal);
         sb.Append("            b.RouteSdmmcPins = ").Append(routed ? "true" : "false").Append(";\n");
+        sb.Append("            b.SdCommandLatencyUs = ").Append(b.Storage.CommandLatencyUs.ToString(CultureInfo.InvariantCulture)).Append(";\n");
+        sb.Append("            b.SdBandwidthBytesPerSecond = ").Append(b.Storage.BandwidthBytesPerSecond.ToString(CultureInfo.InvariantCulture)).Append(";\n");
+        sb.Append("            b.SdSectorBytes = ").Append(b.Storage.SectorBytes.ToString(CultureInfo.InvariantCulture)).Append(";\n");
         sb.Append("            b.ManagedHeapBytes = ").Append(b.Memory.ManagedHeapBytes.ToString(CultureInfo.InvariantCulture)).Append(";\n");
         sb.Append("            b.ModelBudgetBytes = ").Append(b.Memory.ModelBudgetBytes.ToString(CultureInfo.InvariantCulture)).Append(";\n");
         int maxPayload = b.Memory.ManagedHeapBytes < 1 << 20 ? 2048 : 8192;

@@ -17,6 +17,9 @@ namespace EdgeTiny.Firmware.Boards
             b.D2 = 12;
             b.D3 = 13;
             b.RouteSdmmcPins = true;
+            b.SdCommandLatencyUs = 253;
+            b.SdBandwidthBytesPerSecond = 18635000;
+            b.SdSectorBytes = 512;
             b.ManagedHeapBytes = 7115544;
             b.ModelBudgetBytes = 6291456;
             b.MaxPayload = 8192;

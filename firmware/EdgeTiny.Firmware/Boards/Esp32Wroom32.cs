@@ -15,6 +15,9 @@ namespace EdgeTiny.Firmware.Boards
             b.Clock = 18;
             b.ChipSelect = 5;
             b.RouteSdmmcPins = false;
+            b.SdCommandLatencyUs = 400;
+            b.SdBandwidthBytesPerSecond = 599040;
+            b.SdSectorBytes = 512;
             b.ManagedHeapBytes = 80896;
             b.ModelBudgetBytes = 61440;
             b.MaxPayload = 2048;

@@ -17,6 +17,9 @@ namespace EdgeTiny.Firmware.Boards
             b.D2 = 12;
             b.D3 = 13;
             b.RouteSdmmcPins = false;
+            b.SdCommandLatencyUs = 100;
+            b.SdBandwidthBytesPerSecond = 256000;
+            b.SdSectorBytes = 512;
             b.ManagedHeapBytes = 3800000;
             b.ModelBudgetBytes = 3145728;
             b.MaxPayload = 8192;

@@ -70,6 +70,8 @@ namespace EdgeTiny.Runtime.Protocol
         private int _requests;
         private int _errors;
         private long _measuredTicks;
+        private int _lastGenerated;
+        private long _lastGenerateTicks;
 
         public DeviceServer(EtbModel model, Transformer transformer, IKernels kernels, DeviceInfo info, int maxPayload)
         {
@@ -114,6 +116,10 @@ namespace EdgeTiny.Runtime.Protocol
         }
 
         public int RequestsServed { get { return _requests; } }
+
+        /// <summary>Tokens the last generate request produced, and the microseconds it took (a status display's tokens/s).</summary>
+        public int LastGenerated { get { return _lastGenerated; } }
+        public long LastGenerateMicroseconds { get { return _lastGenerateTicks / 10; } }
 
         /// <summary>Told about every request (null: nobody listens).</summary>
         public IDeviceObserver Observer;
@@ -303,6 +309,8 @@ namespace EdgeTiny.Runtime.Protocol
             int passes = g.Position;
             _passes += passes;
             _measuredTicks += ticks;
+            _lastGenerated = generated;
+            _lastGenerateTicks = ticks;
 
             int stop = generated >= steps ? DeviceProtocol.StopSteps
                 : g.Position >= _transformer.ContextLength ? DeviceProtocol.StopContext : DeviceProtocol.StopEos;
