@@ -187,10 +187,24 @@ public sealed class BoardSession : IDisposable
     }
 
     /// <summary>Multiply-accumulates of one forward pass at position <paramref name="position"/> (matrices + attention).</summary>
-    public static long MacsPerToken(ModelConfig c, int position)
+    public static long MacsPerToken(ModelConfig c, int position) => LayerMacs(c, position) * c.Layers + (long)c.VocabSize * c.Dim;
+
+    /// <summary>Multiply-accumulates of one layer at <paramref name="position"/>: its seven projections and attention over 0..position.</summary>
+    public static long LayerMacs(ModelConfig c, int position) =>
+        2L * c.Dim * c.Dim + 2L * c.KvDim * c.Dim + 3L * c.HiddenDim * c.Dim + 2L * c.Heads * (position + 1) * c.HeadSize;
+
+    /// <summary>
+    /// Multiply-accumulates of one training pass over a <paramref name="tokens"/>-token sequence with a backward window of
+    /// <paramref name="window"/> layers: the forward pass through every layer at each position, and the backward pass
+    /// through the classifier and the window — about twice the forward MACs of what it goes through (one product for
+    /// the input's gradient, one for the weights' or adapters' gradient).
+    /// </summary>
+    public static long TrainingPassMacs(ModelConfig c, int tokens, int window)
     {
-        long perLayer = 2L * c.Dim * c.Dim + 2L * c.KvDim * c.Dim + 3L * c.HiddenDim * c.Dim + 2L * c.Heads * (position + 1) * c.HeadSize;
-        return perLayer * c.Layers + (long)c.VocabSize * c.Dim;
+        long macs = 0;
+        for (int pos = 0; pos < tokens - 1; pos++)
+            macs += MacsPerToken(c, pos) + 2 * (LayerMacs(c, pos) * window + (long)c.VocabSize * c.Dim);
+        return macs;
     }
 
     public void Dispose() => Model.Device.Dispose();

@@ -77,6 +77,12 @@ public sealed record TuneResult
     public required TuningMemory FullFineTuning { get; init; }
     public required uint Generation { get; init; }
     public required double Seconds { get; init; }
+
+    // What a step costs on the board: multiply-accumulates (training passes on the text and rehearsal), the simulated SD
+    // time the steps measured (frozen weights streamed), and the prediction at the board's native kernel rate.
+    public required long StepMacs { get; init; }
+    public required double? SimulatedSdMsPerStep { get; init; }
+    public required double? PredictedMsPerStep { get; init; }
 }
 
 /// <summary>
@@ -147,11 +153,15 @@ public static class Tuning
         double heldBefore = Loss(t, ForwardHooks.None, heldOutText_), baseBefore = Loss(t, ForwardHooks.None, baseText);
 
         var curve = new float[o.Steps];
+        long sdBefore = model.Storage?.SimulatedNanoseconds ?? 0;
         for (int step = 0; step < o.Steps; step++)
         {
             curve[step] = tuning.Step();
             onStep?.Invoke(step + 1, o.Steps, curve[step]);
         }
+        double? sdMsPerStep = model.Storage is null ? null : (model.Storage.SimulatedNanoseconds - sdBefore) / 1e6 / o.Steps;
+        // One adaptation step is one training pass on the user's text plus one per rehearsal step.
+        long stepMacs = (1 + o.RehearsalSteps) * BoardSession.TrainingPassMacs(config, T, o.Window);
 
         double heldAfter = Loss(t, tuning.Applied, heldOutText_), baseAfter = Loss(t, tuning.Applied, baseText);
         // Voting across exits needs one extra stream per adapted window (desktop only; not part of the tuning peak).
@@ -180,6 +190,8 @@ public static class Tuning
             }),
             FullFineTuning = TuningMemory.FullFineTuning(config, T, o.Optimizer),
             Generation = generation, Seconds = clock.Elapsed.TotalSeconds,
+            StepMacs = stepMacs, SimulatedSdMsPerStep = sdMsPerStep,
+            PredictedMsPerStep = session.Board is null ? null : stepMacs * 1000.0 / session.Board.KernelMacsPerSecond + (sdMsPerStep ?? 0),
         };
     }
 

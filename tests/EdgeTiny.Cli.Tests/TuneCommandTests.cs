@@ -60,6 +60,13 @@ public sealed class TuneCommandTests(CliModels models, ITestOutputHelper output)
         Assert.True(specific * 4 <= fullDepth, $"{specific} bytes is more than a quarter of {fullDepth}");
         Assert.True((long)m["tuning_peak_bytes"]! <= (long)m["budget_bytes"]!);
         Assert.True((long)m["full_fine_tuning"]!["total_bytes"]! > fullDepth);
+
+        // The cost of a step on the board: its MACs at the board's native rate plus the simulated SD time it measured.
+        JsonObject cost = r.Json["cost_per_step"]!.AsObject();
+        long macs = (long)cost["macs"]!;
+        double sd = (double)cost["simulated_sd_ms"]!, predicted = (double)cost["predicted_ms_on_board"]!;
+        Assert.True(macs > 0 && sd >= 0);
+        Assert.Equal(macs * 1000.0 / BoardProfiles.WroverKit.KernelMacsPerSecond + sd, predicted, 0.01);
     }
 
     [SharedDataFact]

@@ -111,6 +111,12 @@ public static class TuneCommand
             ["full_depth_adapter_tuning"] = Memory(r.FullDepthAdapters),
             ["full_fine_tuning"] = Memory(r.FullFineTuning),
         },
+        ["cost_per_step"] = new JsonObject
+        {
+            ["macs"] = r.StepMacs,
+            ["simulated_sd_ms"] = r.SimulatedSdMsPerStep is double sd ? Math.Round(sd, 3) : null,
+            ["predicted_ms_on_board"] = r.PredictedMsPerStep is double ms ? Math.Round(ms, 2) : null,
+        },
         ["seconds"] = Math.Round(r.Seconds, 2),
     };
 
@@ -120,6 +126,7 @@ public static class TuneCommand
         foreach (string key in new[] { "heldout_loss_before", "heldout_loss_after", "heldout_loss_drop", "heldout_loss_voting_max", "base_perplexity_before", "base_perplexity_after", "seconds" })
             table.AddRow(key, r[key]!.ToJsonString());
         table.AddRow("tuning peak bytes", r["memory"]!["tuning_peak_bytes"]!.ToJsonString());
+        if (r["cost_per_step"]!["predicted_ms_on_board"] is JsonNode ms) table.AddRow("predicted ms per step on the board", ms.ToJsonString());
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLineInterpolated($"wrote [bold]{r["adapters"]}[/] (generation {r["generation"]})");
     }
