@@ -6,25 +6,41 @@ using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace EdgeTiny.NanoSurface.Tests;
 
-/// <summary>Compiles C# sources the way runtime/EdgeTiny.Runtime.NanoCheck does: NoStdLib, the nano-surface mscorlib,
-/// C# 9, nullable off, warnings as errors, plus the NanoSubset analyzer.</summary>
+/// <summary>Compiles C# sources the way runtime/EdgeTiny.Runtime.NanoCheck does: NoStdLib, nanoFramework's real
+/// mscorlib.dll plus the hand-written class libraries of runtime/nano-surface, C# 9, nullable off, warnings as errors,
+/// plus the NanoSubset analyzer.</summary>
 internal static class NanoCompiler
 {
-    private static readonly Lazy<MetadataReference> Surface = new(() => MetadataReference.CreateFromFile(FindSurface()));
+    /// <summary>The assemblies every compilation references: the real mscorlib and the hand-written class libraries.</summary>
+    public static readonly string[] AssemblyNames =
+    {
+        "mscorlib", "System.Math", "System.IO.Streams", "System.IO.FileSystem", "nanoFramework.System.Text", "nanoFramework.System.Collections",
+    };
+
+    private static readonly Lazy<MetadataReference[]> References = new(() =>
+        AssemblyNames.Select(n => (MetadataReference)MetadataReference.CreateFromFile(FindNanoAssembly(n))).ToArray());
 
     public static ImmutableArray<Diagnostic> Compile(params string[] sources) =>
         Compile(sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, ParseOptions, $"snippet{i}.cs")), allowUnsafe: false);
 
+    /// <summary>Compiles against only the named nanoFramework assemblies (e.g. mscorlib alone).</summary>
+    public static ImmutableArray<Diagnostic> CompileAgainst(string[] assemblies, string source) =>
+        Compile(new[] { CSharpSyntaxTree.ParseText(source, ParseOptions, "snippet0.cs") }, allowUnsafe: false,
+            assemblies.Select(n => (MetadataReference)MetadataReference.CreateFromFile(FindNanoAssembly(n))).ToArray());
+
     public static ImmutableArray<Diagnostic> CompileUnsafe(string source) =>
         Compile(new[] { CSharpSyntaxTree.ParseText(source, ParseOptions, "snippet0.cs") }, allowUnsafe: true);
 
-    public static ImmutableArray<Diagnostic> Compile(IEnumerable<SyntaxTree> trees, bool allowUnsafe)
+    public static ImmutableArray<Diagnostic> Compile(IEnumerable<SyntaxTree> trees, bool allowUnsafe) =>
+        Compile(trees, allowUnsafe, References.Value);
+
+    private static ImmutableArray<Diagnostic> Compile(IEnumerable<SyntaxTree> trees, bool allowUnsafe, MetadataReference[] references)
     {
         var options = new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary)
             .WithNullableContextOptions(NullableContextOptions.Disable)
             .WithAllowUnsafe(allowUnsafe)
             .WithGeneralDiagnosticOption(ReportDiagnostic.Error);
-        var compilation = CSharpCompilation.Create("NanoProbe", trees, new[] { Surface.Value }, options);
+        var compilation = CSharpCompilation.Create("NanoProbe", trees, references, options);
 
         // Emit, not just GetDiagnostics: missing compiler-required members (CS0656) surface only while lowering.
         using var pe = new MemoryStream();
@@ -40,19 +56,14 @@ internal static class NanoCompiler
     public static string Describe(IEnumerable<Diagnostic> diagnostics) =>
         string.Join(Environment.NewLine, diagnostics.Select(d => d.ToString()));
 
-    /// <summary>The mscorlib.dll built from runtime/nano-surface (copied next to the tests by the csproj).</summary>
-    private static string FindSurface()
+    /// <summary>A nanoFramework assembly copied next to the tests by the csproj (nano/NAME.dll): mscorlib from the
+    /// nanoFramework.CoreLibrary package, the others built from runtime/nano-surface.</summary>
+    public static string FindNanoAssembly(string name)
     {
-        var copied = Path.Combine(AppContext.BaseDirectory, "nano-surface", "mscorlib.dll");
-        if (File.Exists(copied))
-        {
-            return copied;
-        }
-
-        var built = Directory.EnumerateFiles(Path.Combine(RepoRoot.Find(), "runtime", "nano-surface", "bin"), "mscorlib.dll", SearchOption.AllDirectories)
-            .OrderByDescending(File.GetLastWriteTimeUtc)
-            .FirstOrDefault();
-        return built ?? throw new FileNotFoundException("nano-surface mscorlib.dll not found; build runtime/nano-surface/NanoSurface.csproj", copied);
+        var copied = Path.Combine(AppContext.BaseDirectory, "nano", name + ".dll");
+        return File.Exists(copied)
+            ? copied
+            : throw new FileNotFoundException(name + ".dll not found next to the tests; build tests/EdgeTiny.NanoSurface.Tests", copied);
     }
 }
 

@@ -132,20 +132,35 @@ public sealed class SubsetAcceptanceTests
     }
 
     [Fact]
-    public void RuntimeCoreSources_CompileAgainstSurface()
+    public void RuntimeCoreSources_CompileAgainstTheRealMscorlib()
     {
-        var root = RepoRoot.Find();
-        var coreDir = Path.Combine(root, "runtime", "EdgeTiny.Runtime");
+        var files = CoreFiles();
+        var errors = NanoCompiler.Compile(CoreTrees(files), allowUnsafe: false);
+        Assert.True(errors.IsEmpty, $"runtime/EdgeTiny.Runtime leaves the nanoFramework 1.x subset ({files.Count} files):\n" + NanoCompiler.Describe(errors));
+    }
+
+    [Fact]
+    public void RuntimeCore_WithAGenericMethod_FailsTheCheck()
+    {
+        const string probe = "namespace EdgeTiny.Runtime { internal static class GenericProbe { internal static T First<T>(T[] items) => items[0]; } }";
+        var trees = CoreTrees(CoreFiles()).Append(CSharpSyntaxTree.ParseText(probe, NanoCompiler.ParseOptions, "GenericProbe.cs"));
+        var errors = NanoCompiler.Compile(trees, allowUnsafe: false);
+        Assert.Contains(errors, e => e.Id == "NANO002" && e.Location.SourceTree!.FilePath == "GenericProbe.cs");
+    }
+
+    private static List<string> CoreFiles()
+    {
+        var coreDir = Path.Combine(RepoRoot.Find(), "runtime", "EdgeTiny.Runtime");
         var files = Directory.EnumerateFiles(coreDir, "*.cs", SearchOption.AllDirectories)
             .Where(f => !IsUnder(f, Path.Combine(coreDir, "bin")) && !IsUnder(f, Path.Combine(coreDir, "obj")))
             .OrderBy(f => f, StringComparer.Ordinal)
             .ToList();
         Assert.NotEmpty(files);
-
-        var trees = files.Select(f => CSharpSyntaxTree.ParseText(File.ReadAllText(f), NanoCompiler.ParseOptions, f));
-        var errors = NanoCompiler.Compile(trees, allowUnsafe: false);
-        Assert.True(errors.IsEmpty, $"runtime/EdgeTiny.Runtime leaves the nanoFramework 1.x subset ({files.Count} files):\n" + NanoCompiler.Describe(errors));
+        return files;
     }
+
+    private static IEnumerable<SyntaxTree> CoreTrees(IEnumerable<string> files) =>
+        files.Select(f => CSharpSyntaxTree.ParseText(File.ReadAllText(f), NanoCompiler.ParseOptions, f));
 
     private static bool IsUnder(string file, string dir) =>
         file.StartsWith(dir + Path.DirectorySeparatorChar, StringComparison.Ordinal);

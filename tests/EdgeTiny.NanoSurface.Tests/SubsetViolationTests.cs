@@ -44,6 +44,22 @@ public sealed class SubsetViolationTests
     }
 
     [Fact]
+    public void StreamIsNotInMscorlib()
+    {
+        // Stream and SeekOrigin ship in System.IO.Streams, not in the real mscorlib: without that assembly they are missing.
+        var errors = NanoCompiler.CompileAgainst(new[] { "mscorlib" }, "class C { long M(System.IO.Stream s) => s.Seek(0, System.IO.SeekOrigin.Begin); }");
+        Assert.Contains(errors, e => e.Id == "CS0234" && e.GetMessage().Contains("Stream", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("class C { int M(int x) { int y = System.Math.Clamp(x, 0, 3); return y; } }", "long")]
+    [InlineData("class C { System.DateTime M(string p) => System.IO.File.GetLastWriteTime(p); }", "GetLastWriteTime")]
+    [InlineData("class C { System.DateTime M(string p) => System.IO.Directory.GetLastWriteTime(p); }", "GetLastWriteTime")]
+    [InlineData("class C { string[] M() => System.IO.Directory.GetLogicalDrives(); }", "GetLogicalDrives")]
+    [InlineData("class C { void M(string p) { System.IO.Directory.CreateDirectory(p).Delete(); string s = System.IO.Directory.CreateDirectory(p); } }", "DirectoryInfo")]
+    public void ApisTheRealLibrariesLack_AreRejected(string source, string expectedInMessage) => AssertRejected(source, expectedInMessage);
+
+    [Fact]
     public void TupleSyntax_IsRejected() => AssertRejected(
         "class C { int M() { (int a, int b) t = (1, 2); return t.a; } }", "ValueTuple");
 
@@ -68,6 +84,18 @@ public sealed class SubsetViolationTests
     [Fact]
     public void GenericMethodDeclaration_IsRejectedByAnalyzer() => AssertRejected(
         "class C { static T Id<T>(T x) => x; int M() => Id(1); }", "generic method", "NANO002");
+
+    [Theory]
+    [InlineData("class C { void M() { System.Action<int> a = x => { }; a(1); } }", "Action<int>")]
+    [InlineData("class C { int M() { System.Func<int, int> f = x => x + 1; return f(1); } }", "Func<int, int>")]
+    [InlineData("class C { event System.EventHandler<System.EventArgs> Changed; void M() { Changed?.Invoke(this, null); } }", "EventHandler<System.EventArgs>")]
+    public void GenericDelegateUse_IsRejectedByAnalyzer(string source, string generic)
+    {
+        // The real mscorlib 1.17.11 declares these, so only the analyzer stands between them and the core.
+        var errors = NanoCompiler.Compile(source);
+        Assert.Contains(errors, e => e.Id == "NANO011" && e.GetMessage().Contains(generic, StringComparison.Ordinal));
+        Assert.DoesNotContain(errors, e => !e.Id.StartsWith("NANO", StringComparison.Ordinal));
+    }
 
     [Fact]
     public void GenericTypeDeclaration_IsRejectedByAnalyzer() => AssertRejected(

@@ -29,6 +29,17 @@ namespace EdgeTiny.NanoSubset.Analyzer
         public static readonly DiagnosticDescriptor Iterator = Rule("NANO009", "iterators (yield needs the generic IEnumerator<T>)");
         public static readonly DiagnosticDescriptor NativeInt = Rule("NANO010", "native-sized integers (nint/nuint)");
 
+        /// <summary>Using a generic type or method. The real mscorlib 1.17.11 declares Action&lt;T&gt;, Action&lt;T1,T2&gt;,
+        /// Func&lt;...&gt; and EventHandler&lt;T&gt;, so they compile; generics run only on the 2.0 preview runtime, and the
+        /// project's rule is that the core does not use them.</summary>
+        public static readonly DiagnosticDescriptor GenericUse = new DiagnosticDescriptor(
+            "NANO011",
+            "Not in nanoFramework 1.x: generic type or method use",
+            "NANO011 (generic type or method use): '{0}' is not allowed: nanoFramework 1.x has no generics runtime (mscorlib 1.17.11 declares Action<T>, Func<...> and EventHandler<T>, but the core does not use them)",
+            Category,
+            DiagnosticSeverity.Error,
+            isEnabledByDefault: true);
+
         private static DiagnosticDescriptor Rule(string id, string feature) => new DiagnosticDescriptor(
             id,
             "Not in nanoFramework 1.x: " + feature,
@@ -38,7 +49,7 @@ namespace EdgeTiny.NanoSubset.Analyzer
             isEnabledByDefault: true);
 
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
-            GenericType, GenericMethod, MultiDimArray, Unsafe, Dynamic, RefStruct, Record, Async, Iterator, NativeInt);
+            GenericType, GenericMethod, MultiDimArray, Unsafe, Dynamic, RefStruct, Record, Async, Iterator, NativeInt, GenericUse);
 
         public override void Initialize(AnalysisContext context)
         {
@@ -63,6 +74,7 @@ namespace EdgeTiny.NanoSubset.Analyzer
             context.RegisterSyntaxNodeAction(ctx => Report(ctx, Iterator, ctx.Node.GetFirstToken()),
                 SyntaxKind.YieldReturnStatement, SyntaxKind.YieldBreakStatement);
             context.RegisterSyntaxNodeAction(AnalyzeIdentifierType, SyntaxKind.IdentifierName);
+            context.RegisterSyntaxNodeAction(ctx => Report(ctx, GenericUse, ctx.Node), SyntaxKind.GenericName);
         }
 
         private static void AnalyzeTypeParameters(SyntaxNodeAnalysisContext ctx)

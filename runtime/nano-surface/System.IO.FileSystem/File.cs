@@ -1,5 +1,6 @@
 // Checked against nanoframework/System.IO.FileSystem: System.IO.FileSystem/File.cs
 // OpenText (returns StreamReader from System.IO.Streams) is not declared; ReadAllLines, AppendAllText, File.Open are unverified.
+// There is no File.GetLastWriteTime (measured: the core does not compile against the real library when it uses it).
 namespace System.IO
 {
     public static class File
@@ -10,7 +11,6 @@ namespace System.IO
         public static void Delete(string path) => throw null;
         public static bool Exists(string path) => throw null;
         public static FileAttributes GetAttributes(string path) => throw null;
-        public static DateTime GetLastWriteTime(string path) => throw null;
         public static void Move(string sourceFileName, string destFileName) => throw null;
         public static FileStream OpenRead(string path) => throw null;
         public static FileStream OpenWrite(string path) => throw null;

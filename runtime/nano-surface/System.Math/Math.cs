@@ -1,6 +1,7 @@
 // Checked against nanoframework/System.Math: nanoFramework.System.Math/Math.cs, the native table in nanoframework/nf-interpreter
 // src/CLR/System.Math/nf_native_system_math.cpp, and Tests/MathUnitTests/MathUnitTest.cs + Benchmark/MathBenchmark.cs (Clamp, Cbrt, Sign(float)).
 // float overloads exist only for Abs, Max, Min, Sign and Clamp; everything else is double-only. There is no MathF.
+// Clamp has only double/float/long/ulong overloads (measured against the real library; an int argument binds to long).
 // On ESP32 firmware without NF_ENABLE_DOUBLE_PRECISION_FP the native code computes in float anyway.
 namespace System
 {
@@ -43,12 +44,6 @@ namespace System
         public static double Tanh(double value) => throw null;
         public static double Truncate(double d) => throw null;
 
-        public static sbyte Clamp(sbyte value, sbyte min, sbyte max) => throw null;
-        public static byte Clamp(byte value, byte min, byte max) => throw null;
-        public static short Clamp(short value, short min, short max) => throw null;
-        public static ushort Clamp(ushort value, ushort min, ushort max) => throw null;
-        public static int Clamp(int value, int min, int max) => throw null;
-        public static uint Clamp(uint value, uint min, uint max) => throw null;
         public static long Clamp(long value, long min, long max) => throw null;
         public static ulong Clamp(ulong value, ulong min, ulong max) => throw null;
         public static float Clamp(float value, float min, float max) => throw null;
