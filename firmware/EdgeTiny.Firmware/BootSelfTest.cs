@@ -56,6 +56,11 @@ namespace EdgeTiny.Firmware
                 output.WriteLine("self-test: " + e.Message);
                 failed = -1;
             }
+            catch (System.Exception e) // e.g. out of memory for its forward pass: report it, then serve as usual
+            {
+                output.WriteLine("self-test: could not run: " + e.Message);
+                failed = -1;
+            }
             // The test's forward pass (its own small float KV cache) is garbage once this returns: only the peak keeps it.
             model.Ledger.Release("self-test", model.Ledger.CurrentBytes - before);
             if (failed == 0) led.Blink(2, 1000);
