@@ -13,7 +13,8 @@ namespace EdgeTiny.Firmware
     /// <summary>
     /// The EdgeTiny firmware app for ESP32 boards running .NET nanoFramework: mounts the SD card as the board profile
     /// says, opens the model from D:\ within the board's RAM budget, and serves the device protocol
-    /// (runtime/EdgeTiny.Runtime/Protocol) on a serial port forever. `edgetiny hil --target serial:/dev/ttyUSB0` tests it.
+    /// (runtime/EdgeTiny.Runtime/Protocol) on a serial port forever; first runs the model's self-test when asked
+    /// (<see cref="BootSelfTest"/>). `edgetiny hil --target serial:/dev/ttyUSB0` tests it.
     /// </summary>
     public class Program
     {
@@ -40,11 +41,12 @@ namespace EdgeTiny.Firmware
             BoardPins board = BoardCatalog.Find(BoardId);
             GpioController gpio = new GpioController();
             StatusLed led = new StatusLed(gpio, board != null && board.UsesPin(StatusLedPin) ? -1 : StatusLedPin);
+            GpioPin selfTestPin = BootSelfTest.OpenRequestPin(gpio, board); // BOOT (GPIO 0): hold it during these blinks
             led.Blink(3, 400);
             try
             {
                 if (board == null) throw new System.InvalidOperationException("unknown board '" + BoardId + "' (see Boards/BoardCatalog.cs)");
-                Run(board, led);
+                Run(board, led, selfTestPin);
             }
             catch (System.Exception e)
             {
@@ -53,7 +55,7 @@ namespace EdgeTiny.Firmware
             }
         }
 
-        private static void Run(BoardPins board, StatusLed led)
+        private static void Run(BoardPins board, StatusLed led, GpioPin selfTestPin)
         {
             SDCard card = SdStorage.Mount(board);
             System.Diagnostics.Debug.WriteLine("edgetiny: card mounted: " + card.IsMounted.ToString());
@@ -74,6 +76,8 @@ namespace EdgeTiny.Firmware
 #else
             IKernels kernels = new PortableKernels();
 #endif
+            // Self-test when asked (a "selftest" file on the card or BOOT held): lines on the debug output, LED pattern, then serve.
+            if (BootSelfTest.Requested(selfTestPin)) BootSelfTest.Run(model, kernels, led);
             Transformer transformer = model.CreateTransformer(kernels);
             DeviceServer server = new DeviceServer(model, transformer, kernels, new DeviceInfo(board.Id, FirmwareVersion), board.MaxPayload);
             server.Observer = led;

@@ -15,7 +15,8 @@ public sealed class InspectAndConvertTests(CliModels models)
         Assert.Equal(64, (int)j["config"]!["dim"]!);
         Assert.Equal(260032, (long)j["parameters"]!);
         JsonArray sections = j["sections"]!.AsArray();
-        Assert.Equal(3 + 1 + 45 + 1, sections.Count);
+        Assert.Equal(3 + 1 + 45 + 1 + 1, sections.Count); // … + the self-check
+        Assert.Equal("self-check", (string)sections.Single(s => (string)s!["name"]! == "selfcheck")!["kind"]!);
         Assert.Equal("q8", (string)sections.Single(s => (string)s!["name"]! == "L0.wq")!["codec"]!);
         Assert.Equal("f32", (string)sections.Single(s => (string)s!["name"]! == "L0.rms_att")!["codec"]!);
         Assert.Equal(8, (int)j["manifest"]!["bits"]!);

@@ -1,24 +1,44 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
+using EdgeTiny.Converter;
 using EdgeTiny.Host;
+using EdgeTiny.Runtime;
+using EdgeTiny.Runtime.Diagnostics;
+using EdgeTiny.Runtime.Kernels;
 using EdgeTiny.Runtime.Format;
 using EdgeTiny.Runtime.Model;
 using Spectre.Console;
 
 namespace EdgeTiny.Cli.Commands;
 
-/// <summary>`edgetiny inspect`: what an .etb file holds; `--verify` checks every section's CRC.</summary>
+/// <summary>
+/// `edgetiny inspect`: what an .etb file holds; `--verify` checks every section's CRC; `--self-test` recomputes the
+/// self-check section with the runtime's <see cref="SelfTest"/> (the code the firmware runs at boot).
+/// </summary>
 public static class InspectCommand
 {
     public static Command Create()
     {
         var model = new Argument<string>("model") { Description = "The .etb file" };
         var verify = new Option<bool>("--verify") { Description = "Read every section and check its CRC32" };
+        var selfTest = new Option<bool>("--self-test")
+        {
+            Description = "Recompute the file's self-check (greedy tokens and top-k logits of its stored prompts) with the runtime, as a board does at boot. "
+                + "Exit 0 when every check passes; 1 when any fails (a finding about the model or the kernels, not bad input); "
+                + "2 for a file without a self-check section or a bad file",
+        };
+        var kernels = new Option<string>("--kernels") { Description = "With --self-test: simd (AVX2 / Arm NEON) or portable (the kernels the converter computed the checks with)", DefaultValueFactory = _ => "simd" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text" };
-        var command = new Command("inspect", "Show the header, config, manifest and sections of an .etb file.") { model, verify, json };
+        var command = new Command("inspect", "Show the header, config, manifest and sections of an .etb file; --self-test runs its self-check.") { model, verify, selfTest, kernels, json };
         command.SetAction(parse =>
         {
             string path = parse.GetValue(model)!;
+            IKernels? selfTestKernels = !parse.GetValue(selfTest) ? null : parse.GetValue(kernels) switch
+            {
+                "simd" => new EdgeTiny.Runtime.Simd.SimdKernels(),
+                "portable" => new PortableKernels(),
+                var other => throw new InputException("--kernels", $"'{other}' must be simd or portable"),
+            };
             using var source = EtbFile.OpenSource(path);
             EtbReader reader = EtbFile.OpenReader(path, source);
             ModelConfig config = EtbFile.Guard(path, () => ModelConfig.Parse(reader.ReadSection(reader.Require(TensorNames.Config))));
@@ -32,12 +52,55 @@ public static class InspectCommand
                 verified = true;
             }
             var sections = Enumerable.Range(0, reader.SectionCount).Select(reader.Section).ToList();
-            if (parse.GetValue(json)) JsonOutput.Write(ToJson(path, source.Length, reader, config, manifest, sections, verified));
-            else Print(path, source.Length, reader, config, manifest, sections, verified);
-            return Cli.ExitOk;
+            var lines = new SelfTestLines();
+            SelfTest? test = null;
+            if (selfTestKernels is not null)
+            {
+                if (reader.Find(TensorNames.SelfCheck) is null)
+                    throw new InputException(path, "has no self-check section (converted before self-checks were written): nothing to check");
+                test = EtbFile.Guard(path, () => new SelfTest(EtbModel.Load(source), selfTestKernels));
+                test.Run(lines);
+            }
+            if (parse.GetValue(json))
+            {
+                JsonObject o = ToJson(path, source.Length, reader, config, manifest, sections, verified);
+                if (test is not null) o["self_test"] = SelfTestJson(test, selfTestKernels!);
+                JsonOutput.Write(o);
+            }
+            else
+            {
+                Print(path, source.Length, reader, config, manifest, sections, verified);
+                foreach (string line in lines.All) Console.Out.WriteLine(line); // the last one is "N passed, N failed"
+            }
+            return test is not null && test.Failed > 0 ? Cli.ExitInternal : Cli.ExitOk;
         });
         return command;
     }
+
+    private sealed class SelfTestLines : ISelfTestOutput
+    {
+        public readonly List<string> All = [];
+        public void WriteLine(string line) => All.Add(line);
+    }
+
+    private static JsonObject SelfTestJson(SelfTest test, IKernels kernels) => new()
+    {
+        ["passed"] = test.Passed,
+        ["failed"] = test.Failed,
+        ["kernels"] = kernels.GetType().Name,
+        ["tolerance_relative"] = SelfTest.Tolerance,
+        ["new_tokens"] = test.Check.NewTokens,
+        ["top_k"] = test.Check.TopK,
+        ["checks"] = new JsonArray(Enumerable.Range(0, test.CheckCount).Select(i => (JsonNode)new JsonObject
+        {
+            ["passed"] = test.CheckPassed(i),
+            ["prompt_tokens"] = new JsonArray(test.Check.Prompts[i].Select(t => (JsonNode)t).ToArray()),
+            ["expected_tokens"] = new JsonArray(test.Check.Tokens[i].Select(t => (JsonNode)t).ToArray()),
+            ["tokens_matched"] = test.CheckTokensMatched(i),
+            ["max_logit_error"] = float.IsFinite(test.CheckMaxError(i)) ? test.CheckMaxError(i) : null,
+            ["detail"] = test.CheckDetail(i),
+        }).ToArray()),
+    };
 
     private static long Parameters(IEnumerable<SectionEntry> sections) =>
         sections.Where(s => s.Kind == SectionKind.Tensor).Sum(s => (long)s.Rows * s.Cols);

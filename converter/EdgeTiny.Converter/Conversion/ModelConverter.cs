@@ -35,7 +35,8 @@ public interface IConversionProgress
 
 /// <summary>
 /// Turns a <see cref="SourceModel"/> into an .etb file according to <see cref="ConvertOptions"/>: every matrix as the
-/// policy chose (norm weights always float32), plus config, tokenizer and a manifest saying how the file was made.
+/// policy chose (norm weights always float32), plus config, tokenizer, a manifest saying how the file was made and a
+/// self-check (<see cref="SelfCheckSection"/>) the board's self-test recomputes.
 /// </summary>
 public static class ModelConverter
 {
@@ -122,7 +123,9 @@ public static class ModelConverter
             Add(t.Name, Encode(t));
         }
 
-        writer.WriteFile(outputPath);
+        // Last, so it is computed on every other section exactly as written; verified again on the written file.
+        writer.AddRaw(TensorNames.SelfCheck, SectionKind.SelfCheck, SelfCheckSection.Compute(writer, model));
+        writer.WriteFile(outputPath, SelfCheckSection.Verify);
         long fileBytes = new FileInfo(outputPath).Length;
         if (options.BudgetBytes > 0 && options.Compresses && fileBytes > options.BudgetBytes)
             throw new InvalidOperationException($"planned within {options.BudgetBytes} bytes but wrote {fileBytes}");
@@ -145,13 +148,14 @@ public static class ModelConverter
         return Math.Max(Bits(TensorNames.W2), Bits(TensorNames.W3));
     }
 
-    /// <summary>File bytes that do not depend on the policy: header and directory, config, tokenizer, manifest, norms.</summary>
+    /// <summary>File bytes that do not depend on the policy: header and directory, config, tokenizer, manifest, self-check, norms.</summary>
     public static long FixedBytes(SourceModel model, ConvertOptions options, TokenSequences? calibration)
     {
-        int sections = 3 + model.Tensors.Count + (options.Pack != "none" ? 1 + model.Config.Layers : 0);
+        int sections = 4 + model.Tensors.Count + (options.Pack != "none" ? 1 + model.Config.Layers : 0);
         long bytes = EtbLayout.AlignToSector(EtbLayout.HeaderBytes + (long)sections * EtbLayout.DirectoryEntryBytes);
         bytes += EtbLayout.AlignToSector(ModelConfig.Bytes);
         bytes += EtbLayout.AlignToSector(TokenizerSection.Encode(model.Tokenizer).Length);
+        bytes += EtbLayout.AlignToSector(SelfCheckSection.Bytes(model));
         bytes += EtbLayout.AlignToSector(Manifest(model, options, calibration, null, null).Length + 256 + (options.Pack != "none" ? 64 * model.Config.Layers : 0)); // + plan and FFN lines
         bytes += model.Tensors.Where(t => t.IsNorm).Sum(t => EtbLayout.AlignToSector((long)t.Rows * t.Cols * 4));
         if (options.Pack != "none") bytes += FfnPacker.ExtraBytes(model);

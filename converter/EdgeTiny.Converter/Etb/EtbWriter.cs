@@ -91,8 +91,12 @@ public sealed class EtbWriter
         return fileLength;
     }
 
-    /// <summary>Writes the file atomically, after checking every CRC of the written bytes with the runtime's reader.</summary>
-    public void WriteFile(string path) => AtomicFile.Write(path, s => WriteTo(s), Verify);
+    /// <summary>
+    /// Writes the file atomically, after checking every CRC of the written bytes with the runtime's reader and running
+    /// <paramref name="verify"/> (if given) on the temporary file; any failure leaves the target as it was.
+    /// </summary>
+    public void WriteFile(string path, Action<string>? verify = null) =>
+        AtomicFile.Write(path, s => WriteTo(s), temp => { Verify(temp); verify?.Invoke(temp); });
 
     /// <summary>Opens a written file with the runtime's reader and checks every section's CRC.</summary>
     public static void Verify(string path)

@@ -42,6 +42,8 @@ namespace EdgeTiny.Runtime.Format
         public const int Manifest = 4;
         /// <summary>Auxiliary little-endian numbers read by name (e.g. FFN permutations and thresholds).</summary>
         public const int Data = 5;
+        /// <summary>Prompts, greedy tokens and top-k logits the converter computed, for the on-board self-test (Diagnostics/SelfCheck).</summary>
+        public const int SelfCheck = 6;
 
         public static string Name(int kind)
         {
@@ -52,6 +54,7 @@ namespace EdgeTiny.Runtime.Format
                 case Tokenizer: return "tokenizer";
                 case Manifest: return "manifest";
                 case Data: return "data";
+                case SelfCheck: return "self-check";
                 default: return "kind-" + kind.ToString();
             }
         }

@@ -6,6 +6,8 @@ namespace EdgeTiny.Runtime.Model
         public const string Config = "config";
         public const string Tokenizer = "tokenizer";
         public const string Manifest = "manifest";
+        /// <summary>The self-check section (Diagnostics/SelfCheck): optional, files from before it load without it.</summary>
+        public const string SelfCheck = "selfcheck";
         public const string TokenEmbedding = "tok_embedding";
         public const string Classifier = "classifier";
         public const string RmsFinal = "rms_final";

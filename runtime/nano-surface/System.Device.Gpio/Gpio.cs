@@ -1,5 +1,5 @@
 // Checked against nanoframework/System.Device.Gpio: System.Device.Gpio/GpioPin.cs (Write(PinValue), Toggle(), Read(),
-// Dispose), PinValue.cs (readonly struct, High/Low), GpioController.cs (OpenPin(int, PinMode) returning GpioPin).
+// Dispose), PinValue.cs (readonly struct, High/Low, explicit conversion to int), GpioController.cs (OpenPin(int, PinMode) returning GpioPin).
 // Package nanoFramework.System.Device.Gpio (1.1.x). Only the members the firmware uses.
 namespace System.Device.Gpio
 {
@@ -15,6 +15,7 @@ namespace System.Device.Gpio
     {
         public static PinValue High => throw null;
         public static PinValue Low => throw null;
+        public static explicit operator int(PinValue value) => throw null;
     }
 
     public sealed class GpioPin : IDisposable
