@@ -31,6 +31,10 @@ public sealed record TuneOptions
     /// </summary>
     public int RehearsalSteps { get; init; } = 1;
     public int RehearsalSequences { get; init; } = 64;
+    /// <summary>Rehearse by distillation to the base model's distributions (see <see cref="TuneSettings.RehearsalDistill"/>).</summary>
+    public bool RehearsalDistill { get; init; }
+    /// <summary>Base-model samples that measure base-domain perplexity before and after.</summary>
+    public int BaseSequences { get; init; } = 4;
 
     /// <summary>Continue from the adapters already in the output file (their layers and rank must match) instead of fresh ones.</summary>
     public bool Resume { get; init; }
@@ -40,7 +44,8 @@ public sealed record TuneOptions
     {
         Window = Window, Rank = Rank, Alpha = Alpha, Steps = Steps, LearningRate = LearningRate, Optimizer = Optimizer,
         ClipNorm = ClipNorm, SequenceLength = SequenceLength, Adaptive = Adaptive, Seed = Seed,
-        RehearsalSteps = RehearsalSteps, RehearsalSequences = RehearsalSequences,
+        RehearsalSteps = RehearsalSteps, RehearsalSequences = RehearsalSequences, RehearsalDistill = RehearsalDistill,
+        BaseSequences = BaseSequences,
     };
 }
 
@@ -160,8 +165,10 @@ public static class Tuning
             onStep?.Invoke(step + 1, o.Steps, curve[step]);
         }
         double? sdMsPerStep = model.Storage is null ? null : (model.Storage.SimulatedNanoseconds - sdBefore) / 1e6 / o.Steps;
-        // One adaptation step is one training pass on the user's text plus one per rehearsal step.
-        long stepMacs = (1 + o.RehearsalSteps) * BoardSession.TrainingPassMacs(config, T, o.Window);
+        // One adaptation step is one training pass on the user's text plus one per rehearsal step (and, when rehearsal
+        // distils, a forward pass without adapters for its targets).
+        long stepMacs = (1 + o.RehearsalSteps) * BoardSession.TrainingPassMacs(config, T, o.Window)
+            + (o.RehearsalDistill ? o.RehearsalSteps * Enumerable.Range(0, T - 1).Sum(p => BoardSession.MacsPerToken(config, p)) : 0);
 
         double heldAfter = Loss(t, tuning.Applied, heldOutText_), baseAfter = Loss(t, tuning.Applied, baseText);
         // Voting across exits needs one extra stream per adapted window (desktop only; not part of the tuning peak).

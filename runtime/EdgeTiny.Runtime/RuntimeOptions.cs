@@ -107,5 +107,7 @@ namespace EdgeTiny.Runtime
         public int TextTokens;
         /// <summary>Sequences the base model samples for rehearsal and base-domain loss.</summary>
         public int SampledSequences;
+        /// <summary>Rehearsal by distillation: the base model's distributions over one sequence are kept.</summary>
+        public bool Distill;
     }
 }

@@ -28,12 +28,13 @@ public static class TuneCommand
         var rehearsal = new Option<int>("--rehearsal") { Description = "Rehearsal steps on self-sampled text after each step (0 = none)", DefaultValueFactory = _ => 1 };
         var seed = new Option<ulong>("--seed") { Description = "Seed for adapter init, order and rehearsal text", DefaultValueFactory = _ => 7 };
         var output = new Option<string>("--output", "-o") { Description = "The .eta file to write (a new generation if it exists)", Required = true };
+        var distill = new Option<bool>("--distill") { Description = "Rehearse by distillation: pull the adapted model to the base model's own distributions on its samples (forgets less; one more forward pass per rehearsal step)" };
         var resume = new Option<bool>("--resume") { Description = "Continue from the adapters already in the -o file (same --layers, --rank) instead of fresh ones" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text" };
         var board = new BoardOptions();
         var command = new Command("tune", "Tune the last layers on your text (LoRA) and save the adapters crash-safely.")
         {
-            model, text, heldOut, layers, rank, steps, lr, optimizer, schedule, seqLen, rehearsal, seed, output, resume, json,
+            model, text, heldOut, layers, rank, steps, lr, optimizer, schedule, seqLen, rehearsal, distill, seed, output, resume, json,
         };
         board.AddTo(command);
         command.SetAction(parse =>
@@ -55,6 +56,7 @@ public static class TuneCommand
                 RehearsalSteps = parse.GetValue(rehearsal),
                 Seed = parse.GetValue(seed),
                 Resume = parse.GetValue(resume),
+                RehearsalDistill = parse.GetValue(distill),
             };
             SessionOptions session = board.Read(parse, 0) with { AdaptersPath = null };
             string path = parse.GetValue(model)!, textPath = parse.GetValue(text)!, outPath = parse.GetValue(output)!;

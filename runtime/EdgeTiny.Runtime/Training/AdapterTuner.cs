@@ -44,8 +44,14 @@ namespace EdgeTiny.Runtime.Training
         /// <summary>One optimisation step on tokens[0..count): returns the mean next-token loss before the update.</summary>
         public float Step(int[] tokens, int count)
         {
+            return Step(tokens, count, null);
+        }
+
+        /// <summary>One step towards <paramref name="targets"/> ((count−1) × vocab probabilities; null = the next tokens).</summary>
+        public float Step(int[] tokens, int count, float[] targets)
+        {
             _adapters.ZeroGrad();
-            float loss = ForwardBackward(tokens, count);
+            float loss = _backprop.ForwardBackward(tokens, count, targets);
             _optimizer.Step();
             return loss;
         }

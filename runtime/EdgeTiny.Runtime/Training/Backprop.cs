@@ -162,6 +162,15 @@ namespace EdgeTiny.Runtime.Training
         /// </summary>
         public float ForwardBackward(int[] tokens, int count)
         {
+            return ForwardBackward(tokens, count, null);
+        }
+
+        /// <summary>
+        /// As <see cref="ForwardBackward(int[], int)"/>, but with <paramref name="targets"/> ((count−1) × vocab probabilities)
+        /// the loss at each position is KL(target ‖ model) instead of the next token's cross-entropy: distillation.
+        /// </summary>
+        public float ForwardBackward(int[] tokens, int count, float[] targets)
+        {
             if (count < 2 || count > _seqLen) throw new System.ArgumentOutOfRangeException("count");
             if (_grads == null) throw new System.InvalidOperationException("no gradient sink");
             int n = count - 1, dim = _c.Dim;
@@ -173,7 +182,10 @@ namespace EdgeTiny.Runtime.Training
             {
                 _t.Embed(tokens[pos], pos, _recording);
                 _t.RunLayers(pos, 0, _top, _recording);
-                loss += Backward.CrossEntropy(_t.Exit(_recording), _c.VocabSize, tokens[pos + 1], _dlogits, scale);
+                float[] logits = _t.Exit(_recording);
+                loss += targets == null
+                    ? Backward.CrossEntropy(logits, _c.VocabSize, tokens[pos + 1], _dlogits, scale)
+                    : Backward.SoftCrossEntropy(logits, _c.VocabSize, targets, pos * _c.VocabSize, _dlogits, scale);
                 // Through the classifier and final RMSNorm to the exit layer's output.
                 System.Array.Clear(_tmp, 0, dim);
                 _w.Classifier.MatTVecAdd(_k, _dlogits, 0, _tmp, 0);

@@ -69,6 +69,31 @@ namespace EdgeTiny.Runtime.Training
         }
 
         /// <summary>
+        /// KL(p ‖ softmax(logits)) against a target distribution p[pOff..pOff+n) (distillation: p is what the base model
+        /// predicted). Writes dlogits = scale · (softmax − p) and returns the KL divergence (0 when the two agree).
+        /// </summary>
+        public static float SoftCrossEntropy(float[] logits, int n, float[] p, int pOff, float[] dlogits, float scale)
+        {
+            float max = logits[0];
+            for (int i = 1; i < n; i++) if (logits[i] > max) max = logits[i];
+            float sum = 0f;
+            for (int i = 0; i < n; i++)
+            {
+                float e = (float)System.Math.Exp(logits[i] - max);
+                dlogits[i] = e;
+                sum += e;
+            }
+            float inv = 1f / sum, logSum = (float)System.Math.Log(sum) + max, kl = 0f;
+            for (int i = 0; i < n; i++)
+            {
+                float pi = p[pOff + i];
+                if (pi > 0f) kl += pi * ((float)System.Math.Log(pi) - (logits[i] - logSum));
+                dlogits[i] = (dlogits[i] * inv - pi) * scale;
+            }
+            return kl;
+        }
+
+        /// <summary>
         /// Cross-entropy −log softmax(logits)[target]; writes dlogits = scale · (softmax − onehot(target)) and returns the loss.
         /// </summary>
         public static float CrossEntropy(float[] logits, int n, int target, float[] dlogits, float scale)

@@ -29,6 +29,14 @@ namespace EdgeTiny.Runtime.Training
         public int RehearsalSteps = 1;
         public int RehearsalSequences = 64;
 
+        /// <summary>
+        /// Rehearse by distillation (learning without forgetting): on a rehearsal sequence the adapted model is pulled to
+        /// the base model's own next-token distribution (KL), computed by a forward pass without adapters just before.
+        /// Its gradient is zero until the adapters drift, unlike training on the sampled tokens themselves, whose
+        /// gradient is mostly noise. Costs one forward pass and (seq_len − 1) × vocab floats.
+        /// </summary>
+        public bool RehearsalDistill;
+
         /// <summary>Sequences the base model samples to measure base-domain loss before and after (0 = none).</summary>
         public int BaseSequences = 4;
 
@@ -67,6 +75,7 @@ namespace EdgeTiny.Runtime.Training
             s.Steps = shape.Steps;
             s.RehearsalSequences = shape.SampledSequences;
             s.BaseSequences = 0;
+            s.RehearsalDistill = shape.Distill;
             return s;
         }
 
@@ -80,6 +89,7 @@ namespace EdgeTiny.Runtime.Training
             s.Steps = Steps;
             s.TextTokens = textTokens;
             s.SampledSequences = RehearsalSequences + BaseSequences;
+            s.Distill = RehearsalDistill;
             return s;
         }
     }

@@ -32,6 +32,7 @@ namespace EdgeTiny.Runtime.Training
         private readonly int[] _seq;              // (seq_len) the sequence being trained or measured
         private readonly float[] _losses;         // (steps) loss of each adaptation step
         private readonly float[] _dlogits;        // (vocab) scratch for measuring loss
+        private readonly float[] _baseProbs;      // (seq_len − 1, vocab) the base model's distributions: distillation targets
         private readonly Sampler _sampler;
         private readonly Generator _generator;
         private int _train, _heldOut, _step;
@@ -55,6 +56,7 @@ namespace EdgeTiny.Runtime.Training
             _seq = ledger.Ints("tune.seq", _seqLen);
             _losses = ledger.Floats("tune.losses", settings.Steps);
             _dlogits = ledger.Floats("tune.dlogits", c.VocabSize);
+            _baseProbs = settings.RehearsalDistill ? ledger.Floats("tune.base_probs", (_seqLen - 1) * c.VocabSize) : null;
             // Plain sampling (temperature 1, no nucleus): no vocabulary-sized buffers.
             _sampler = new Sampler(c.VocabSize, 1f, 1f, settings.Seed, model.Kernels, ledger);
             _tuner = new AdapterTuner(model, weights, adapters, settings.Optimizer, settings.LearningRate, settings.ClipNorm, _seqLen,
@@ -146,7 +148,12 @@ namespace EdgeTiny.Runtime.Training
             {
                 int replay = (step * _s.RehearsalSteps + r) % _s.RehearsalSequences;
                 System.Array.Copy(_sampled, replay * _seqLen, _seq, 0, _seqLen);
-                _tuner.Step(_seq, _seqLen);
+                if (_baseProbs == null) _tuner.Step(_seq, _seqLen);
+                else
+                {
+                    BaseDistributions(_seqLen);
+                    _tuner.Step(_seq, _seqLen, _baseProbs);
+                }
             }
             _step++;
             return loss;
@@ -196,6 +203,17 @@ namespace EdgeTiny.Runtime.Training
             int[] copy = new int[_seqLen];
             System.Array.Copy(_sampled, (_s.RehearsalSequences + index) * _seqLen, copy, 0, _seqLen);
             return copy;
+        }
+
+        /// <summary>The base model's next-token distributions over _seq[0..count) into _baseProbs (adapters off).</summary>
+        private void BaseDistributions(int count)
+        {
+            int vocab = _t.Config.VocabSize;
+            for (int pos = 0; pos < count - 1; pos++)
+            {
+                System.Array.Copy(_t.Forward(_seq[pos], pos, ForwardHooks.None), 0, _baseProbs, pos * vocab, vocab);
+                _t.Kernels.Softmax(_baseProbs, pos * vocab, vocab);
+            }
         }
 
         private float SequenceLoss(int count, bool adapted)

@@ -68,7 +68,7 @@ public sealed class PlanLedgerTests(DemoConversions models) : IClassFixture<Demo
         KvPrecision = adapters == 2 ? KvPrecision.Float : KvPrecision.Auto,
         AdapterLayers = adapters > 0 ? 2 : 0,
         AdapterRank = 4,
-        Tuning = adapters == 2 ? new TuningShape { Window = 2, SequenceLength = 32, Optimizer = OptimizerKind.Adam, Steps = 10, TextTokens = 300, SampledSequences = 6 } : null,
+        Tuning = adapters == 2 ? new TuningShape { Window = 2, SequenceLength = 32, Optimizer = OptimizerKind.Adam, Steps = 10, TextTokens = 300, SampledSequences = 6, Distill = true } : null,
     };
 
     private static EtbModel Open(string path, RuntimeOptions o) => EtbModel.Open(new StreamBlockSource(File.OpenRead(path), true), o);

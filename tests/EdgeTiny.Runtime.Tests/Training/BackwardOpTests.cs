@@ -131,6 +131,24 @@ public sealed class BackwardOpTests
     }
 
     [Fact]
+    public void Soft_cross_entropy_is_the_kl_to_the_target_with_its_gradient()
+    {
+        float[] logits = R(10, 3f), target = R(10, 2f);
+        double z = target.Sum(v => Math.Exp(v));
+        float[] p = [.. target.Select(v => (float)(Math.Exp(v) / z))];
+        var d = new float[10];
+        float kl = Backward.SoftCrossEntropy(logits, 10, p, 0, d, 1f);
+        double lse = Math.Log(logits.Sum(v => Math.Exp(v)));
+        double reference = Enumerable.Range(0, 10).Sum(i => p[i] * (Math.Log(p[i]) - (logits[i] - lse)));
+        Assert.Equal(reference, kl, 4);
+        for (int i = 0; i < 10; i++) Close(Fd(x => Backward.SoftCrossEntropy(x, 10, p, 0, new float[10], 1f), logits, i, 1e-3f), d[i], $"dlogit[{i}]");
+        // The target itself: no divergence, no gradient.
+        float[] own = [.. p.Select(v => (float)Math.Log(v))];
+        Assert.Equal(0f, Backward.SoftCrossEntropy(own, 10, p, 0, d, 1f), 5);
+        Assert.All(d, g => Assert.True(Math.Abs(g) < 1e-6f));
+    }
+
+    [Fact]
     public void Lora_linear_and_the_frozen_transposed_product()
     {
         var ledger = new EdgeTiny.Runtime.Memory.MemoryLedger();
