@@ -738,7 +738,7 @@ namespace EdgeTiny.Runtime.Protocol
                 {
                     // Nucleus-sized buffers once, so any later temperature / top-p / seed reuses them.
                     _sampling = new Sampler(_model.Config.VocabSize, 1f, 0.5f, seed, _kernels, _ownBuffers);
-                    _sampled = new Generator(_transformer, _sampling);
+                    _sampled = new Generator(_transformer, _sampling, _hooks);
                 }
                 _sampling.Reset(temperature, topP, seed);
                 g = _sampled;
@@ -791,7 +791,7 @@ namespace EdgeTiny.Runtime.Protocol
             long start = System.DateTime.UtcNow.Ticks;
             for (int pos = 0; pos < count; pos++)
             {
-                float[] logits = _transformer.Forward(_prompt[pos], pos);
+                float[] logits = _transformer.Forward(_prompt[pos], pos, _hooks);
                 TopK(logits, vocab, k);
                 for (int i = 0; i < k; i++)
                 {
