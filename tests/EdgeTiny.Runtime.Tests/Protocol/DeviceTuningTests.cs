@@ -139,5 +139,76 @@ public sealed class DeviceTuningTests(DemoF32File demo, ITestOutputHelper output
         Assert.Equal(1, FrameCodec.Version(reader.Buffer));
     }
 
+    /// <summary>Hands the device a fixed script of request frames, then closes; replies are dropped (no buffering, no allocation).</summary>
+    private sealed class ScriptLink(byte[] script) : IDeviceLink
+    {
+        private int _at;
+        public int Read(byte[] buffer, int offset, int count)
+        {
+            if (_at >= script.Length) return LinkRead.Closed;
+            int n = Math.Min(count, script.Length - _at);
+            Array.Copy(script, _at, buffer, offset, n);
+            _at += n;
+            return n;
+        }
+        public void Write(byte[] buffer, int offset, int count) { }
+    }
+
+    [Fact]
+    public void Tuning_steps_allocate_nothing_on_the_board()
+    {
+        // Set-up (tokenizing, the tuning plan, re-opening the serving plan) allocates; the steps must not. Ten more steps
+        // may cost only the loss array's ten more floats, which the plan sizes by the step count. The server runs on this
+        // thread over a scripted link, so the count is the server's alone.
+        var board = Start();
+        board.Dispose();
+        var seen = new List<long>();
+        var observer = new TuneAllocations(seen);
+        board.Server.Observer = observer;
+        string inline = File.ReadAllText(Corpus("train.txt"))[..1500];
+        var script = new List<byte>();
+        uint id = 100;
+        foreach (int steps in new[] { 2, 2, 12 })
+        {
+            var s = new TuneSettings { Window = 1, Rank = 2, Steps = steps, SequenceLength = 16, RehearsalSequences = 2, BaseSequences = 0, LearningRate = 1e-3f };
+            script.AddRange(Frames.Build(DeviceProtocol.Tune, id++, Frames.Payload(w => WriteTune(w, s, inline))));
+        }
+        board.Server.Serve(new ScriptLink([.. script]));
+        Assert.Equal(3, seen.Count);
+        output.WriteLine($"tune request: {seen[1]} bytes allocated with 2 steps, {seen[2]} with 12");
+        Assert.InRange(seen[2] - seen[1], 0, 10 * 4 + 8);
+    }
+
+    private static void WriteTune(PayloadWriter w, TuneSettings s, string text)
+    {
+        w.WriteByte(0);
+        w.WriteUInt16(s.Window);
+        w.WriteUInt16(s.Rank);
+        w.WriteSingle(s.Alpha);
+        w.WriteInt32(s.Steps);
+        w.WriteSingle(s.LearningRate);
+        w.WriteByte(1);
+        w.WriteSingle(s.ClipNorm);
+        w.WriteUInt16(s.SequenceLength);
+        w.WriteUInt64(s.Seed);
+        w.WriteByte(s.RehearsalSteps);
+        w.WriteUInt16(s.RehearsalSequences);
+        w.WriteUInt16(s.BaseSequences);
+        w.WriteByte(DeviceProtocol.TextInline);
+        w.WriteString(text);
+    }
+
+    private sealed class TuneAllocations(List<long> seen) : IDeviceObserver
+    {
+        private long _start;
+        public void RequestStarted(int kind) { if (kind == DeviceProtocol.Tune) _start = GC.GetAllocatedBytesForCurrentThread(); }
+        public void RequestFinished(int kind, int errorCode)
+        {
+            Assert.Equal(0, errorCode);
+            if (kind == DeviceProtocol.Tune) seen.Add(GC.GetAllocatedBytesForCurrentThread() - _start);
+        }
+        public void FrameRejected(int errorCode) { }
+    }
+
     public void Dispose() => _card.Dispose();
 }
