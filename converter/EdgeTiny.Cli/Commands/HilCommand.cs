@@ -84,7 +84,15 @@ public static class HilCommand
                     throw new InputException("--target", $"{where} did not answer hello: {e.Message}");
                 }
                 var run = new HilRun(file, referencePath, hello, client);
-                IReadOnlyList<HilResult> results = run.RunAll();
+                IReadOnlyList<HilResult> results;
+                try
+                {
+                    results = run.RunAll();
+                }
+                finally
+                {
+                    run.Cleanup();
+                }
                 StatsReply? stats = run.TryStats();
                 var report = new HilReport(where.ToString(), file, referencePath, hello, results, stats);
                 if (junitPath is not null) report.WriteJUnit(junitPath);
@@ -276,7 +284,15 @@ public sealed class HilRun(HilCaseFile file, string referencePath, HelloReply he
     private string? _tunedAdapters;
     private int? _context;
     private uint _savedGeneration;
-    private readonly string _scratch = Directory.CreateTempSubdirectory("edgetiny-hil-tune-").FullName;
+    private string? _scratchFolder;
+    private string _scratch => _scratchFolder ??= Directory.CreateTempSubdirectory("edgetiny-hil-tune-").FullName;
+
+    /// <summary>Deletes the reference adapters the tune cases wrote.</summary>
+    public void Cleanup()
+    {
+        if (_scratchFolder is null) return;
+        try { Directory.Delete(_scratchFolder, recursive: true); } catch (IOException) { }
+    }
 
     /// <summary>Uploads the text, tunes on the board and on the desktop with the same settings; loss per step within the tolerance.</summary>
     private HilResult Tune(HilCase c)
