@@ -62,6 +62,8 @@ public sealed class BoardTuningTests(ITestOutputHelper output) : IDisposable
         Assert.True(onDesktop.ExitCode == 0, onDesktop.ToString());
         Assert.Equal(onDesktop.Json["tokens"]!.ToJsonString(), onBoard.Json["tokens"]!.ToJsonString());
         Assert.Equal((string)onDesktop.Json["text"]!, (string)onBoard.Json["text"]!);
+        Assert.True((long)onBoard.Json["memory"]!["peak_bytes"]! <= (long)onBoard.Json["memory"]!["budget_bytes"]!);
+        Assert.True((long)onBoard.Json["io"]!["reads"]! >= 0);
     }
 
     [Fact]

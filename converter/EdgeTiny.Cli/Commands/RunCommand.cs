@@ -60,9 +60,12 @@ public static class RunCommand
         Tokenizer tokenizer = EtbFile.ReadHead(path).Tokenizer;
         using BoardLink board = BoardLink.Open(target);
         EdgeTiny.Host.Protocol.GenerateReply r;
+        EdgeTiny.Host.Protocol.StatsReply before, after;
         try
         {
+            before = board.Client.Stats(false);
             r = board.Client.Generate(promptTokens, steps, temperature, topP, seed);
+            after = board.Client.Stats(false);
         }
         catch (EdgeTiny.Host.Protocol.DeviceErrorException e) when (e.Code == EdgeTiny.Runtime.Protocol.ErrorCode.BadArgument)
         {
@@ -96,6 +99,14 @@ public static class RunCommand
                 ["forward_passes"] = r.ForwardPasses,
                 ["board_ms"] = Math.Round(r.MeasuredMicroseconds / 1000.0, 2),
                 ["tokens_per_second"] = r.MeasuredMicroseconds > 0 ? Math.Round(r.Tokens.Length * 1e6 / r.MeasuredMicroseconds, 2) : 0,
+                // As the board counts them (its stats before and after this request).
+                ["io"] = new JsonObject
+                {
+                    ["reads"] = after.Reads - before.Reads,
+                    ["bytes"] = after.Bytes - before.Bytes,
+                    ["simulated_ms_per_token"] = r.SimulatedNanoseconds >= 0 && r.ForwardPasses > 0 ? Math.Round(r.SimulatedNanoseconds / 1e6 / r.ForwardPasses, 4) : null,
+                },
+                ["memory"] = new JsonObject { ["peak_bytes"] = after.PeakBytes, ["budget_bytes"] = after.BudgetBytes > 0 ? after.BudgetBytes : null },
             });
         else
         {
