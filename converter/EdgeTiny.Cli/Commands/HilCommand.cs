@@ -219,7 +219,7 @@ public sealed class HilRun(HilCaseFile file, string referencePath, HelloReply he
         Runtime = new RuntimeOptions
         {
             ContextLength = _context ?? hello.Context,
-            KvPrecision = hello.KvInt8 ? KvPrecision.Int8 : KvPrecision.Float,
+            KvPrecision = (_kvInt8 ?? hello.KvInt8) ? KvPrecision.Int8 : KvPrecision.Float,
             Temperature = temperature,
             TopP = topP,
         },
@@ -283,6 +283,16 @@ public sealed class HilRun(HilCaseFile file, string referencePath, HelloReply he
     private string? _referenceAdapters;
     private string? _tunedAdapters;
     private int? _context;
+    private bool? _kvInt8;
+
+    /// <summary>The serving plan after a case re-planned it (tune, reload, reset-adapters): the reference follows it.</summary>
+    private StatusReply Replanned()
+    {
+        StatusReply s = client.Status();
+        _context = s.Context;
+        _kvInt8 = s.KvInt8;
+        return s;
+    }
     private uint _savedGeneration;
     private string? _scratchFolder;
     private string _scratch => _scratchFolder ??= Directory.CreateTempSubdirectory("edgetiny-hil-tune-").FullName;
@@ -305,7 +315,7 @@ public sealed class HilRun(HilCaseFile file, string referencePath, HelloReply he
         TuneReply reply = client.Tune(c.Tune!.ToSettings(), false, null, p => { losses.Add(p.Loss); micros.Add(p.Microseconds); });
         _tunedAdapters = eta;
         _referenceAdapters = eta;
-        _context = client.Status().Context;
+        Replanned();
         double deviceMs = reply.Microseconds / 1000.0;
         if (losses.Count != reference.LossCurve.Length)
             return new HilResult(c.Name, c.Kind, false, $"device reported {losses.Count} steps, reference ran {reference.LossCurve.Length}", 0, deviceMs, null);
@@ -336,9 +346,8 @@ public sealed class HilRun(HilCaseFile file, string referencePath, HelloReply he
     {
         client.ResetAdapters();
         uint generation = client.LoadAdapters();
-        StatusReply s = client.Status();
+        StatusReply s = Replanned();
         _referenceAdapters = _tunedAdapters;
-        _context = s.Context;
         bool ok = generation == _savedGeneration && s.Adapters == DeviceProtocol.AdaptersSaved;
         return new HilResult(c.Name, c.Kind, ok, $"loaded generation {generation} from the card (saved: {_savedGeneration}); status {s.State}", 0, null, null);
     }
@@ -346,9 +355,8 @@ public sealed class HilRun(HilCaseFile file, string referencePath, HelloReply he
     private HilResult ResetAdapters(HilCase c)
     {
         client.ResetAdapters();
-        StatusReply s = client.Status();
+        StatusReply s = Replanned();
         _referenceAdapters = null;
-        _context = s.Context;
         return new HilResult(c.Name, c.Kind, s.Adapters == DeviceProtocol.AdaptersNone, $"status {s.State}", 0, null, null);
     }
 

@@ -447,6 +447,7 @@ namespace EdgeTiny.Host.Protocol
         public float LastLoss;
         public long UploadedBytes;
         public int Context;
+        public bool KvInt8;
         public long PeakBytes;
         public long BudgetBytes;
 
@@ -464,7 +465,7 @@ namespace EdgeTiny.Host.Protocol
             {
                 Adapters = r.ReadByte("adapters"), Generation = r.ReadUInt32("generation"), NewestOnCard = r.ReadUInt32("newest on card"),
                 Layers = r.ReadUInt16("layers"), Rank = r.ReadUInt16("rank"), StepsDone = r.ReadInt32("steps done"), Steps = r.ReadInt32("steps"),
-                LastLoss = r.ReadSingle("last loss"), UploadedBytes = r.ReadUInt32("uploaded"), Context = r.ReadInt32("context"),
+                LastLoss = r.ReadSingle("last loss"), UploadedBytes = r.ReadUInt32("uploaded"), Context = r.ReadInt32("context"), KvInt8 = r.ReadByte("int8 KV") != 0,
                 PeakBytes = r.ReadInt64("peak"), BudgetBytes = r.ReadInt64("budget"),
             };
             r.End();

@@ -57,7 +57,8 @@ namespace EdgeTiny.Runtime.Protocol
     /// <item>reset-adapters (version 2): (empty) → (empty). Unloads the adapters (the card's file stays).</item>
     /// <item>status (version 2): (empty) → u8 adapters (0 none, 1 saved: loaded from or saved to the card, 2 tuned, unsaved) |
     ///   u32 loaded generation (0 none or unsaved) | u32 newest generation on the card (0 none) | u16 layers | u16 rank |
-    ///   u32 steps done | u32 steps | f32 last loss (NaN: none) | u32 uploaded bytes | u32 context | i64 accounted peak | i64 budget</item>
+    ///   u32 steps done | u32 steps | f32 last loss (NaN: none) | u32 uploaded bytes | u32 context | u8 int8 KV | i64 accounted peak |
+    ///   i64 budget (context and KV precision are the serving plan's now: adapters re-plan it)</item>
     /// <item>stats: [u8 flags: 1 = reset after reading] → u32 forward passes | u32 requests | u32 error replies | i64 reads |
     ///   i64 bytes | i64 simulated SD ns (-1: none) | i64 measured µs | i64 cache hits | i64 cache misses |
     ///   i64 accounted bytes | i64 accounted peak | i64 budget | i64 protocol bytes</item>
@@ -666,6 +667,7 @@ namespace EdgeTiny.Runtime.Protocol
             _w.WriteSingle(_lastLoss);
             _w.WriteUInt32((uint)_card.Files.Length(_card.UploadPath));
             _w.WriteInt32(_transformer.ContextLength);
+            _w.WriteByte(_transformer.KvInt8 ? 1 : 0);
             _w.WriteInt64(_model.Ledger.PeakBytes);
             _w.WriteInt64(_model.Options.BudgetBytes);
         }
