@@ -22,7 +22,9 @@ namespace EdgeTiny.Firmware
         private const string BoardId = "esp32-s3-devkitc-1-n8r8";
 
         private const string ModelFile = "model.etb";
-        public const string FirmwareVersion = "edgetiny-fw 1";
+        private const string AdaptersFile = "adapters.eta";
+        private const string UploadFile = "upload.txt";
+        public const string FirmwareVersion = "edgetiny-fw 2";
 
         // The protocol's serial port. COM1 (UART0, the board's USB bridge / USB CDC) carries nanoFramework's own wire
         // protocol (deployment, debugging), so the device protocol uses COM2 on these pins, through a USB-UART adapter.
@@ -68,7 +70,7 @@ namespace EdgeTiny.Firmware
             // model's simulated clock too, so `stats` reports the predicted SD time beside the measured time.
             options.Storage = board.StorageTiming();
             options.Temperature = 0f; // plan for greedy; the server builds its nucleus sampler on the first sampled request
-            EtbModel model = EtbModel.Open(new StreamBlockSource(file, true), options);
+            StreamBlockSource source = new StreamBlockSource(file, true);
 
             // PortableKernels everywhere; a nanoCLR built with firmware/native's kernels swaps in Interop's NativeKernels.
 #if EDGETINY_NATIVE_KERNELS
@@ -76,13 +78,15 @@ namespace EdgeTiny.Firmware
 #else
             IKernels kernels = new PortableKernels();
 #endif
+            // The server opens the model itself and re-plans it for tuning (protocol version 2); tuned adapters live on the
+            // card beside the model and are loaded at boot when present and valid for this model.
+            DeviceCard sd = new DeviceCard(new FileStore(), SdStorage.Drive + AdaptersFile, SdStorage.Drive + UploadFile);
+            DeviceServer server = new DeviceServer(source, options, kernels, new DeviceInfo(board.Id, FirmwareVersion), board.MaxPayload, sd);
             // Self-test when asked (a "selftest" file on the card or BOOT held): lines on the debug output, LED pattern, then serve.
-            if (BootSelfTest.Requested(selfTestPin)) BootSelfTest.Run(model, kernels, led);
-            Transformer transformer = model.CreateTransformer(kernels);
-            DeviceServer server = new DeviceServer(model, transformer, kernels, new DeviceInfo(board.Id, FirmwareVersion), board.MaxPayload);
+            if (BootSelfTest.Requested(selfTestPin)) BootSelfTest.Run(server.Model, kernels, led);
             server.Observer = led;
-            System.Diagnostics.Debug.WriteLine("edgetiny: model open, " + model.Ledger.PeakBytes.ToString() + " bytes accounted, context "
-                + transformer.ContextLength.ToString());
+            System.Diagnostics.Debug.WriteLine("edgetiny: model open, " + server.Model.Ledger.PeakBytes.ToString() + " bytes accounted, context "
+                + server.Model.Plan.Context.ToString() + "; " + server.StartNote);
 
             if (board.UsesPin(SerialTxPin) || board.UsesPin(SerialRxPin))
                 throw new System.InvalidOperationException("serial pins " + SerialTxPin.ToString() + "/" + SerialRxPin.ToString()

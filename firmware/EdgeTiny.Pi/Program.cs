@@ -116,7 +116,9 @@ namespace EdgeTiny.Pi
 
     public static class Host
     {
-        public const string FirmwareVersion = "edgetiny-pi 1";
+        public const string FirmwareVersion = "edgetiny-pi 2";
+        public const string AdaptersFile = "adapters.eta";
+        public const string UploadFile = "upload.txt";
 
         public static int Run(HostOptions o) => Run(o, StatusHardware.Real);
 
@@ -137,11 +139,16 @@ namespace EdgeTiny.Pi
                     Console.Error.WriteLine($"edgetiny-pi: {o.Model}: model file not found");
                     return 2;
                 }
-                EtbModel model;
                 var source = new StreamBlockSource(new FileStream(o.Model, FileMode.Open, FileAccess.Read, FileShare.Read, 4096), ownsStream: true);
+                IKernels kernels = o.Kernels == "simd" ? new SimdKernels() : new PortableKernels();
+                DeviceServer server;
                 try
                 {
-                    model = EtbModel.Open(source, new RuntimeOptions { BudgetBytes = o.BudgetBytes });
+                    // The model's folder is the card: tuned adapters in adapters.eta (loaded at start when present), uploads in upload.txt.
+                    string dir = Path.GetDirectoryName(Path.GetFullPath(o.Model))!;
+                    var card = new DeviceCard(new FileStore(), Path.Combine(dir, AdaptersFile), Path.Combine(dir, UploadFile));
+                    server = new DeviceServer(source, new RuntimeOptions { BudgetBytes = o.BudgetBytes }, kernels, new DeviceInfo(o.BoardId, FirmwareVersion), o.MaxPayload, card);
+                    status.Show(HostState.Starting, server.StartNote);
                 }
                 catch (Exception e) when (e is ModelFormatException or MemoryBudgetException)
                 {
@@ -151,10 +158,7 @@ namespace EdgeTiny.Pi
                 }
                 using (source)
                 {
-                    IKernels kernels = o.Kernels == "simd" ? new SimdKernels() : new PortableKernels();
-                    var server = new DeviceServer(model, model.CreateTransformer(kernels), kernels, new DeviceInfo(o.BoardId, FirmwareVersion), o.MaxPayload);
-                    // Adapter generation 0: this server answers tune/save "not supported" (no adapters on the device yet).
-                    server.Observer = new StatusObserver(status, server, () => 0);
+                    server.Observer = new StatusObserver(status, server, () => server.AdapterGeneration);
                     return o.Serial is not null ? ServeSerial(o, server, status) : ServeTcp(o, server, status);
                 }
             }

@@ -30,6 +30,10 @@ public sealed partial class BoardSimProcess : IDisposable
     public static BoardSimProcess Start(string model, string board = "esp32-wroom-32") =>
         Start(CliRunner.CliDll, ["board-sim", "--board", board, "--model", model, "--listen", "127.0.0.1:0"]);
 
+    /// <summary>board-sim using <paramref name="card"/> as its SD card (model.etb, adapters.eta), with extra environment variables.</summary>
+    public static BoardSimProcess StartCard(string card, string board = "esp32-s3-devkitc-1-n8r8", IReadOnlyDictionary<string, string>? environment = null) =>
+        Start(CliRunner.CliDll, ["board-sim", "--board", board, "--card", card, "--listen", "127.0.0.1:0"], environment);
+
     /// <summary>The Raspberry Pi host (firmware/EdgeTiny.Pi, built beside the tests) serving TCP on a free loopback port.</summary>
     public static BoardSimProcess StartPiTcp(string model, params string[] extra) =>
         Start(PiDll, ["--model", model, "--listen", "127.0.0.1:0", "--board-id", "pi-test", .. extra]);
@@ -40,12 +44,13 @@ public sealed partial class BoardSimProcess : IDisposable
 
     public static string PiDll => System.IO.Path.Combine(AppContext.BaseDirectory, "edgetiny-pi.dll");
 
-    private static BoardSimProcess Start(string dll, string[] args)
+    private static BoardSimProcess Start(string dll, string[] args, IReadOnlyDictionary<string, string>? environment = null)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
         psi.ArgumentList.Add(dll);
         foreach (string a in args) psi.ArgumentList.Add(a);
         psi.Environment["NO_COLOR"] = "1";
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>()) psi.Environment[k] = v;
         var p = Process.Start(psi)!;
         var lines = new ConcurrentQueue<string>();
         var errors = new ConcurrentQueue<string>();
@@ -89,6 +94,13 @@ public sealed partial class BoardSimProcess : IDisposable
     }
 
     public bool HasExited => _process.HasExited;
+
+    /// <summary>A power cut: SIGKILL now, no chance to finish a write; waits until the process is gone.</summary>
+    public void PowerCut()
+    {
+        kill(_process.Id, 9);
+        _process.WaitForExit(15000);
+    }
 
     private static void Kill(Process p)
     {

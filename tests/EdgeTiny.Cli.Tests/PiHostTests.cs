@@ -19,7 +19,7 @@ public sealed class PiHostTests(CliModels models)
         var client = new DeviceClient(pty, 1 << 16) { ReplyTimeoutMs = 20000 };
         HelloReply hello = client.Hello();
         Assert.Equal("pi-test", hello.BoardId);
-        Assert.Equal("edgetiny-pi 1", hello.FirmwareVersion);
+        Assert.Equal("edgetiny-pi 2", hello.FirmwareVersion);
         Assert.Equal(512, hello.Context);
 
         GenerateReply got = client.Generate([1, 403, 407], 20, 0f, 0.9f, 1);

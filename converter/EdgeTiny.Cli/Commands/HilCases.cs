@@ -6,7 +6,12 @@ namespace EdgeTiny.Cli.Commands;
 /// <summary>One case of a HIL case file.</summary>
 public sealed record HilCase(
     string Name, string Kind, string Prompt, int Steps, float Temperature, float TopP, ulong Seed, bool SendText,
-    int TopK, double Tolerance, string Command, string ExpectCode);
+    int TopK, double Tolerance, string Command, string ExpectCode)
+{
+    /// <summary>A tune case: the text file (uploaded to the board) and the settings; loss per step is compared within Tolerance.</summary>
+    public string? Text { get; init; }
+    public EdgeTiny.Host.TuneOptions? Tune { get; init; }
+}
 
 /// <summary>Where the reference model comes from: an .etb file, or a llama2.c checkpoint converted on the fly.</summary>
 public sealed record HilModel(string? Etb, string? Source, string? Tokenizer, int Bits, int GroupSize);
@@ -25,7 +30,7 @@ public sealed record HilModel(string? Etb, string? Source, string? Tokenizer, in
 /// </summary>
 public sealed record HilCaseFile(string Path, string Name, HilModel Model, IReadOnlyList<HilCase> Cases)
 {
-    private static readonly string[] Kinds = ["generate", "logits", "error"];
+    private static readonly string[] Kinds = ["generate", "logits", "error", "tune", "save", "reload", "reset-adapters"];
 
     public static HilCaseFile Load(string path)
     {
@@ -60,7 +65,8 @@ public sealed record HilCaseFile(string Path, string Name, HilModel Model, IRead
             foreach (JsonElement c in list.EnumerateArray())
             {
                 string where = $"cases[{i++}]";
-                ctx.Object(c, where, ["name", "kind", "prompt", "steps", "temperature", "top_p", "seed", "send", "top_k", "tolerance", "command", "code"]);
+                ctx.Object(c, where, ["name", "kind", "prompt", "steps", "temperature", "top_p", "seed", "send", "top_k", "tolerance", "command", "code",
+                    "text", "layers", "rank", "lr", "seq_len", "rehearsal", "rehearsal_sequences", "optimizer", "schedule"]);
                 string kind = ctx.String(c, "kind", null) ?? throw ctx.Error($"{where}: 'kind' is missing");
                 if (!Kinds.Contains(kind)) throw ctx.Error($"{where}: kind '{kind}' must be one of {string.Join(", ", Kinds)}");
                 string caseName = ctx.String(c, "name", null) ?? $"{kind} {i}";
@@ -79,8 +85,28 @@ public sealed record HilCaseFile(string Path, string Name, HilModel Model, IRead
                 string command = ctx.String(c, "command", "")!;
                 if (kind == "error" && HilCommand.CommandKind(command) < 0) throw ctx.Error($"{where}: command '{command}' must be tune or save or a number");
                 if (kind != "error" && prompt.Length == 0 && kind == "logits") throw ctx.Error($"{where}: a logits case needs a prompt");
+                string? text = null;
+                EdgeTiny.Host.TuneOptions? tune = null;
+                if (kind == "tune")
+                {
+                    text = ctx.PathValue(c, "text") ?? throw ctx.Error($"{where}: a tune case needs 'text' (a file)");
+                    if (!File.Exists(text)) throw ctx.Error($"{where}: text file {text} not found");
+                    string optimizer = ctx.String(c, "optimizer", "adam")!, schedule = ctx.String(c, "schedule", "last")!;
+                    if (optimizer is not ("adam" or "sgd")) throw ctx.Error($"{where}: optimizer must be adam or sgd");
+                    if (schedule is not ("last" or "adaptive")) throw ctx.Error($"{where}: schedule must be last or adaptive");
+                    tune = new EdgeTiny.Host.TuneOptions
+                    {
+                        Window = ctx.Int(c, "layers", 2), Rank = ctx.Int(c, "rank", 4), Steps = ctx.Int(c, "steps", 4),
+                        LearningRate = (float)ctx.Number(c, "lr", 5e-4), SequenceLength = ctx.Int(c, "seq_len", 64),
+                        RehearsalSteps = ctx.Int(c, "rehearsal", 1), RehearsalSequences = ctx.Int(c, "rehearsal_sequences", 64),
+                        Seed = (ulong)ctx.Int(c, "seed", 7),
+                        Optimizer = optimizer == "adam" ? EdgeTiny.Runtime.Training.OptimizerKind.Adam : EdgeTiny.Runtime.Training.OptimizerKind.Sgd,
+                        Adaptive = schedule == "adaptive",
+                    };
+                }
                 cases.Add(new HilCase(caseName, kind, prompt, steps, (float)temperature, (float)ctx.Number(c, "top_p", 0.9),
-                    (ulong)ctx.Int(c, "seed", 1), send == "text", topK, tolerance, command, ctx.String(c, "code", "not-supported")!));
+                    (ulong)ctx.Int(c, "seed", 1), send == "text", topK, tolerance, command, ctx.String(c, "code", "not-supported")!)
+                { Text = text, Tune = tune });
             }
             return new HilCaseFile(System.IO.Path.GetFullPath(path), name, model, cases);
         }

@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Text.Json.Nodes;
 using EdgeTiny.Converter;
 using EdgeTiny.Host;
+using EdgeTiny.Host.Protocol;
+using EdgeTiny.Runtime.Protocol;
 using EdgeTiny.Runtime.Training;
 using Spectre.Console;
 
@@ -27,14 +29,16 @@ public static class TuneCommand
         var seqLen = new Option<int>("--seq-len") { Description = "Tokens per training sequence", DefaultValueFactory = _ => 64 };
         var rehearsal = new Option<int>("--rehearsal") { Description = "Rehearsal steps on self-sampled text after each step (0 = none)", DefaultValueFactory = _ => 1 };
         var seed = new Option<ulong>("--seed") { Description = "Seed for adapter init, order and rehearsal text", DefaultValueFactory = _ => 7 };
-        var output = new Option<string>("--output", "-o") { Description = "The .eta file to write (a new generation if it exists)", Required = true };
         var distill = new Option<bool>("--distill") { Description = "Rehearse by distillation: pull the adapted model to the base model's own distributions on its samples (forgets less; one more forward pass per rehearsal step)" };
-        var resume = new Option<bool>("--resume") { Description = "Continue from the adapters already in the -o file (same --layers, --rank) instead of fresh ones" };
+        var output = new Option<string>("--output", "-o") { Description = "The .eta file to write (a new generation if it exists); not with --target (the board saves on its card)" };
+        var resume = new Option<bool>("--resume") { Description = "Continue from the adapters already in the -o file (with --target: the board's loaded adapters; same --layers, --rank) instead of fresh ones" };
+        var target = new Option<string>("--target") { Description = "Tune on a board instead: tcp://HOST:PORT (board-sim --card, Pi host) or serial:/dev/ttyX[@BAUD]. Uploads --text, shows each step as the board reports it, then has the board save its adapters." };
+        var timeout = new Option<int>("--timeout") { Description = "With --target: seconds to wait for each reply or progress frame", DefaultValueFactory = _ => 600 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text" };
         var board = new BoardOptions();
         var command = new Command("tune", "Tune the last layers on your text (LoRA) and save the adapters crash-safely.")
         {
-            model, text, heldOut, layers, rank, steps, lr, optimizer, schedule, seqLen, rehearsal, distill, seed, output, resume, json,
+            model, text, heldOut, layers, rank, steps, lr, optimizer, schedule, seqLen, rehearsal, distill, seed, output, resume, target, timeout, json,
         };
         board.AddTo(command);
         command.SetAction(parse =>
@@ -58,6 +62,15 @@ public static class TuneCommand
                 Resume = parse.GetValue(resume),
                 RehearsalDistill = parse.GetValue(distill),
             };
+            string? targetValue = parse.GetValue(target);
+            if (targetValue is not null)
+            {
+                Cli.Require(parse.GetValue(output) is null, "--output", "not with --target: the board saves the adapters on its card");
+                Cli.Require(parse.GetValue(heldOut) is null, "--heldout", "not with --target: the board holds out the last tenth of --text");
+                Cli.Require(parse.GetValue(timeout) > 0, "--timeout", "must be > 0");
+                return OnBoard(parse.GetValue(model)!, parse.GetValue(text)!, tune, targetValue, parse.GetValue(timeout), parse.GetValue(json));
+            }
+            Cli.Require(parse.GetValue(output) is not null, "--output", "is required (or --target to tune on a board)");
             SessionOptions session = board.Read(parse, 0) with { AdaptersPath = null };
             string path = parse.GetValue(model)!, textPath = parse.GetValue(text)!, outPath = parse.GetValue(output)!;
             TuneResult r = parse.GetValue(json) || Console.IsErrorRedirected
@@ -73,6 +86,78 @@ public static class TuneCommand
             return Cli.ExitOk;
         });
         return command;
+    }
+
+    /// <summary>
+    /// `edgetiny tune --target`: the settings are checked against the model here (bad ones exit 2 before anything is
+    /// sent), the text goes up in chunks (upload), the board tunes (a line per step as its progress frames arrive) and
+    /// saves crash-safely on its card.
+    /// </summary>
+    private static int OnBoard(string modelPath, string textPath, TuneOptions tune, string target, int timeoutSeconds, bool json)
+    {
+        var config = EtbFile.ReadHead(modelPath).Config;
+        TuneSettings settings = tune.ToSettings();
+        try
+        {
+            settings.Validate(config);
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            throw new InputException("--" + e.ParamName, e.Message.Split(" (Parameter")[0]);
+        }
+        if (Directory.Exists(textPath) || !File.Exists(textPath)) throw new InputException(textPath, "--text file not found");
+        byte[] text = File.ReadAllBytes(textPath);
+        if (text.Length == 0) throw new InputException(textPath, "--text is empty");
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using BoardLink board = BoardLink.Open(target, timeoutSeconds);
+        if (board.Hello.ProtocolVersion < 2) throw new InputException("--target", $"{board.Where} speaks protocol {board.Hello.ProtocolVersion}; tuning needs 2");
+        var curve = new List<float>();
+        var micros = new List<long>();
+        TuneReply reply;
+        SaveReply saved;
+        try
+        {
+            board.Client.Upload(text, board.Hello.MaxPayload);
+            reply = board.Client.Tune(settings, tune.Resume, null, p =>
+            {
+                curve.Add(p.Loss);
+                micros.Add(p.Microseconds);
+                if (!json) Console.Out.WriteLine($"step {p.Step}/{p.Steps}  loss {p.Loss:F4}  {p.Microseconds / 1000.0:F1} ms");
+            });
+            saved = board.Client.Save();
+        }
+        catch (DeviceErrorException e) when (e.Code is ErrorCode.BadArgument or ErrorCode.NotSupported)
+        {
+            throw new InputException("--target", $"{board.Where}: {e.Message}");
+        }
+        var result = new JsonObject
+        {
+            ["target"] = board.Where,
+            ["board"] = board.Hello.BoardId,
+            ["firmware"] = board.Hello.FirmwareVersion,
+            ["schedule"] = tune.Adaptive ? "adaptive" : "last",
+            ["layers"] = tune.Window,
+            ["rank"] = tune.Rank,
+            ["steps"] = reply.Steps,
+            ["train_sequences"] = reply.TrainSequences,
+            ["heldout_sequences"] = reply.HeldOutSequences,
+            ["text_tokens"] = reply.TextTokens,
+            ["first_loss"] = Math.Round(reply.FirstLoss, 4),
+            ["last_loss"] = Math.Round(reply.LastLoss, 4),
+            ["loss_curve"] = new JsonArray([.. curve.Select(l => (JsonNode)Math.Round(l, 5))]),
+            ["ms_per_step"] = new JsonArray([.. micros.Select(m => (JsonNode)Math.Round(m / 1000.0, 2))]),
+            ["board_seconds"] = Math.Round(reply.Microseconds / 1e6, 2),
+            ["tuning_peak_bytes"] = reply.TuningPeakBytes,
+            ["budget_bytes"] = reply.BudgetBytes > 0 ? reply.BudgetBytes : null,
+            ["generation"] = saved.Generation,
+            ["adapters_bytes"] = saved.Bytes,
+            ["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 2),
+        };
+        if (json) JsonOutput.Write(result);
+        else Console.Out.WriteLine($"tuned {reply.Steps} steps on {board.Hello.BoardId}: loss {reply.FirstLoss:F4} -> {reply.LastLoss:F4}, "
+            + $"tuning peak {reply.TuningPeakBytes} bytes; saved generation {saved.Generation} ({saved.Bytes} bytes) on the board");
+        return Cli.ExitOk;
     }
 
     private static JsonObject Memory(TuningMemory m) => new()

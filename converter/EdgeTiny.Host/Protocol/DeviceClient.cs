@@ -59,6 +59,15 @@ namespace EdgeTiny.Host.Protocol
         /// </summary>
         public PayloadReader Call(int kind)
         {
+            return Call(kind, null);
+        }
+
+        /// <summary>
+        /// As <see cref="Call(int)"/>; progress frames (version 2, flag more) for the request are handed to
+        /// <paramref name="progress"/> (their payload) until the final reply, which is returned.
+        /// </summary>
+        public PayloadReader Call(int kind, System.Action<PayloadReader> progress)
+        {
             uint id = _nextId++;
             int n = FrameCodec.Seal(_tx, kind, id, _w.Length);
             _link.Write(_tx, 0, n);
@@ -88,6 +97,12 @@ namespace EdgeTiny.Host.Protocol
                 }
                 if (_reader.Kind != (kind | DeviceProtocol.ReplyBit))
                     throw new ProtocolException(ErrorCode.BadPayload, "got a " + DeviceProtocol.KindName(_reader.Kind) + " to a " + DeviceProtocol.KindName(kind));
+                if ((FrameCodec.Flags(frame) & DeviceProtocol.FlagMore) != 0)
+                {
+                    progress?.Invoke(_r);
+                    deadline = System.DateTime.UtcNow.Ticks + (long)ReplyTimeoutMs * 10000; // each progress frame restarts the wait
+                    continue;
+                }
                 return _r;
             }
         }
@@ -130,6 +145,96 @@ namespace EdgeTiny.Host.Protocol
             w.WriteTokens(tokens, 0, tokens.Length);
             w.WriteByte(k);
             return LogitsReply.Read(Call(DeviceProtocol.Logits));
+        }
+
+        /// <summary>Sends a file's bytes in chunks that fit the device's max payload; returns the bytes the device stored.</summary>
+        public long Upload(byte[] data, int devicePayload, System.Action<long, long> progress = null)
+        {
+            int chunk = System.Math.Min(System.Math.Min(devicePayload, _maxPayload) - 16, 65535);
+            long offset = 0, stored = 0;
+            do
+            {
+                int n = (int)System.Math.Min(chunk, data.Length - offset);
+                PayloadWriter w = Begin();
+                w.WriteUInt32((uint)offset);
+                w.WriteByte(offset + n >= data.Length ? DeviceProtocol.UploadLast : 0);
+                w.WriteUInt16(n);
+                w.WriteBytes(data, (int)offset, n);
+                PayloadReader r = Call(DeviceProtocol.Upload);
+                stored = r.ReadUInt32("stored");
+                r.End();
+                offset += n;
+                progress?.Invoke(offset, data.Length);
+            } while (offset < data.Length);
+            return stored;
+        }
+
+        /// <summary>Tunes on the board (version 2); <paramref name="onStep"/> gets each progress frame.</summary>
+        public TuneReply Tune(EdgeTiny.Runtime.Training.TuneSettings s, bool resume, string inlineText, System.Action<TuneProgress> onStep)
+        {
+            PayloadWriter w = Begin();
+            w.WriteByte((resume ? DeviceProtocol.TuneResume : 0) | (s.Adaptive ? DeviceProtocol.TuneAdaptive : 0));
+            w.WriteUInt16(s.Window);
+            w.WriteUInt16(s.Rank);
+            w.WriteSingle(s.Alpha);
+            w.WriteInt32(s.Steps);
+            w.WriteSingle(s.LearningRate);
+            w.WriteByte(s.Optimizer == EdgeTiny.Runtime.Training.OptimizerKind.Sgd ? 0 : 1);
+            w.WriteSingle(s.ClipNorm);
+            w.WriteUInt16(s.SequenceLength);
+            w.WriteUInt64(s.Seed);
+            w.WriteByte(s.RehearsalSteps);
+            w.WriteUInt16(s.RehearsalSequences);
+            w.WriteUInt16(s.BaseSequences);
+            if (inlineText == null) w.WriteByte(DeviceProtocol.TextUploaded);
+            else
+            {
+                w.WriteByte(DeviceProtocol.TextInline);
+                w.WriteString(inlineText);
+            }
+            PayloadReader r = Call(DeviceProtocol.Tune, p =>
+            {
+                var progress = new TuneProgress
+                {
+                    Step = p.ReadInt32("step"), Steps = p.ReadInt32("steps"), Loss = p.ReadSingle("loss"), Microseconds = p.ReadInt64("µs"),
+                };
+                p.End();
+                onStep?.Invoke(progress);
+            });
+            return TuneReply.Read(r);
+        }
+
+        public SaveReply Save()
+        {
+            Begin();
+            PayloadReader r = Call(DeviceProtocol.Save);
+            var reply = new SaveReply { Generation = r.ReadUInt32("generation"), Bytes = r.ReadInt32("bytes"), Microseconds = r.ReadInt64("µs") };
+            r.End();
+            return reply;
+        }
+
+        /// <summary>Loads the newest adapters on the board's card; returns their generation.</summary>
+        public uint LoadAdapters()
+        {
+            Begin();
+            PayloadReader r = Call(DeviceProtocol.LoadAdapters);
+            uint generation = r.ReadUInt32("generation");
+            r.ReadUInt16("layers");
+            r.ReadUInt16("rank");
+            r.End();
+            return generation;
+        }
+
+        public void ResetAdapters()
+        {
+            Begin();
+            Call(DeviceProtocol.ResetAdapters).End();
+        }
+
+        public StatusReply Status()
+        {
+            Begin();
+            return StatusReply.Read(Call(DeviceProtocol.Status));
         }
 
         public StatsReply Stats(bool reset)
@@ -281,6 +386,90 @@ namespace EdgeTiny.Host.Protocol
         public double MeasuredMicrosecondsPerToken
         {
             get { return ForwardPasses == 0 ? 0 : (double)MeasuredMicroseconds / ForwardPasses; }
+        }
+    }
+}
+
+namespace EdgeTiny.Host.Protocol
+{
+    /// <summary>One tune progress frame: the step just done (1-based), its loss and time.</summary>
+    public sealed class TuneProgress
+    {
+        public int Step;
+        public int Steps;
+        public float Loss;
+        public long Microseconds;
+    }
+
+    /// <summary>The final tune reply.</summary>
+    public sealed class TuneReply
+    {
+        public int Steps;
+        public int TrainSequences;
+        public int HeldOutSequences;
+        public int TextTokens;
+        public float FirstLoss;
+        public float LastLoss;
+        public long Microseconds;
+        public long TuningPeakBytes;
+        public long BudgetBytes;
+
+        public static TuneReply Read(PayloadReader r)
+        {
+            var t = new TuneReply
+            {
+                Steps = r.ReadInt32("steps"), TrainSequences = r.ReadInt32("train sequences"), HeldOutSequences = r.ReadInt32("held-out sequences"),
+                TextTokens = r.ReadInt32("text tokens"), FirstLoss = r.ReadSingle("first loss"), LastLoss = r.ReadSingle("last loss"),
+                Microseconds = r.ReadInt64("µs"), TuningPeakBytes = r.ReadInt64("tuning peak"), BudgetBytes = r.ReadInt64("budget"),
+            };
+            r.End();
+            return t;
+        }
+    }
+
+    public sealed class SaveReply
+    {
+        public uint Generation;
+        public int Bytes;
+        public long Microseconds;
+    }
+
+    /// <summary>The status reply: the adapters' state and the last tuning run.</summary>
+    public sealed class StatusReply
+    {
+        public int Adapters;
+        public uint Generation;
+        public uint NewestOnCard;
+        public int Layers;
+        public int Rank;
+        public int StepsDone;
+        public int Steps;
+        public float LastLoss;
+        public long UploadedBytes;
+        public int Context;
+        public bool KvInt8;
+        public long PeakBytes;
+        public long BudgetBytes;
+
+        public string State => Adapters switch
+        {
+            DeviceProtocol.AdaptersNone => "none",
+            DeviceProtocol.AdaptersSaved => "saved",
+            DeviceProtocol.AdaptersUnsaved => "tuned-unsaved",
+            _ => Adapters.ToString(),
+        };
+
+        public static StatusReply Read(PayloadReader r)
+        {
+            var s = new StatusReply
+            {
+                Adapters = r.ReadByte("adapters"), Generation = r.ReadUInt32("generation"), NewestOnCard = r.ReadUInt32("newest on card"),
+                Layers = r.ReadUInt16("layers"), Rank = r.ReadUInt16("rank"), StepsDone = r.ReadInt32("steps done"), Steps = r.ReadInt32("steps"),
+                LastLoss = r.ReadSingle("last loss"), UploadedBytes = r.ReadUInt32("uploaded"), Context = r.ReadInt32("context"), KvInt8 = r.ReadByte("int8 KV") != 0,
+                PeakBytes = r.ReadInt64("peak"), BudgetBytes = r.ReadInt64("budget"),
+            };
+            r.End();
+            return s;
         }
     }
 }

@@ -15,6 +15,36 @@ namespace EdgeTiny.Runtime.IO
 
         public virtual byte[] ReadAll(string path) { return System.IO.File.ReadAllBytes(path); }
 
+        /// <summary>Bytes in the file (0 when it does not exist).</summary>
+        public virtual long Length(string path)
+        {
+            if (!System.IO.File.Exists(path)) return 0;
+            System.IO.FileStream s = new System.IO.FileStream(path, System.IO.FileMode.Open, System.IO.FileAccess.Read);
+            try
+            {
+                return s.Length;
+            }
+            finally
+            {
+                s.Dispose();
+            }
+        }
+
+        /// <summary>Appends data[offset..offset+count) to the file (creating it) and flushes it to the card.</summary>
+        public virtual void Append(string path, byte[] data, int offset, int count)
+        {
+            System.IO.FileStream s = new System.IO.FileStream(path, System.IO.FileMode.Append);
+            try
+            {
+                s.Write(data, offset, count);
+                s.Flush();
+            }
+            finally
+            {
+                s.Dispose();
+            }
+        }
+
         /// <summary>Creates (or truncates) the file, writes data[0..count) and flushes it to the card.</summary>
         public virtual void WriteAll(string path, byte[] data, int count)
         {

@@ -1,10 +1,10 @@
 namespace EdgeTiny.Runtime.Protocol
 {
     /// <summary>
-    /// The numbers of the EdgeTiny device protocol (version 1): how a desktop talks to a board over a serial line,
-    /// USB CDC or TCP. Every frame, request or reply, has the same shape (little-endian):
+    /// The numbers of the EdgeTiny device protocol (version 2; version 1 frames are still served): how a desktop talks
+    /// to a board over a serial line, USB CDC or TCP. Every frame, request or reply, has the same shape (little-endian):
     ///
-    ///   0 u32 magic "EDTP" | 4 u8 protocol version | 5 u8 kind | 6 u16 flags (0) | 8 u32 request id
+    ///   0 u32 magic "EDTP" | 4 u8 protocol version | 5 u8 kind | 6 u16 flags | 8 u32 request id
     ///   12 u32 payload length (at most the device's max payload) | 16 payload | 16+n u32 CRC32 of bytes 0..16+n
     ///
     /// A request's kind is a command (<see cref="Hello"/> …); the reply carries the same request id and kind
@@ -12,13 +12,23 @@ namespace EdgeTiny.Runtime.Protocol
     /// (u16 code | u8 kind that failed | u8 0 | string message). The 16-byte header keeps this layout in every version,
     /// so a device can always say "wrong version" in a frame the other side can read.
     ///
+    /// Versions: a device answers each request in the request's version. Version 1 defines no flags. Version 2 adds
+    /// the commands upload, load-adapters, reset-adapters and status, gives tune and save their payloads, and defines
+    /// one flag, <see cref="FlagMore"/>, set only in replies: a request may get several reply frames with its request id
+    /// — progress frames with FlagMore set (tune: one per step) — and exactly one final frame without it (the reply
+    /// or an error). A version 1 request never gets a FlagMore frame (tune in a version 1 frame is refused).
+    ///
     /// Payload values: integers little-endian, floats IEEE-754 binary32, strings u16 byte count + UTF-8,
     /// token arrays u16 count + i32 each. See <see cref="DeviceServer"/> for each command's payloads.
     /// </summary>
     public static class DeviceProtocol
     {
         public const uint Magic = 0x50544445; // "EDTP" read as a little-endian u32
-        public const int Version = 1;
+        public const int Version = 2;
+        /// <summary>Oldest version a device still serves.</summary>
+        public const int MinVersion = 1;
+        /// <summary>Header flag (version 2, replies only): more frames for this request follow.</summary>
+        public const int FlagMore = 1;
         public const int HeaderBytes = 16;
         public const int TrailerBytes = 4;
         public const int OverheadBytes = HeaderBytes + TrailerBytes;
@@ -37,6 +47,27 @@ namespace EdgeTiny.Runtime.Protocol
         public const int Tune = 0x04;
         public const int Save = 0x05;
         public const int Stats = 0x06;
+        // Version 2.
+        public const int Upload = 0x07;
+        public const int LoadAdapters = 0x08;
+        public const int ResetAdapters = 0x09;
+        public const int Status = 0x0A;
+
+        // Upload flags.
+        public const int UploadLast = 1;
+
+        // Tune flags.
+        public const int TuneResume = 1;
+        public const int TuneAdaptive = 2;
+
+        // Tune: where the text is.
+        public const int TextInline = 0;
+        public const int TextUploaded = 1;
+
+        // Status: the adapters' state.
+        public const int AdaptersNone = 0;
+        public const int AdaptersSaved = 1;
+        public const int AdaptersUnsaved = 2;
 
         /// <summary>Set in a reply's kind: reply to command <c>kind &amp; 0x7F</c>.</summary>
         public const int ReplyBit = 0x80;
@@ -67,6 +98,10 @@ namespace EdgeTiny.Runtime.Protocol
                 case Tune: return "tune" + reply;
                 case Save: return "save" + reply;
                 case Stats: return "stats" + reply;
+                case Upload: return "upload" + reply;
+                case LoadAdapters: return "load-adapters" + reply;
+                case ResetAdapters: return "reset-adapters" + reply;
+                case Status: return "status" + reply;
                 default: return "kind 0x" + kind.ToString("X2");
             }
         }
@@ -94,7 +129,7 @@ namespace EdgeTiny.Runtime.Protocol
         public const int UnknownCommand = 5;
         /// <summary>The payload is shorter or longer than the command's fields, or a field is malformed.</summary>
         public const int BadPayload = 6;
-        /// <summary>The command exists in the protocol but this firmware does not implement it (tune, save).</summary>
+        /// <summary>The command exists in the protocol but this firmware (or this request's version) does not implement it.</summary>
         public const int NotSupported = 7;
         /// <summary>Well-formed but impossible: a token outside the vocabulary, a prompt longer than the context…</summary>
         public const int BadArgument = 8;
@@ -104,7 +139,7 @@ namespace EdgeTiny.Runtime.Protocol
         public const int ReplyTooLarge = 10;
         /// <summary>The device failed while running the command (its message says how).</summary>
         public const int Internal = 11;
-        /// <summary>Flags set in a header (version 1 defines none).</summary>
+        /// <summary>Flags set in a header that its version does not define (version 1: none; version 2: only FlagMore, in replies).</summary>
         public const int BadFlags = 12;
 
         public static string Name(int code)

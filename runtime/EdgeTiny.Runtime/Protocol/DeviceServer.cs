@@ -1,8 +1,10 @@
 using EdgeTiny.Runtime.Format;
 using EdgeTiny.Runtime.Generation;
+using EdgeTiny.Runtime.IO;
 using EdgeTiny.Runtime.Kernels;
 using EdgeTiny.Runtime.Model;
 using EdgeTiny.Runtime.Text;
+using EdgeTiny.Runtime.Training;
 
 namespace EdgeTiny.Runtime.Protocol
 {
@@ -35,7 +37,28 @@ namespace EdgeTiny.Runtime.Protocol
     ///   u64 seed → u8 stop reason | tokens prompt | tokens generated | u32 forward passes | i64 measured µs | i64 simulated SD ns (-1: none)</item>
     /// <item>logits: tokens (teacher-forced, BOS first) | u8 k → u16 positions | u8 k | per position k × (i32 token | f32 logit),
     ///   largest first | i64 measured µs</item>
-    /// <item>tune, save: → error not-supported (on-device tuning is not in this firmware yet)</item>
+    /// <item>tune (version 2; a server built without a <see cref="DeviceCard"/>, or a version 1 frame: error not-supported):
+    ///   u8 flags (1 resume from the loaded adapters, 2 adaptive schedule) | u16 layers K | u16 rank | f32 alpha | u32 steps |
+    ///   f32 learning rate | u8 optimizer (0 SGD, 1 Adam) | f32 clip norm | u16 sequence length | u64 seed |
+    ///   u8 rehearsal steps | u16 rehearsal sequences | u16 base sequences | u8 text source (0 inline, 1 the uploaded file) |
+    ///   [string text, when inline] → one progress frame per step (flag more: u32 step (1-based) | u32 steps | f32 loss |
+    ///   i64 µs of the step), then the final reply: u32 steps | u32 train sequences | u32 held-out sequences | u32 text tokens |
+    ///   f32 first loss | f32 last loss | i64 µs | i64 tuning peak bytes (the plan's ledger) | i64 budget.
+    ///   The board tokenizes the text with the model's tokenizer (BOS first), re-plans the model with the tuning shape
+    ///   (float KV cache, context = sequence length, adapters and the session's buffers inside the budget; too small a
+    ///   budget: bad-argument naming the minimum, and the board keeps serving as before), runs the session, then re-opens
+    ///   the inference plan with the tuned adapters (unsaved until save).</item>
+    /// <item>save (version 2): (empty) → u32 generation | u32 file bytes | i64 µs. Writes the loaded adapters crash-safely
+    ///   (<see cref="AdapterFile.Save"/>) as generation newest-on-card + 1.</item>
+    /// <item>upload (version 2): u32 offset | u8 flags (1 last) | u16 count | count bytes → u32 bytes stored. Offset 0
+    ///   starts a new file; any other offset must be the bytes stored so far (chunks are appended in order).</item>
+    /// <item>load-adapters (version 2): (empty) → u32 generation | u16 layers | u16 rank. The newest valid adapters on the
+    ///   card; the inference plan is re-opened with them.</item>
+    /// <item>reset-adapters (version 2): (empty) → (empty). Unloads the adapters (the card's file stays).</item>
+    /// <item>status (version 2): (empty) → u8 adapters (0 none, 1 saved: loaded from or saved to the card, 2 tuned, unsaved) |
+    ///   u32 loaded generation (0 none or unsaved) | u32 newest generation on the card (0 none) | u16 layers | u16 rank |
+    ///   u32 steps done | u32 steps | f32 last loss (NaN: none) | u32 uploaded bytes | u32 context | u8 int8 KV | i64 accounted peak |
+    ///   i64 budget (context and KV precision are the serving plan's now: adapters re-plan it)</item>
     /// <item>stats: [u8 flags: 1 = reset after reading] → u32 forward passes | u32 requests | u32 error replies | i64 reads |
     ///   i64 bytes | i64 simulated SD ns (-1: none) | i64 measured µs | i64 cache hits | i64 cache misses |
     ///   i64 accounted bytes | i64 accounted peak | i64 budget | i64 protocol bytes</item>
@@ -43,8 +66,8 @@ namespace EdgeTiny.Runtime.Protocol
     /// </summary>
     public sealed class DeviceServer
     {
-        private readonly EtbModel _model;
-        private readonly Transformer _transformer;
+        private EtbModel _model;
+        private Transformer _transformer;
         private readonly IKernels _kernels;
         private readonly DeviceInfo _info;
         private readonly int _maxPayload;
@@ -52,10 +75,11 @@ namespace EdgeTiny.Runtime.Protocol
         private readonly byte[] _tx;
         private readonly PayloadWriter _w = new PayloadWriter();
         private readonly PayloadReader _r = new PayloadReader();
-        private readonly int[] _prompt;
+        private int[] _prompt;
         private readonly int[] _topToken = new int[DeviceProtocol.MaxTopK];
         private readonly float[] _topValue = new float[DeviceProtocol.MaxTopK];
-        private readonly Generator _greedy;
+        private Generator _greedy;
+        private readonly Sampler _greedySampler;
         private Sampler _sampling;      // built on the first sampled request, then reset per request (no allocation)
         private Generator _sampled;
         private readonly string _sourceSha;
@@ -64,6 +88,21 @@ namespace EdgeTiny.Runtime.Protocol
         private readonly uint _etbCrc;
         private IDeviceLink _link;
         private int _stop;
+
+        // Version 2: re-planning and adapters (null _file / _card: a server that cannot tune).
+        private readonly BlockSource _file;
+        private readonly ModelConfig _config;
+        private readonly RuntimeOptions _options;
+        private readonly DeviceCard _card;
+        private AdapterSet _adapters;
+        private ForwardHooks _hooks = ForwardHooks.None;
+        private int _adapterState;
+        private uint _generation;
+        private int _stepsDone, _stepsTotal;
+        private float _lastLoss = float.NaN;
+        private int _version = DeviceProtocol.Version;   // the current request's version: replies go out in it
+        private uint _requestId;
+        private int _requestKind;
 
         // Counters since start (or the last stats reset).
         private int _passes;
@@ -77,19 +116,62 @@ namespace EdgeTiny.Runtime.Protocol
         {
             if (maxPayload < DeviceProtocol.MinMaxPayload) throw new System.ArgumentOutOfRangeException("maxPayload", "at least " + DeviceProtocol.MinMaxPayload.ToString());
             _model = model;
-            _transformer = transformer;
+            _config = model.Config;
+            _transformer = transformer != null ? transformer : model.CreateTransformer(kernels);
+            transformer = _transformer;
             _kernels = kernels;
             _info = info;
             _maxPayload = maxPayload;
             _reader = new FrameReader(maxPayload);
             _tx = new byte[FrameCodec.FrameBytes(maxPayload)];
             _prompt = new int[transformer.ContextLength];
-            _greedy = new Generator(transformer, new Sampler(model.Config.VocabSize, 0f, 0f, 1, kernels, _ownBuffers));
+            _greedySampler = new Sampler(model.Config.VocabSize, 0f, 0f, 1, kernels, _ownBuffers);
+            _greedy = new Generator(transformer, _greedySampler);
             _sourceSha = ManifestString(model.Manifest, "sha256");
 
             _etbCrc = ModelFingerprint(model.Device);
             ResetCounters();
         }
+
+        /// <summary>
+        /// A server that opens the model itself from <paramref name="file"/> with <paramref name="options"/> (the board's
+        /// budget and storage timing) and can re-plan it: it tunes, saves and loads adapters on <paramref name="card"/>.
+        /// Adapters already on the card are loaded at start when they are valid for this model and fit the budget
+        /// (<see cref="StartNote"/> says what happened).
+        /// </summary>
+        public DeviceServer(BlockSource file, RuntimeOptions options, IKernels kernels, DeviceInfo info, int maxPayload, DeviceCard card)
+            : this(EtbModel.Open(file, options), null, kernels, info, maxPayload)
+        {
+            _file = file;
+            _options = options;
+            _card = card;
+            StartNote = "no adapters on the card";
+            if (card == null || card.AdaptersPath == null || !AnyAdapterFile()) return;
+            try
+            {
+                byte[] best = NewestAdapters();
+                _generation = AdapterFile.Generation(best);
+                Reopen(best, AdapterFile.HeaderBytes, best.Length - AdapterFile.HeaderBytes);
+                _adapterState = DeviceProtocol.AdaptersSaved;
+                StartNote = "adapters generation " + _generation.ToString() + " loaded (" + _adapters.Layers.ToString() + " layers, rank "
+                    + _adapters.Rank.ToString() + ")";
+            }
+            catch (System.Exception e)
+            {
+                _generation = 0;
+                if (_adapters != null || _model == null) Reopen(null, 0, 0);
+                StartNote = "adapters not loaded: " + e.Message;
+            }
+        }
+
+        /// <summary>What the card-aware constructor did with adapters found on the card.</summary>
+        public string StartNote;
+
+        /// <summary>The model being served (re-opened by tune, load-adapters and reset-adapters).</summary>
+        public EtbModel Model { get { return _model; } }
+
+        /// <summary>Generation of the adapters in use (0: none, or tuned and not saved yet).</summary>
+        public uint AdapterGeneration { get { return _generation; } }
 
         /// <summary>Read timeout for a started frame (ms).</summary>
         public int FrameTimeoutMs
@@ -151,6 +233,8 @@ namespace EdgeTiny.Runtime.Protocol
                     if (r == FrameReader.Idle) continue;
                     if (r == FrameReader.Malformed)
                     {
+                        int v = FrameCodec.Version(_reader.Buffer);
+                        _version = v >= DeviceProtocol.MinVersion && v <= DeviceProtocol.Version ? v : DeviceProtocol.Version;
                         SendError(_reader.RequestId, _reader.Kind, _reader.Error, _reader.ErrorMessage);
                         if (Observer != null) Observer.FrameRejected(_reader.Error);
                         continue;
@@ -172,6 +256,9 @@ namespace EdgeTiny.Runtime.Protocol
         private void Handle(int kind, uint requestId, int payloadLength)
         {
             _requests++;
+            _version = FrameCodec.Version(_reader.Buffer);
+            _requestId = requestId;
+            _requestKind = kind;
             if (Observer != null) Observer.RequestStarted(kind);
             _r.Reset(_reader.Buffer, DeviceProtocol.HeaderBytes, payloadLength);
             _w.Reset(_tx, DeviceProtocol.HeaderBytes, _maxPayload);
@@ -183,10 +270,12 @@ namespace EdgeTiny.Runtime.Protocol
                     case DeviceProtocol.Generate: Generate(); break;
                     case DeviceProtocol.Logits: Logits(); break;
                     case DeviceProtocol.Stats: Stats(); break;
-                    case DeviceProtocol.Tune:
-                    case DeviceProtocol.Save:
-                        throw new ProtocolException(ErrorCode.NotSupported, DeviceProtocol.KindName(kind)
-                            + " is not supported by this firmware (" + _info.FirmwareVersion + "): on-device tuning is not built in yet");
+                    case DeviceProtocol.Tune: RequireCard(kind); Tune(); break;
+                    case DeviceProtocol.Save: RequireCard(kind); Save(); break;
+                    case DeviceProtocol.Upload: RequireCard(kind); Upload(); break;
+                    case DeviceProtocol.LoadAdapters: RequireCard(kind); LoadAdapters(); break;
+                    case DeviceProtocol.ResetAdapters: RequireCard(kind); ResetAdapters(); break;
+                    case DeviceProtocol.Status: RequireCard(kind); Status(); break;
                     default:
                         throw new ProtocolException(ErrorCode.UnknownCommand, "unknown command " + DeviceProtocol.KindName(kind));
                 }
@@ -207,7 +296,7 @@ namespace EdgeTiny.Runtime.Protocol
                 if (Observer != null) Observer.RequestFinished(kind, ErrorCode.Internal);
                 return;
             }
-            int n = FrameCodec.Seal(_tx, kind | DeviceProtocol.ReplyBit, requestId, _w.Length);
+            int n = FrameCodec.Seal(_tx, kind | DeviceProtocol.ReplyBit, requestId, _w.Length, _version, 0);
             _link.Write(_tx, 0, n);
             if (Observer != null) Observer.RequestFinished(kind, 0);
         }
@@ -215,8 +304,372 @@ namespace EdgeTiny.Runtime.Protocol
         private void SendError(uint requestId, int kind, int code, string message)
         {
             _errors++;
-            int n = FrameCodec.SealError(_tx, _w, _maxPayload, requestId, kind, code, message);
+            int n = FrameCodec.SealError(_tx, _w, _maxPayload, requestId, kind, code, message, _version);
             _link.Write(_tx, 0, n);
+        }
+
+
+        // ---- Version 2: tuning, adapters and the card ----
+
+        private void RequireCard(int kind)
+        {
+            if (_card == null || _file == null)
+                throw new ProtocolException(ErrorCode.NotSupported, DeviceProtocol.KindName(kind) + " is not supported by this firmware ("
+                    + _info.FirmwareVersion + "): it was started without a card for adapters");
+            if (_version < 2)
+                throw new ProtocolException(ErrorCode.NotSupported, DeviceProtocol.KindName(kind) + " needs protocol version 2 (the request is version "
+                    + _version.ToString() + ")");
+        }
+
+        /// <summary>
+        /// Drops the model being served and opens it again from the file: with the adapters serialized in
+        /// src[at..at+length) (non-trainable, in the plan), or without adapters when src is null. Everything sized by the
+        /// plan (prompt buffer, generators) is rebuilt; on a board this is where the old plan's memory is given back.
+        /// </summary>
+        private void Reopen(byte[] src, int at, int length)
+        {
+            RuntimeOptions o = _options.Copy();
+            if (src != null)
+            {
+                int layers, rank;
+                AdapterSet.ReadShape(src, at, length, _config, out layers, out rank);
+                o.AdapterLayers = layers;
+                o.AdapterRank = rank;
+            }
+            Release();
+            EtbModel m;
+            try
+            {
+                m = EtbModel.Open(_file, o);
+            }
+            catch (System.Exception)
+            {
+                if (src == null) throw;
+                Reopen(null, 0, 0); // keep serving without adapters, then say why
+                throw;
+            }
+            Install(m, m.CreateTransformer(_kernels));
+            if (src != null)
+            {
+                _adapters = AdapterSet.Deserialize(src, at, length, m.Config, false, m.Ledger);
+                _hooks = new ForwardHooks(m.Weights, _adapters, null, null);
+                _greedy = new Generator(_transformer, _greedySampler, _hooks);
+            }
+        }
+
+        private void Release()
+        {
+            _model = null;
+            _transformer = null;
+            _greedy = null;
+            _sampled = null;
+            _adapters = null;
+            _hooks = ForwardHooks.None;
+            // Nothing references the old plan now: the collector gives its heap to the next one when that allocates.
+        }
+
+        private void Install(EtbModel m, Transformer t)
+        {
+            _model = m;
+            _transformer = t;
+            if (_prompt == null || _prompt.Length != t.ContextLength) _prompt = new int[t.ContextLength];
+            _greedy = new Generator(t, _greedySampler, _hooks);
+            _sampled = null;
+        }
+
+        private bool AnyAdapterFile()
+        {
+            string p = _card.AdaptersPath;
+            return _card.Files.Exists(p) || _card.Files.Exists(p + AdapterFile.NewSuffix) || _card.Files.Exists(p + AdapterFile.OldSuffix);
+        }
+
+        /// <summary>The newest valid .eta bytes on the card (header included); throws naming what is wrong.</summary>
+        private byte[] NewestAdapters()
+        {
+            ModelConfig c = _config;
+            string[] candidates = { _card.AdaptersPath, _card.AdaptersPath + AdapterFile.NewSuffix, _card.AdaptersPath + AdapterFile.OldSuffix };
+            byte[] best = null;
+            for (int i = 0; i < candidates.Length; i++)
+            {
+                if (!_card.Files.Exists(candidates[i])) continue;
+                byte[] b = _card.Files.ReadAll(candidates[i]);
+                if (AdapterFile.Valid(b, c) && (best == null || AdapterFile.Generation(b) > AdapterFile.Generation(best))) best = b;
+            }
+            if (best == null) throw new ProtocolException(ErrorCode.BadArgument, AnyAdapterFile()
+                ? "no valid adapters on the card (corrupt, or trained for another model)" : "no adapters on the card");
+            return best;
+        }
+
+        private void Upload()
+        {
+            long offset = _r.ReadUInt32("offset");
+            int flags = _r.ReadByte("flags");
+            int count = _r.ReadUInt16("count");
+            if (count > _r.Remaining) throw new ProtocolException(ErrorCode.BadPayload, "count " + count.ToString() + " is more than the "
+                + _r.Remaining.ToString() + " bytes left in the payload");
+            int at = DeviceProtocol.HeaderBytes + _r.Length - _r.Remaining;
+            if ((flags & ~DeviceProtocol.UploadLast) != 0)
+                throw new ProtocolException(ErrorCode.BadArgument, "upload flags 0x" + flags.ToString("X2") + " are not defined");
+            FileStore fs = _card.Files;
+            long have = fs.Length(_card.UploadPath);
+            if (offset == 0)
+            {
+                fs.WriteAll(_card.UploadPath, _reader.Buffer, 0); // a new upload: truncate
+                have = 0;
+            }
+            if (offset != have)
+                throw new ProtocolException(ErrorCode.BadArgument, "upload offset " + offset.ToString() + ": the board holds " + have.ToString()
+                    + " bytes (send offset 0 to start over)");
+            if (count > 0) fs.Append(_card.UploadPath, _reader.Buffer, at, count);
+            for (int i = 0; i < count; i++) _r.ReadByte("bytes");
+            _r.End();
+            _w.WriteUInt32((uint)(have + count));
+        }
+
+        private void Tune()
+        {
+            int flags = _r.ReadByte("flags");
+            TuneSettings s = new TuneSettings();
+            s.Window = _r.ReadUInt16("layers");
+            s.Rank = _r.ReadUInt16("rank");
+            s.Alpha = _r.ReadSingle("alpha");
+            s.Steps = _r.ReadInt32("steps");
+            s.LearningRate = _r.ReadSingle("lr");
+            int optimizer = _r.ReadByte("optimizer");
+            s.ClipNorm = _r.ReadSingle("clip");
+            s.SequenceLength = _r.ReadUInt16("seq-len");
+            s.Seed = _r.ReadUInt64("seed");
+            s.RehearsalSteps = _r.ReadByte("rehearsal");
+            s.RehearsalSequences = _r.ReadUInt16("rehearsal-sequences");
+            s.BaseSequences = _r.ReadUInt16("base-sequences");
+            int source = _r.ReadByte("text source");
+            string text = null;
+            if (source == DeviceProtocol.TextInline) text = _r.ReadString("text");
+            else if (source != DeviceProtocol.TextUploaded)
+                throw new ProtocolException(ErrorCode.BadPayload, "text source " + source.ToString() + " is not 0 (inline) or 1 (uploaded)");
+            _r.End();
+            if ((flags & ~(DeviceProtocol.TuneResume | DeviceProtocol.TuneAdaptive)) != 0)
+                throw new ProtocolException(ErrorCode.BadArgument, "tune flags 0x" + flags.ToString("X2") + " are not defined");
+            if (optimizer != 0 && optimizer != 1) throw new ProtocolException(ErrorCode.BadArgument, "optimizer " + optimizer.ToString() + " is not 0 (SGD) or 1 (Adam)");
+            s.Optimizer = optimizer == 0 ? OptimizerKind.Sgd : OptimizerKind.Adam;
+            s.Adaptive = (flags & DeviceProtocol.TuneAdaptive) != 0;
+            bool resume = (flags & DeviceProtocol.TuneResume) != 0;
+            ModelConfig c = _model.Config;
+            try
+            {
+                s.Validate(c);
+            }
+            catch (System.ArgumentOutOfRangeException e)
+            {
+                throw new ProtocolException(ErrorCode.BadArgument, e.ParamName + ": " + FirstLine(e.Message));
+            }
+            if (!(s.Alpha > 0f)) throw new ProtocolException(ErrorCode.BadArgument, "alpha must be > 0");
+            int adapted = s.AdaptedLayers(c);
+            if (resume && (_adapters == null || _adapters.Layers - _adapters.FirstLayer != adapted || _adapters.Rank != s.Rank))
+                throw new ProtocolException(ErrorCode.BadArgument, _adapters == null ? "resume: no adapters are loaded"
+                    : "resume: the loaded adapters are rank " + _adapters.Rank.ToString() + " on " + (_adapters.Layers - _adapters.FirstLayer).ToString()
+                      + " layers; these settings tune rank " + s.Rank.ToString() + " on " + adapted.ToString());
+
+            // The text, tokenized by the model's tokenizer (BOS first).
+            if (source == DeviceProtocol.TextUploaded)
+            {
+                if (!_card.Files.Exists(_card.UploadPath)) throw new ProtocolException(ErrorCode.BadArgument, "no text was uploaded");
+                byte[] bytes = _card.Files.ReadAll(_card.UploadPath);
+                text = new string(System.Text.Encoding.UTF8.GetChars(bytes));
+            }
+            int[] encoded = new int[Tokenizer.MaxTokens(System.Text.Encoding.UTF8.GetBytes(text).Length)];
+            int tokens = _model.Tokenizer.Encode(text, true, false, encoded);
+            text = null;
+            if (tokens < 2) throw new ProtocolException(ErrorCode.BadArgument, "the text is empty");
+
+            // The tuning plan, measured before the serving plan is given up: too big, and the board serves on unchanged.
+            TuningShape shape = s.Shape(c, tokens);
+            RuntimeOptions o = _options.Copy();
+            o.ContextLength = s.SequenceLengthFor(c);
+            o.KvPrecision = KvPrecision.Float;
+            o.AdapterLayers = adapted;
+            o.AdapterRank = s.Rank;
+            o.Tuning = shape;
+            try
+            {
+                Memory.MemoryPlanner.Plan(_model.Reader, c, CommittedBytes(_model), o);
+            }
+            catch (Memory.MemoryBudgetException e)
+            {
+                throw new ProtocolException(ErrorCode.BadArgument, "tuning does not fit: it needs at least " + e.MinimumBytes.ToString()
+                    + " bytes; the budget is " + e.BudgetBytes.ToString() + " (" + e.Message + ")");
+            }
+
+            byte[] previous = null;
+            if (_adapters != null)
+            {
+                previous = new byte[_adapters.SerializedBytes];
+                _adapters.Serialize(previous, 0);
+            }
+            int previousState = _adapterState;
+            uint previousGeneration = _generation;
+            byte[] tuned = null;
+            long start = System.DateTime.UtcNow.Ticks;
+            float first = float.NaN;
+            int trainSequences, heldOutSequences;
+            long peak;
+            Release();
+            try
+            {
+                EtbModel m = EtbModel.Open(_file, o);
+                Transformer t = m.CreateTransformer(_kernels);
+                AdapterSet adapters;
+                if (resume)
+                {
+                    adapters = AdapterSet.Deserialize(previous, 0, previous.Length, m.Config, true, m.Ledger);
+                    adapters.Window = s.Window;
+                }
+                else
+                {
+                    adapters = new AdapterSet(m.Config, m.Config.Layers - adapted, s.Rank, s.Alpha, true, m.Ledger);
+                    adapters.Window = s.Window;
+                    adapters.Initialize(s.Seed);
+                }
+                TuningSession session = new TuningSession(t, m.Weights, adapters, s, tokens, m.Ledger);
+                System.Array.Copy(encoded, session.Text, tokens);
+                encoded = null;
+                try
+                {
+                    session.Prepare(tokens, 0);
+                }
+                catch (System.ArgumentException e)
+                {
+                    throw new ProtocolException(ErrorCode.BadArgument, "text: " + FirstLine(e.Message));
+                }
+                _stepsTotal = s.Steps;
+                _stepsDone = 0;
+                // From here on nothing is allocated per step: the progress frame is written into the reply buffer.
+                for (int step = 0; step < s.Steps; step++)
+                {
+                    long stepStart = System.DateTime.UtcNow.Ticks;
+                    float loss = session.Step();
+                    if (step == 0) first = loss;
+                    _lastLoss = loss;
+                    _stepsDone = step + 1;
+                    _w.Reset(_tx, DeviceProtocol.HeaderBytes, _maxPayload);
+                    _w.WriteInt32(step + 1);
+                    _w.WriteInt32(s.Steps);
+                    _w.WriteSingle(loss);
+                    _w.WriteInt64((System.DateTime.UtcNow.Ticks - stepStart) / 10);
+                    int n = FrameCodec.Seal(_tx, DeviceProtocol.Tune | DeviceProtocol.ReplyBit, _requestId, _w.Length, _version, DeviceProtocol.FlagMore);
+                    _link.Write(_tx, 0, n);
+                }
+                trainSequences = session.TrainSequences;
+                heldOutSequences = session.HeldOutSequences;
+                peak = m.Ledger.PeakBytes;
+                if (_options.BudgetBytes > 0 && peak > _options.BudgetBytes)
+                    throw new ProtocolException(ErrorCode.Internal, "tuning accounted " + peak.ToString() + " bytes, above the budget of "
+                        + _options.BudgetBytes.ToString());
+                tuned = new byte[adapters.SerializedBytes];
+                adapters.Serialize(tuned, 0);
+            }
+            finally
+            {
+                _model = null; // the tuning plan goes; the serving plan comes back (tuned adapters, or the previous ones on failure)
+                if (tuned != null) Reopen(tuned, 0, tuned.Length);
+                else
+                {
+                    _adapterState = previousState;
+                    _generation = previousGeneration;
+                    if (previous != null) Reopen(previous, 0, previous.Length); else Reopen(null, 0, 0);
+                }
+            }
+            _adapterState = DeviceProtocol.AdaptersUnsaved;
+            _generation = 0;
+            long ticks = System.DateTime.UtcNow.Ticks - start;
+            _measuredTicks += ticks;
+            _w.Reset(_tx, DeviceProtocol.HeaderBytes, _maxPayload);
+            _w.WriteInt32(s.Steps);
+            _w.WriteInt32(trainSequences);
+            _w.WriteInt32(heldOutSequences);
+            _w.WriteInt32(tokens);
+            _w.WriteSingle(first);
+            _w.WriteSingle(_lastLoss);
+            _w.WriteInt64(ticks / 10);
+            _w.WriteInt64(peak);
+            _w.WriteInt64(_options.BudgetBytes);
+        }
+
+        /// <summary>Bytes an open model holds before its plan (directory and tokenizer), as <see cref="EtbModel.Open"/> records them.</summary>
+        private static long CommittedBytes(EtbModel m)
+        {
+            return Memory.MemoryLedger.ArrayCost((long)m.Reader.SectionCount * EtbLayout.DirectoryEntryBytes) + m.Tokenizer.HeldBytes;
+        }
+
+        private static string FirstLine(string message)
+        {
+            int cut = message.IndexOf("\n");
+            if (cut >= 0) message = message.Substring(0, cut);
+            cut = message.IndexOf(" (Parameter");
+            return cut >= 0 ? message.Substring(0, cut) : message;
+        }
+
+        private void Save()
+        {
+            _r.End();
+            if (_adapters == null) throw new ProtocolException(ErrorCode.BadArgument, "no adapters to save: tune or load-adapters first");
+            long start = System.DateTime.UtcNow.Ticks;
+            ModelConfig c = _model.Config;
+            uint generation = AdapterFile.NewestGeneration(_card.Files, _card.AdaptersPath, c) + 1;
+            AdapterFile.Save(_card.Files, _card.AdaptersPath, _adapters, c, generation);
+            _generation = generation;
+            _adapterState = DeviceProtocol.AdaptersSaved;
+            _w.WriteUInt32(generation);
+            _w.WriteInt32(AdapterFile.HeaderBytes + _adapters.SerializedBytes);
+            _w.WriteInt64((System.DateTime.UtcNow.Ticks - start) / 10);
+        }
+
+        private void LoadAdapters()
+        {
+            _r.End();
+            byte[] best = NewestAdapters();
+            try
+            {
+                Reopen(best, AdapterFile.HeaderBytes, best.Length - AdapterFile.HeaderBytes);
+            }
+            catch (Memory.MemoryBudgetException e)
+            {
+                _adapterState = DeviceProtocol.AdaptersNone;
+                _generation = 0;
+                throw new ProtocolException(ErrorCode.BadArgument, "the adapters do not fit: at least " + e.MinimumBytes.ToString()
+                    + " bytes are needed; the budget is " + e.BudgetBytes.ToString());
+            }
+            _generation = AdapterFile.Generation(best);
+            _adapterState = DeviceProtocol.AdaptersSaved;
+            _w.WriteUInt32(_generation);
+            _w.WriteUInt16(_adapters.Layers - _adapters.FirstLayer);
+            _w.WriteUInt16(_adapters.Rank);
+        }
+
+        private void ResetAdapters()
+        {
+            _r.End();
+            Reopen(null, 0, 0);
+            _adapterState = DeviceProtocol.AdaptersNone;
+            _generation = 0;
+        }
+
+        private void Status()
+        {
+            _r.End();
+            _w.WriteByte(_adapterState);
+            _w.WriteUInt32(_generation);
+            _w.WriteUInt32(AdapterFile.NewestGeneration(_card.Files, _card.AdaptersPath, _model.Config));
+            _w.WriteUInt16(_adapters == null ? 0 : _adapters.Layers - _adapters.FirstLayer);
+            _w.WriteUInt16(_adapters == null ? 0 : _adapters.Rank);
+            _w.WriteInt32(_stepsDone);
+            _w.WriteInt32(_stepsTotal);
+            _w.WriteSingle(_lastLoss);
+            _w.WriteUInt32((uint)_card.Files.Length(_card.UploadPath));
+            _w.WriteInt32(_transformer.ContextLength);
+            _w.WriteByte(_transformer.KvInt8 ? 1 : 0);
+            _w.WriteInt64(_model.Ledger.PeakBytes);
+            _w.WriteInt64(_model.Options.BudgetBytes);
         }
 
         private void Hello()
@@ -287,7 +740,7 @@ namespace EdgeTiny.Runtime.Protocol
                 {
                     // Nucleus-sized buffers once, so any later temperature / top-p / seed reuses them.
                     _sampling = new Sampler(_model.Config.VocabSize, 1f, 0.5f, seed, _kernels, _ownBuffers);
-                    _sampled = new Generator(_transformer, _sampling);
+                    _sampled = new Generator(_transformer, _sampling, _hooks);
                 }
                 _sampling.Reset(temperature, topP, seed);
                 g = _sampled;
@@ -340,7 +793,7 @@ namespace EdgeTiny.Runtime.Protocol
             long start = System.DateTime.UtcNow.Ticks;
             for (int pos = 0; pos < count; pos++)
             {
-                float[] logits = _transformer.Forward(_prompt[pos], pos);
+                float[] logits = _transformer.Forward(_prompt[pos], pos, _hooks);
                 TopK(logits, vocab, k);
                 for (int i = 0; i < k; i++)
                 {

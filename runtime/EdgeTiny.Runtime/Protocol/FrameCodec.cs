@@ -11,11 +11,17 @@ namespace EdgeTiny.Runtime.Protocol
         /// </summary>
         public static int Seal(byte[] buffer, int kind, uint requestId, int payloadLength)
         {
+            return Seal(buffer, kind, requestId, payloadLength, DeviceProtocol.Version, 0);
+        }
+
+        /// <summary>As <see cref="Seal(byte[], int, uint, int)"/>, in protocol <paramref name="version"/> with header flags.</summary>
+        public static int Seal(byte[] buffer, int kind, uint requestId, int payloadLength, int version, int flags)
+        {
             LittleEndian.WriteInt32(buffer, 0, (int)DeviceProtocol.Magic);
-            buffer[4] = (byte)DeviceProtocol.Version;
+            buffer[4] = (byte)version;
             buffer[5] = (byte)kind;
-            buffer[6] = 0;
-            buffer[7] = 0;
+            buffer[6] = (byte)flags;
+            buffer[7] = (byte)(flags >> 8);
             LittleEndian.WriteInt32(buffer, 8, (int)requestId);
             LittleEndian.WriteInt32(buffer, 12, payloadLength);
             int end = DeviceProtocol.HeaderBytes + payloadLength;
@@ -52,6 +58,12 @@ namespace EdgeTiny.Runtime.Protocol
         /// <summary>Writes an error payload (u16 code | u8 failed kind | u8 0 | string message) and seals the frame.</summary>
         public static int SealError(byte[] buffer, PayloadWriter w, int capacity, uint requestId, int failedKind, int code, string message)
         {
+            return SealError(buffer, w, capacity, requestId, failedKind, code, message, DeviceProtocol.Version);
+        }
+
+        /// <summary>As the other overload, in protocol <paramref name="version"/> (a device answers in the request's version).</summary>
+        public static int SealError(byte[] buffer, PayloadWriter w, int capacity, uint requestId, int failedKind, int code, string message, int version)
+        {
             w.Reset(buffer, DeviceProtocol.HeaderBytes, capacity);
             w.WriteUInt16(code);
             w.WriteByte(failedKind);
@@ -61,7 +73,7 @@ namespace EdgeTiny.Runtime.Protocol
             if (message == null) message = "";
             if (message.Length > room) message = message.Substring(0, room);
             w.WriteString(message);
-            return Seal(buffer, DeviceProtocol.Error, requestId, w.Length);
+            return Seal(buffer, DeviceProtocol.Error, requestId, w.Length, version, 0);
         }
     }
 }

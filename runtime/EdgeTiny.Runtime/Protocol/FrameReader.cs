@@ -107,12 +107,13 @@ namespace EdgeTiny.Runtime.Protocol
                 if (!FrameCodec.CrcMatches(_buf, PayloadLength))
                     return Fail(ErrorCode.BadCrc, "CRC32 mismatch: frame of " + PayloadLength.ToString() + " payload bytes dropped");
                 int version = FrameCodec.Version(_buf);
-                if (version != DeviceProtocol.Version)
-                    return Fail(ErrorCode.BadVersion, "protocol version " + version.ToString() + " is not spoken here (version "
-                        + DeviceProtocol.Version.ToString() + ")");
-                if (FrameCodec.Flags(_buf) != 0)
+                if (version < DeviceProtocol.MinVersion || version > DeviceProtocol.Version)
+                    return Fail(ErrorCode.BadVersion, "protocol version " + version.ToString() + " is not spoken here (versions "
+                        + DeviceProtocol.MinVersion.ToString() + ".." + DeviceProtocol.Version.ToString() + ")");
+                int allowed = version >= 2 ? DeviceProtocol.FlagMore : 0;
+                if ((FrameCodec.Flags(_buf) & ~allowed) != 0)
                     return Fail(ErrorCode.BadFlags, "flags 0x" + FrameCodec.Flags(_buf).ToString("X4") + " are not defined in version "
-                        + DeviceProtocol.Version.ToString());
+                        + version.ToString());
                 return Frame;
             }
         }

@@ -102,10 +102,10 @@ public sealed class FrameReaderTests
     {
         var (host, reader) = Reader();
         byte[] v2 = Frames.Build(DeviceProtocol.Hello, 5, []);
-        v2[4] = 2; // a future version, with a valid CRC
+        v2[4] = DeviceProtocol.Version + 1; // a future version, with a valid CRC
         BinaryPrimitives.WriteUInt32LittleEndian(v2.AsSpan(16), EdgeTiny.Runtime.Format.Crc32.Compute(v2, 0, 16));
         byte[] flagged = Frames.Build(DeviceProtocol.Hello, 6, []);
-        flagged[6] = 1;
+        flagged[6] = 2; // version 2 defines only bit 0 (more, in replies)
         BinaryPrimitives.WriteUInt32LittleEndian(flagged.AsSpan(16), EdgeTiny.Runtime.Format.Crc32.Compute(flagged, 0, 16));
         host.Write([.. v2, .. flagged, .. Good]);
         Assert.Equal(FrameReader.Malformed, Next(reader));
