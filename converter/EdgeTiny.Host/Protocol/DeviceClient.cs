@@ -173,7 +173,8 @@ namespace EdgeTiny.Host.Protocol
         public TuneReply Tune(EdgeTiny.Runtime.Training.TuneSettings s, bool resume, string inlineText, System.Action<TuneProgress> onStep)
         {
             PayloadWriter w = Begin();
-            w.WriteByte((resume ? DeviceProtocol.TuneResume : 0) | (s.Adaptive ? DeviceProtocol.TuneAdaptive : 0));
+            w.WriteByte((resume ? DeviceProtocol.TuneResume : 0) | (s.Adaptive ? DeviceProtocol.TuneAdaptive : 0)
+                | (s.RehearsalDistill ? DeviceProtocol.TuneDistill : 0));
             w.WriteUInt16(s.Window);
             w.WriteUInt16(s.Rank);
             w.WriteSingle(s.Alpha);

@@ -59,6 +59,8 @@ namespace EdgeTiny.Runtime.Protocol
         // Tune flags.
         public const int TuneResume = 1;
         public const int TuneAdaptive = 2;
+        /// <summary>Tune flag: rehearse by distillation to the base model's own distributions (TuneSettings.RehearsalDistill).</summary>
+        public const int TuneDistill = 4;
 
         // Tune: where the text is.
         public const int TextInline = 0;

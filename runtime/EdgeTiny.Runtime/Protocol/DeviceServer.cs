@@ -38,7 +38,7 @@ namespace EdgeTiny.Runtime.Protocol
     /// <item>logits: tokens (teacher-forced, BOS first) | u8 k → u16 positions | u8 k | per position k × (i32 token | f32 logit),
     ///   largest first | i64 measured µs</item>
     /// <item>tune (version 2; a server built without a <see cref="DeviceCard"/>, or a version 1 frame: error not-supported):
-    ///   u8 flags (1 resume from the loaded adapters, 2 adaptive schedule) | u16 layers K | u16 rank | f32 alpha | u32 steps |
+    ///   u8 flags (1 resume from the loaded adapters, 2 adaptive schedule, 4 rehearsal by distillation) | u16 layers K | u16 rank | f32 alpha | u32 steps |
     ///   f32 learning rate | u8 optimizer (0 SGD, 1 Adam) | f32 clip norm | u16 sequence length | u64 seed |
     ///   u8 rehearsal steps | u16 rehearsal sequences | u16 base sequences | u8 text source (0 inline, 1 the uploaded file) |
     ///   [string text, when inline] → one progress frame per step (flag more: u32 step (1-based) | u32 steps | f32 loss |
@@ -448,11 +448,12 @@ namespace EdgeTiny.Runtime.Protocol
             else if (source != DeviceProtocol.TextUploaded)
                 throw new ProtocolException(ErrorCode.BadPayload, "text source " + source.ToString() + " is not 0 (inline) or 1 (uploaded)");
             _r.End();
-            if ((flags & ~(DeviceProtocol.TuneResume | DeviceProtocol.TuneAdaptive)) != 0)
+            if ((flags & ~(DeviceProtocol.TuneResume | DeviceProtocol.TuneAdaptive | DeviceProtocol.TuneDistill)) != 0)
                 throw new ProtocolException(ErrorCode.BadArgument, "tune flags 0x" + flags.ToString("X2") + " are not defined");
             if (optimizer != 0 && optimizer != 1) throw new ProtocolException(ErrorCode.BadArgument, "optimizer " + optimizer.ToString() + " is not 0 (SGD) or 1 (Adam)");
             s.Optimizer = optimizer == 0 ? OptimizerKind.Sgd : OptimizerKind.Adam;
             s.Adaptive = (flags & DeviceProtocol.TuneAdaptive) != 0;
+            s.RehearsalDistill = (flags & DeviceProtocol.TuneDistill) != 0;
             bool resume = (flags & DeviceProtocol.TuneResume) != 0;
             ModelConfig c = _model.Config;
             try
