@@ -74,21 +74,14 @@ namespace EdgeTiny.Runtime.Training
         /// </summary>
         public static float SoftCrossEntropy(float[] logits, int n, float[] p, int pOff, float[] dlogits, float scale)
         {
-            float max = logits[0];
-            for (int i = 1; i < n; i++) if (logits[i] > max) max = logits[i];
-            float sum = 0f;
-            for (int i = 0; i < n; i++)
-            {
-                float e = (float)System.Math.Exp(logits[i] - max);
-                dlogits[i] = e;
-                sum += e;
-            }
-            float inv = 1f / sum, logSum = (float)System.Math.Log(sum) + max, kl = 0f;
+            float max, sum;
+            Softmax(logits, n, dlogits, out max, out sum);
+            float logSum = (float)System.Math.Log(sum) + max, kl = 0f;
             for (int i = 0; i < n; i++)
             {
                 float pi = p[pOff + i];
                 if (pi > 0f) kl += pi * ((float)System.Math.Log(pi) - (logits[i] - logSum));
-                dlogits[i] = (dlogits[i] * inv - pi) * scale;
+                dlogits[i] = (dlogits[i] - pi) * scale;
             }
             return kl;
         }
@@ -98,19 +91,27 @@ namespace EdgeTiny.Runtime.Training
         /// </summary>
         public static float CrossEntropy(float[] logits, int n, int target, float[] dlogits, float scale)
         {
-            float max = logits[0];
+            float max, sum;
+            Softmax(logits, n, dlogits, out max, out sum);
+            for (int i = 0; i < n; i++) dlogits[i] = dlogits[i] * scale;
+            dlogits[target] -= scale;
+            return (float)(System.Math.Log(sum) + max - logits[target]);
+        }
+
+        /// <summary>probs = softmax(logits[0..n)), with the max it subtracted and the sum of exponentials it divided by.</summary>
+        private static void Softmax(float[] logits, int n, float[] probs, out float max, out float sum)
+        {
+            max = logits[0];
             for (int i = 1; i < n; i++) if (logits[i] > max) max = logits[i];
-            float sum = 0f;
+            sum = 0f;
             for (int i = 0; i < n; i++)
             {
                 float e = (float)System.Math.Exp(logits[i] - max);
-                dlogits[i] = e;
+                probs[i] = e;
                 sum += e;
             }
             float inv = 1f / sum;
-            for (int i = 0; i < n; i++) dlogits[i] = dlogits[i] * inv * scale;
-            dlogits[target] -= scale;
-            return (float)(System.Math.Log(sum) + max - logits[target]);
+            for (int i = 0; i < n; i++) probs[i] *= inv;
         }
     }
 }
