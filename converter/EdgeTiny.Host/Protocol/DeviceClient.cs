@@ -169,10 +169,9 @@ namespace EdgeTiny.Host.Protocol
             return stored;
         }
 
-        /// <summary>Tunes on the board (version 2); <paramref name="onStep"/> gets each progress frame.</summary>
-        public TuneReply Tune(EdgeTiny.Runtime.Training.TuneSettings s, bool resume, string inlineText, System.Action<TuneProgress> onStep)
+        /// <summary>The tune request's payload (see DeviceServer): settings, then the text inline or "the uploaded text".</summary>
+        public static void WriteTuneRequest(PayloadWriter w, EdgeTiny.Runtime.Training.TuneSettings s, bool resume, string inlineText)
         {
-            PayloadWriter w = Begin();
             w.WriteByte((resume ? DeviceProtocol.TuneResume : 0) | (s.Adaptive ? DeviceProtocol.TuneAdaptive : 0)
                 | (s.RehearsalDistill ? DeviceProtocol.TuneDistill : 0));
             w.WriteUInt16(s.Window);
@@ -193,6 +192,12 @@ namespace EdgeTiny.Host.Protocol
                 w.WriteByte(DeviceProtocol.TextInline);
                 w.WriteString(inlineText);
             }
+        }
+
+        /// <summary>Tunes on the board (version 2); <paramref name="onStep"/> gets each progress frame.</summary>
+        public TuneReply Tune(EdgeTiny.Runtime.Training.TuneSettings s, bool resume, string inlineText, System.Action<TuneProgress> onStep)
+        {
+            WriteTuneRequest(Begin(), s, resume, inlineText);
             PayloadReader r = Call(DeviceProtocol.Tune, p =>
             {
                 var progress = new TuneProgress

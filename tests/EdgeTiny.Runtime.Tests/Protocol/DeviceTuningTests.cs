@@ -179,24 +179,7 @@ public sealed class DeviceTuningTests(DemoF32File demo, ITestOutputHelper output
         Assert.InRange(seen[2] - seen[1], 0, 10 * 4 + 8);
     }
 
-    private static void WriteTune(PayloadWriter w, TuneSettings s, string text)
-    {
-        w.WriteByte(0);
-        w.WriteUInt16(s.Window);
-        w.WriteUInt16(s.Rank);
-        w.WriteSingle(s.Alpha);
-        w.WriteInt32(s.Steps);
-        w.WriteSingle(s.LearningRate);
-        w.WriteByte(1);
-        w.WriteSingle(s.ClipNorm);
-        w.WriteUInt16(s.SequenceLength);
-        w.WriteUInt64(s.Seed);
-        w.WriteByte(s.RehearsalSteps);
-        w.WriteUInt16(s.RehearsalSequences);
-        w.WriteUInt16(s.BaseSequences);
-        w.WriteByte(DeviceProtocol.TextInline);
-        w.WriteString(text);
-    }
+    private static void WriteTune(PayloadWriter w, TuneSettings s, string text) => DeviceClient.WriteTuneRequest(w, s, false, text);
 
     private sealed class TuneAllocations(List<long> seen) : IDeviceObserver
     {
