@@ -153,9 +153,9 @@ public static class Tuning
         }
 
         // The desktop's report measures in double precision over the session's own sequences.
-        var heldOutText_ = new TokenSequences([.. Enumerable.Range(0, tuning.HeldOutSequences).Select(i => tuning.SequenceCopy(tuning.TrainSequences + i))], "held-out", 0);
+        var heldOutSequences = new TokenSequences([.. Enumerable.Range(0, tuning.HeldOutSequences).Select(i => tuning.SequenceCopy(tuning.TrainSequences + i))], "held-out", 0);
         var baseText = new TokenSequences([.. Enumerable.Range(0, settings.BaseSequences).Select(tuning.BaseSampleCopy)], "model-samples", settings.Seed + 100);
-        double heldBefore = Loss(t, ForwardHooks.None, heldOutText_), baseBefore = Loss(t, ForwardHooks.None, baseText);
+        double heldBefore = Loss(t, ForwardHooks.None, heldOutSequences), baseBefore = Loss(t, ForwardHooks.None, baseText);
 
         var curve = new float[o.Steps];
         long sdBefore = model.Storage?.SimulatedNanoseconds ?? 0;
@@ -170,11 +170,11 @@ public static class Tuning
         long stepMacs = (1 + o.RehearsalSteps) * BoardSession.TrainingPassMacs(config, T, o.Window)
             + (o.RehearsalDistill ? o.RehearsalSteps * Enumerable.Range(0, T - 1).Sum(p => BoardSession.MacsPerToken(config, p)) : 0);
 
-        double heldAfter = Loss(t, tuning.Applied, heldOutText_), baseAfter = Loss(t, tuning.Applied, baseText);
+        double heldAfter = Loss(t, tuning.Applied, heldOutSequences), baseAfter = Loss(t, tuning.Applied, baseText);
         // Voting across exits needs one extra stream per adapted window (desktop only; not part of the tuning peak).
         var streams = Enumerable.Range(0, ExitEnsemble.StreamsNeeded(config, adapters)).Select(_ => model.CreateTransformer(session.Kernels)).ToArray();
         var ensemble = new ExitEnsemble(t, model.Weights, streams, adapters, model.Ledger);
-        double voteMax = VotedLoss(ensemble, heldOutText_, VoteRule.MaxProbability), voteWeighted = VotedLoss(ensemble, heldOutText_, VoteRule.ConfidenceWeighted);
+        double voteMax = VotedLoss(ensemble, heldOutSequences, VoteRule.MaxProbability), voteWeighted = VotedLoss(ensemble, heldOutSequences, VoteRule.ConfidenceWeighted);
 
         string? dir = Path.GetDirectoryName(full);
         if (dir is not null) Directory.CreateDirectory(dir);
@@ -184,8 +184,8 @@ public static class Tuning
         return new TuneResult
         {
             Settings = o,
-            TrainSequences = tuning.TrainSequences, TrainTokens = Tokens(tuning, 0, tuning.TrainSequences),
-            HeldOutTokens = heldOutText_.Tokens,
+            TrainSequences = tuning.TrainSequences, TrainTokens = Enumerable.Range(0, tuning.TrainSequences).Sum(tuning.SequenceTokens),
+            HeldOutTokens = heldOutSequences.Tokens,
             HeldOutLossBefore = heldBefore, HeldOutLossAfter = heldAfter,
             HeldOutLossVotingMax = voteMax, HeldOutLossVotingWeighted = voteWeighted, Exits = ensemble.Exits,
             BasePerplexityBefore = Math.Exp(baseBefore), BasePerplexityAfter = Math.Exp(baseAfter), LossCurve = curve,
@@ -234,9 +234,6 @@ public static class Tuning
         if (n < 2) throw new InputException(path, $"{flag} text is empty");
         return buffer[..n];
     }
-
-    private static int Tokens(TuningSession tuning, int from, int count) =>
-        Enumerable.Range(from, count).Sum(i => tuning.SequenceCopy(i).Length);
 
     /// <summary>Mean next-token loss with <paramref name="hooks"/>' adapters (on the top window), or of the base model (<see cref="ForwardHooks.None"/>).</summary>
     public static double Loss(Transformer t, ForwardHooks hooks, TokenSequences text) => Evaluation.Run(t, null, text, hooks).LossNatsPerToken;

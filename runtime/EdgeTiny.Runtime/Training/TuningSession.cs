@@ -84,6 +84,9 @@ namespace EdgeTiny.Runtime.Training
         /// <summary>The adapters on their top window, as inference applies them.</summary>
         public ForwardHooks Applied { get { return _applied; } }
 
+        /// <summary>Tokens of training or held-out sequence <paramref name="index"/>, BOS included.</summary>
+        public int SequenceTokens(int index) { return _length[index] + 1; }
+
         /// <summary>Loss (nats per token) of adaptation step <paramref name="step"/> (0-based), before its update.</summary>
         public float StepLoss(int step) { return _losses[step]; }
 
