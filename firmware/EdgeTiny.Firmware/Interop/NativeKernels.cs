@@ -74,6 +74,11 @@ namespace EdgeTiny.Firmware.Interop
             _portable.Softmax(x, off, size);
         }
 
+        public void Rope(float[] cos, float[] sin, float[] v, int vOff, int length, int headSize)
+        {
+            _portable.Rope(cos, sin, v, vOff, length, headSize);
+        }
+
         public float Dot(float[] a, int aOff, float[] b, int bOff, int n)
         {
             return _portable.Dot(a, aOff, b, bOff, n);
