@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using EdgeTiny.Converter;
 using EdgeTiny.Converter.Analysis;
+using EdgeTiny.Host.Prediction;
 using EdgeTiny.Runtime;
 using EdgeTiny.Runtime.IO;
 using EdgeTiny.Runtime.Model;
@@ -84,10 +85,16 @@ public sealed record TuneResult
     public required double Seconds { get; init; }
 
     // What a step costs on the board: multiply-accumulates (training passes on the text and rehearsal), the simulated SD
-    // time the steps measured (frozen weights streamed), and the prediction at the board's native kernel rate.
+    // time the steps measured (frozen weights streamed), the kernel work the steps did (counted), and the prediction
+    // for a firmware with and without the native kernels.
     public required long StepMacs { get; init; }
     public required double? SimulatedSdMsPerStep { get; init; }
-    public required double? PredictedMsPerStep { get; init; }
+    /// <summary>Kernel calls and operations over all <see cref="Steps"/> steps.</summary>
+    public required KernelCounts StepKernels { get; init; }
+    public required PredictedTime? PredictedStep { get; init; }
+    public required PredictedTime? PredictedStepPortableOnly { get; init; }
+    /// <summary>Predicted ms per step with the native kernels; null without a board.</summary>
+    public double? PredictedMsPerStep => PredictedStep?.TotalMs;
 }
 
 /// <summary>
@@ -159,12 +166,16 @@ public static class Tuning
 
         var curve = new float[o.Steps];
         long sdBefore = model.Storage?.SimulatedNanoseconds ?? 0;
+        s.Counter.Counts.Clear(); // from here to the end of the loop: the steps' kernel work only
         for (int step = 0; step < o.Steps; step++)
         {
             curve[step] = tuning.Step();
             onStep?.Invoke(step + 1, o.Steps, curve[step]);
         }
         double? sdMsPerStep = model.Storage is null ? null : (model.Storage.SimulatedNanoseconds - sdBefore) / 1e6 / o.Steps;
+        KernelCounts stepKernels = s.Counter.Counts.Copy();
+        (PredictedTime Native, PredictedTime Portable)? predicted = session.Board is null ? null
+            : OnBoardPrediction.Both(session.Board, stepKernels, o.Steps, sdMsPerStep ?? 0);
         // One adaptation step is one training pass on the user's text plus one per rehearsal step (and, when rehearsal
         // distils, a forward pass without adapters for its targets).
         long stepMacs = (1 + o.RehearsalSteps) * BoardSession.TrainingPassMacs(config, T, o.Window)
@@ -197,8 +208,8 @@ public static class Tuning
             }),
             FullFineTuning = TuningMemory.FullFineTuning(config, T, o.Optimizer),
             Generation = generation, Seconds = clock.Elapsed.TotalSeconds,
-            StepMacs = stepMacs, SimulatedSdMsPerStep = sdMsPerStep,
-            PredictedMsPerStep = session.Board is null ? null : stepMacs * 1000.0 / session.Board.KernelMacsPerSecond + (sdMsPerStep ?? 0),
+            StepMacs = stepMacs, SimulatedSdMsPerStep = sdMsPerStep, StepKernels = stepKernels,
+            PredictedStep = predicted?.Native, PredictedStepPortableOnly = predicted?.Portable,
         };
     }
 

@@ -66,8 +66,10 @@ public static class DemoCommand
         table.AddRow("mean", "", r.Generation.PeakBytes.ToString("N0") + $" of {r.Generation.BudgetBytes:N0}", r.Tokens.Average(t => t.Reads).ToString("F1"),
             r.Tokens.Average(t => t.Bytes).ToString("N0"), r.Tokens.Average(t => t.SimulatedMs).ToString("F2"));
         AnsiConsole.Write(table);
-        if (r.Generation.PredictedTokensPerSecond is double tps)
-            AnsiConsole.MarkupLine($"predicted on the board: {tps:F1} tokens/s (kernel compute + simulated SD time)");
+        if (r.Generation.Predicted is { } p && r.Generation.PredictedPortableOnly is { } stock)
+            AnsiConsole.MarkupLine(Markup.Escape($"predicted on the board, {p.Firmware}: {p.TokensPerSecond:F1} tokens/s "
+                + $"(ms/token: native kernels {p.KernelsNativeMs:F1}, interpreted kernels {p.KernelsInterpretedMs:F1}, glue {p.GlueMs:F1}, SD {p.SdMs:F1}; most: {p.Dominant}); "
+                + $"{stock.Firmware}: {stock.TokensPerSecond:F2} tokens/s"));
 
         var t2 = r.Tuning;
         AnsiConsole.MarkupLine($"\n[bold]3. Tuned the top {t2.Window} layers[/] (LoRA rank {t2.Rank}, {t2.Steps} steps, peak {t2.TuningPeakBytes:N0} B of the board's budget) "
