@@ -8,10 +8,8 @@ namespace EdgeTiny.Host.Prediction;
 /// </summary>
 public static class FirmwareKernels
 {
-    public static readonly IReadOnlySet<KernelKind> Native = new HashSet<KernelKind>
-    {
-        KernelKind.MatVecQ8, KernelKind.MatVecQ, KernelKind.MatVecSparseQ, KernelKind.FfnBundles,
-    };
+    /// <summary>Every IKernels member, since issue #17 (firmware/native/README.md has the coverage table).</summary>
+    public static readonly IReadOnlySet<KernelKind> Native = new HashSet<KernelKind>(Enum.GetValues<KernelKind>());
 
     /// <summary>A stock nanoFramework image: no native kernel at all.</summary>
     public static readonly IReadOnlySet<KernelKind> None = new HashSet<KernelKind>();
