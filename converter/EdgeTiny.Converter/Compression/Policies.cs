@@ -1,4 +1,5 @@
 using EdgeTiny.Converter.Analysis;
+using EdgeTiny.Converter.Import;
 using EdgeTiny.Runtime.Format;
 using EdgeTiny.Runtime.Model;
 
@@ -22,6 +23,19 @@ public static class Policies
         int k = t.IndexOf(c);
         if (k < 0) throw new InputException("--bits", $"{c} is not one of the candidates ({string.Join(", ", t.Candidates)})");
         return new CompressionPlan("uniform", Enumerable.Range(0, t.Matrices.Count).Select(i => Choice(t, i, k)).ToList(), $"every matrix {c}");
+    }
+
+    /// <summary>
+    /// Every matrix stored as <paramref name="c"/>, encoded directly: no sensitivity table (what a fixed bit width
+    /// needs). <paramref name="inputNorms"/> are Wanda's activation norms when <paramref name="c"/> prunes, else null.
+    /// </summary>
+    public static CompressionPlan Uniform(SourceModel source, Candidate c, IReadOnlyDictionary<string, float[]>? inputNorms, int groupSize)
+    {
+        string[] matrices = LlamaWeights.MatrixNames(source.Config);
+        var choices = new TensorChoice[matrices.Length];
+        Parallel.For(0, matrices.Length, i => choices[i] = new TensorChoice(matrices[i], c.Bits, c.Sparsity,
+            c.Encode(source.Tensor(matrices[i]), inputNorms?.GetValueOrDefault(matrices[i]), groupSize), double.NaN));
+        return new CompressionPlan("uniform", choices, $"every matrix {c}");
     }
 
     /// <summary>The uniform candidate with the lowest summed sensitivity among those that fit.</summary>
@@ -156,7 +170,7 @@ public static class Policies
     }
 
     private static TensorChoice Choice(SensitivityTable t, int i, int k) =>
-        new(t.Matrices[i], t.Candidates[k].Bits, t.Candidates[k].Sparsity, t.Encoded[i, k], t.Sensitivity[i, k]);
+        new(t.Matrices[i], t.Candidates[k].Bits, t.Candidates[k].Sparsity, t.Encode(i, k), t.Sensitivity[i, k]);
 
     private static InputException Infeasible(string policy, long budget, long minimum) =>
         new("--budget", $"{policy}: {budget} bytes for the weight matrices is below the smallest this policy can make ({minimum} bytes)");

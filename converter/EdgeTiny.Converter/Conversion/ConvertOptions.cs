@@ -43,7 +43,19 @@ public sealed record ConvertOptions
 
     public static readonly string[] Policies = ["none", "uniform", "luc", "edge-llm"];
 
+    /// <summary>Build the sensitivity table even when the policy does not need it (e.g. for a report that shows it).</summary>
+    public bool MeasureSensitivity { get; init; }
+
+    /// <summary>Shard files of the sensitivity sweep (`--sensitivity-from`) to merge instead of sweeping here; null = sweep.</summary>
+    public IReadOnlyList<string>? SensitivityFrom { get; init; }
+
     public bool Compresses => Policy != "none";
+
+    /// <summary>
+    /// Whether this conversion needs the sensitivity table: luc, edge-llm and uniform fitting a budget choose from it;
+    /// none and uniform with a given bit width encode directly (or when asked, <see cref="MeasureSensitivity"/>).
+    /// </summary>
+    public bool NeedsSensitivity => Policy is "luc" or "edge-llm" || (Policy == "uniform" && Bits == 0) || (Compresses && MeasureSensitivity);
 
     public void Validate()
     {
@@ -62,6 +74,8 @@ public sealed record ConvertOptions
         if (TunableLayers < 0) throw new InputException("--tunable-layers", $"{TunableLayers} must be >= 0");
         if (FfnEnergy <= 0 || FfnEnergy > 1) throw new InputException("--ffn-energy", $"{FfnEnergy} must be in (0, 1]");
         if (GroupSize < 1 || GroupSize > 4096) throw new InputException("--group-size", $"{GroupSize} is out of range (1..4096)");
+        if (SensitivityFrom is { Count: > 0 } && !NeedsSensitivity)
+            throw new InputException("--sensitivity-from", $"policy {Policy}{(Policy == "uniform" ? " with --bits" : "")} uses no sensitivity table (luc, edge-llm and uniform --budget do)");
         if (CalibrationSequences < 1 || CalibrationLength < 2) throw new InputException("--calib-tokens", "calibration needs at least one sequence of 2 tokens");
     }
 }

@@ -1,0 +1,31 @@
+namespace EdgeTiny.Converter.Compression;
+
+/// <summary>
+/// Shard <see cref="Index"/> of <see cref="Count"/> of a sensitivity sweep: the jobs (matrix × candidate, numbered
+/// matrix-major) whose number is <see cref="Index"/> modulo <see cref="Count"/>. Interleaving spreads cheap and dear
+/// jobs (late layers resume near the output, early ones run the whole model) evenly over the shards.
+/// </summary>
+public sealed record SweepShard(int Index, int Count)
+{
+    public static readonly SweepShard All = new(0, 1);
+
+    public bool Owns(int job) => job % Count == Index;
+
+    public override string ToString() => $"{Index}/{Count}";
+
+    /// <summary>"i/n" with 0 ≤ i &lt; n (as a Kubernetes indexed Job's JOB_COMPLETION_INDEX and GNU parallel's {%}-1 give it).</summary>
+    public static SweepShard Parse(string text, string flag)
+    {
+        string[] parts = text.Split('/');
+        if (parts.Length != 2 || !int.TryParse(parts[0], out int i) || !int.TryParse(parts[1], out int n))
+            throw new InputException(flag, $"'{text}' is not a shard: use i/n, e.g. 0/4");
+        if (n < 1 || n > 100_000 || i < 0 || i >= n)
+            throw new InputException(flag, $"'{text}': the index must be in 0..n-1 and n in 1..100000");
+        return new SweepShard(i, n);
+    }
+}
+
+/// <summary>What a sweep did, in counts that do not depend on the machine.</summary>
+/// <param name="Scored">Candidates (matrix × candidate jobs) this sweep scored, float ones included (they cost nothing).</param>
+/// <param name="ForwardPasses">Forward passes over one calibration sequence, resumed ones included, reference passes too.</param>
+public sealed record SweepCounts(int Scored, int ForwardPasses);
