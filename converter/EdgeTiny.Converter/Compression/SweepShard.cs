@@ -2,14 +2,25 @@ namespace EdgeTiny.Converter.Compression;
 
 /// <summary>
 /// Shard <see cref="Index"/> of <see cref="Count"/> of a sensitivity sweep: the jobs (matrix × candidate, numbered
-/// matrix-major) whose number is <see cref="Index"/> modulo <see cref="Count"/>. Interleaving spreads cheap and dear
-/// jobs (late layers resume near the output, early ones run the whole model) evenly over the shards.
+/// matrix-major) whose 32-bit hash (an integer mixer, "lowbias32") is <see cref="Index"/> modulo <see cref="Count"/>. The
+/// hash scatters cheap and dear jobs (late layers resume near the output, early ones run the whole model; float
+/// candidates cost nothing) evenly over the shards, where a plain job % n would give one shard a single candidate
+/// whenever n shares a factor with the candidate count.
 /// </summary>
 public sealed record SweepShard(int Index, int Count)
 {
     public static readonly SweepShard All = new(0, 1);
 
-    public bool Owns(int job) => job % Count == Index;
+    public bool Owns(int job) => (int)(Mix((uint)job) % (uint)Count) == Index;
+
+    private static uint Mix(uint x)
+    {
+        x ^= x >> 16;
+        x *= 0x7feb352d;
+        x ^= x >> 15;
+        x *= 0x846ca68b;
+        return x ^ (x >> 16);
+    }
 
     public override string ToString() => $"{Index}/{Count}";
 
