@@ -10,10 +10,11 @@ using EdgeTiny.Benchmarks;
 //   dotnet run -c Release --project tests/EdgeTiny.Benchmarks -- --luc-curve --json results/luc-curve.json
 //   dotnet run -c Release --project tests/EdgeTiny.Benchmarks -- --ffn-io --json results/ffn-io.json
 //   dotnet run -c Release --project tests/EdgeTiny.Benchmarks -- --scale [--shapes stories15M,smollm2-135m] [--cases uniform-q8,luc:12MB] [--decode-tokens N] [--json results/scale.json]
+//   dotnet run -c Release --project tests/EdgeTiny.Benchmarks -- --sweep-quality --json results/sweep-quality.json
 //   dotnet run -c Release --project tests/EdgeTiny.Benchmarks -- [BenchmarkDotNet arguments, e.g. --filter '*']
 bool quick = args.Contains("--quick"), decode = args.Contains("--decode"), luc = args.Contains("--luc-curve"), ffn = args.Contains("--ffn-io"),
-    scale = args.Contains("--scale");
-if (!quick && !decode && !luc && !ffn && !scale)
+    scale = args.Contains("--scale"), sweepQuality = args.Contains("--sweep-quality");
+if (!quick && !decode && !luc && !ffn && !scale && !sweepQuality)
 {
     BenchmarkSwitcher.FromTypes([typeof(KernelBenchmarks)]).Run(args);
     return 0;
@@ -27,6 +28,7 @@ if (quick) report["kernels"] = QuickRunner.Run(Console.Out, targetMs);
 if (decode) report["decode"] = DecodeRunner.Run(Console.Out, steps, args.Contains("--baseline"));
 if (luc) report["luc_curve"] = LucCurveRunner.Run(Console.Out);
 if (ffn) report["ffn_io"] = FfnIoRunner.Run(Console.Out);
+if (sweepQuality) report["sweep_quality"] = SweepQualityRunner.Run(Console.Out);
 if (scale)
 {
     string[] shapes = (Option("--shapes") ?? "stories15M").Split(',');

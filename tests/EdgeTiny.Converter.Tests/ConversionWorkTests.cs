@@ -50,21 +50,45 @@ public sealed class ConversionWorkTests(Stories260KTable fixture) : IClassFixtur
     }
 
     [Fact]
-    public void Luc_sweeps_every_matrix_and_candidate_once()
+    public void Luc_full_sweep_scores_every_matrix_and_candidate_once_on_the_whole_model()
     {
         SourceModel source = Tiny();
         int matrices = LlamaWeights.MatrixNames(source.Config).Length;
-        ConversionReport r = ModelConverter.Convert(source, new ConvertOptions { Policy = "luc", BudgetBytes = 48 * 1024 }, _dir.File("luc.etb"));
+        ConversionReport r = ModelConverter.Convert(source, new ConvertOptions { Policy = "luc", Sweep = "full", BudgetBytes = 48 * 1024 }, _dir.File("luc.etb"));
         int scoredWithWork = matrices * (Candidate.Grid.Length - 1); // the float candidate costs nothing
         Assert.Equal(new ConversionCounts(8, true, matrices * Candidate.Grid.Length, 8 + 8 * scoredWithWork, matrices), r.Counts);
+    }
+
+    /// <summary>
+    /// The fast sweep: whole-model KL for one anchor per matrix and for the picks, every pick measured when the
+    /// knapsack is done; estimates elsewhere (stories260K: Spearman 0.99 with the full table, results/sweep-quality.json).
+    /// </summary>
+    [Fact]
+    public void Luc_fast_sweep_measures_every_pick_on_the_whole_model()
+    {
+        SourceModel source = Tiny();
+        TokenSequences calibration = TokenSequences.SampleFromModel(source, 2, 32, 5);
+        SensitivityTable table = SensitivityTable.Estimate(source, calibration, Candidate.Grid, 64);
+        int N = table.Matrices.Count, anchor = table.IndexOf(SensitivityTable.Anchor);
+        Assert.Equal(2 + 2 * N, table.Counts.ForwardPasses);
+        CompressionPlan plan = Policies.LucMeasured(table, 40 * 1024);
+        foreach (TensorChoice c in plan.Choices)
+            Assert.True(table.Measured[table.IndexOf(c.Tensor), table.IndexOf(new Candidate(c.Bits, c.Sparsity))], c.Tensor);
+        SensitivityTable full = SensitivityTable.Build(source, calibration, Candidate.Grid, 64, SensitivityMetric.Kl);
+        for (int i = 0; i < N; i++)
+            for (int k = 0; k < table.Candidates.Count; k++)
+                if (table.Measured[i, k]) Assert.Equal(full.Sensitivity[i, k], table.Sensitivity[i, k]); // measured = the full sweep's value
+        Assert.True(table.Measured[0, anchor]);
     }
 
     [Fact]
     public void Policy_none_and_uniform_with_bits_take_no_sensitivity_files()
     {
-        var e = Assert.Throws<InputException>(() => new ConvertOptions { Policy = "uniform", Bits = 8, SensitivityFrom = ["a.json"] }.Validate());
+        string part = _dir.File("part.json");
+        File.WriteAllText(part, "{}");
+        var e = Assert.Throws<InputException>(() => new ConvertOptions { Policy = "uniform", Bits = 8, SensitivityFrom = [part] }.Validate());
         Assert.Equal("--sensitivity-from", e.Subject);
-        new ConvertOptions { Policy = "uniform", Bits = 0, BudgetBytes = 1 << 20, SensitivityFrom = ["a.json"] }.Validate(); // uniform fitting a budget chooses from the table
+        new ConvertOptions { Policy = "uniform", Bits = 0, BudgetBytes = 1 << 20, SensitivityFrom = [part] }.Validate(); // uniform fitting a budget chooses from the table
     }
 
     private SourceModel Tiny()

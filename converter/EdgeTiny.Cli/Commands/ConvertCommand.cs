@@ -31,11 +31,12 @@ public static class ConvertCommand
         var output = new Option<string>("--output", "-o") { Description = "The .etb file to write", Required = true };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text (progress events go to stderr, one JSON object a line)" };
         var shard = new Option<string?>("--sensitivity-shard") { Description = "Measure only shard i/n of the sensitivity sweep and write it to -o (JSON); merge with --sensitivity-from" };
+        var sweep = new Option<string>("--sweep") { Description = "luc's sweep: fast (layer output error for every candidate, whole-model KL only for an anchor per matrix and the knapsack's picks) or full (every candidate's KL on the whole model; what shards hold)", DefaultValueFactory = _ => "fast" };
         var from = new Option<string[]>("--sensitivity-from") { Description = "Sensitivity shard files (from --sensitivity-shard) to merge instead of sweeping here", AllowMultipleArgumentsPerToken = true };
 
         var command = new Command("convert", "Convert a trained model into a compact .etb file.")
         {
-            source, tokenizer, policy, bits, sparsity, budget, board, group, calib, sensitivity, pack, tunable, energy, seed, output, json, shard, from,
+            source, tokenizer, policy, bits, sparsity, budget, board, group, calib, sensitivity, pack, tunable, energy, seed, output, json, shard, from, sweep,
         };
         command.SetAction(parse =>
         {
@@ -61,6 +62,7 @@ public static class ConvertCommand
                     var other => throw new InputException("--sensitivity", $"'{other}' must be kl or mse"),
                 },
                 SensitivityFrom = parse.GetValue(from) is { Length: > 0 } parts ? parts : null,
+                Sweep = parse.GetValue(sweep)!,
             };
             SweepShard? sweepShard = parse.GetValue(shard) is string text ? SweepShard.Parse(text, "--sensitivity-shard") : null;
             if (sweepShard is not null && options.SensitivityFrom is not null)

@@ -51,6 +51,31 @@ public static class Policies
 
     public static CompressionPlan Luc(SensitivityTable t, long matrixBudget)
     {
+        (int[] pick, string detail) = LucPicks(t, matrixBudget);
+        return new CompressionPlan("luc", [.. Enumerable.Range(0, pick.Length).Select(i => Choice(t, i, pick[i]))], detail);
+    }
+
+    /// <summary>
+    /// LUC on a fast table (<see cref="SensitivityTable.Estimate"/>): solve on the estimates, measure on the whole
+    /// model the picks that were estimates, solve again — until every pick is measured or after
+    /// <paramref name="rounds"/> rounds. So full-model KL is computed only for candidates the knapsack chose.
+    /// </summary>
+    public static CompressionPlan LucMeasured(SensitivityTable t, long matrixBudget, int rounds = 6)
+    {
+        int measured = 0;
+        for (int round = 1; ; round++)
+        {
+            (int[] pick, string detail) = LucPicks(t, matrixBudget);
+            int now = t.MeasureExactly(pick.Select((k, i) => (i, k)));
+            measured += now;
+            if (now == 0 || round == rounds)
+                return new CompressionPlan("luc", [.. Enumerable.Range(0, pick.Length).Select(i => Choice(t, i, pick[i]))],
+                    $"{detail}; fast sweep: layer output error for all, full-model KL for the anchor and {measured} picks in {round} rounds");
+        }
+    }
+
+    private static (int[] Pick, string Detail) LucPicks(SensitivityTable t, long matrixBudget)
+    {
         int n = t.Matrices.Count, K = t.Candidates.Count, S = EtbLayout.SectorBytes;
         var units = new int[n, K];
         var cost = new double[n, K];
@@ -67,8 +92,7 @@ public static class Policies
         }
         int cap = (int)Math.Min(matrixBudget / S, maximum);
         int[] pick = Knapsack.Solve(cost, units, cap) ?? throw Infeasible("luc", matrixBudget, minimum * S);
-        var choices = Enumerable.Range(0, n).Select(i => Choice(t, i, pick[i])).ToList();
-        return new CompressionPlan("luc", choices, $"exact multiple-choice knapsack over {K} candidates × {n} matrices within {cap} sectors");
+        return (pick, $"exact multiple-choice knapsack over {K} candidates × {n} matrices within {cap} sectors");
     }
 
     /// <summary>

@@ -34,20 +34,31 @@ public sealed class SensitivityTable
     public IReadOnlyDictionary<string, float[]> InputNorms { get; }
     /// <summary>[matrix, candidate]; NaN where this table's shard did not score it.</summary>
     public double[,] Sensitivity { get; }
-    public TimeSpan Elapsed { get; }
+    /// <summary>
+    /// [matrix, candidate]: true where <see cref="Sensitivity"/> was measured on the whole model, false where a fast
+    /// table (<see cref="Estimate"/>) estimated it from the matrix's own output error.
+    /// </summary>
+    public bool[,] Measured { get; }
+    public TimeSpan Elapsed { get; private set; }
     /// <summary>What the sweep did: candidates scored and forward passes run (reference passes included).</summary>
-    public SweepCounts Counts { get; }
+    public SweepCounts Counts { get; private set; }
     /// <summary>Which part of the sweep this table holds (<see cref="SweepShard.All"/> for a whole one).</summary>
     public SweepShard Shard { get; }
 
     private readonly long[,] _bytes;
+    /// <summary>What measuring more entries resumes from (fast tables only).</summary>
+    private readonly CalibrationPass? _pass;
 
     internal SensitivityTable(SourceModel source, DenseModel model, TokenSequences calibration, IReadOnlyList<Candidate> candidates,
         int groupSize, SensitivityMetric metric, IReadOnlyDictionary<string, float[]> norms, double[,] sensitivity,
-        TimeSpan elapsed, SweepCounts counts, SweepShard shard)
+        TimeSpan elapsed, SweepCounts counts, SweepShard shard, bool[,]? measured = null, CalibrationPass? pass = null)
     {
         Source = source; Model = model; Calibration = calibration; Candidates = candidates; Matrices = LlamaWeights.MatrixNames(source.Config);
         GroupSize = groupSize; Metric = metric; InputNorms = norms; Sensitivity = sensitivity; Elapsed = elapsed; Counts = counts; Shard = shard;
+        _pass = pass;
+        Measured = measured ?? new bool[Matrices.Count, candidates.Count];
+        if (measured is null)
+            for (int job = 0; job < Matrices.Count * candidates.Count; job++) Measured[job / candidates.Count, job % candidates.Count] = shard.Owns(job);
         _bytes = new long[Matrices.Count, candidates.Count];
         for (int i = 0; i < Matrices.Count; i++)
         {
@@ -82,14 +93,26 @@ public sealed class SensitivityTable
         string[] matrices = LlamaWeights.MatrixNames(source.Config);
         CalibrationPass pass = CalibrationPass.ForSweep(model, calibration, metric);
 
-        int N = matrices.Length, K = candidates.Count, sequences = calibration.Sequences.Length;
+        int N = matrices.Length, K = candidates.Count;
         var sensitivity = new double[N, K];
         int[] jobs = [.. Enumerable.Range(0, N * K).Where(part.Owns)];
         foreach (int job in Enumerable.Range(0, N * K).Where(j => !part.Owns(j))) sensitivity[job / K, job % K] = double.NaN;
-        int done = 0, forward = sequences;
-        int tokens = calibration.Tokens;
-        // Each job is computed by one thread from start to end in a fixed order, so the table does not depend on how
-        // many cores ran it or in which order the jobs finished.
+        int forward = calibration.Sequences.Length + Score(source, model, calibration, pass, candidates, groupSize, metric, jobs, sensitivity, progress, 0, jobs.Length);
+        return new SensitivityTable(source, model, calibration, candidates, groupSize, metric, pass.InputNorms, sensitivity,
+            clock.Elapsed, new SweepCounts(jobs.Length, forward), part);
+    }
+
+    /// <summary>
+    /// Scores <paramref name="jobs"/> (matrix × candidate, matrix-major) into <paramref name="sensitivity"/> on all
+    /// cores; returns the forward passes run. Each job is computed by one thread from start to end in a fixed order, so
+    /// the values do not depend on how many cores ran them or in which order they finished.
+    /// </summary>
+    private static int Score(SourceModel source, DenseModel model, TokenSequences calibration, CalibrationPass pass, IReadOnlyList<Candidate> candidates,
+        int groupSize, SensitivityMetric metric, IReadOnlyList<int> jobs, double[,] sensitivity, IProgress<(int Done, int Total)>? progress, int doneBefore, int total)
+    {
+        string[] matrices = LlamaWeights.MatrixNames(source.Config);
+        int K = candidates.Count, sequences = calibration.Sequences.Length, tokens = calibration.Tokens, vocab = source.Config.VocabSize;
+        int done = doneBefore, forward = 0;
         Parallel.ForEach(jobs, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, job =>
         {
             int i = job / K, k = job % K;
@@ -104,10 +127,74 @@ public sealed class SensitivityTable
                 }
                 else sensitivity[i, k] = OutputMse(t, w, pass.MatrixInputs![t.Name]);
             }
-            progress?.Report((Interlocked.Increment(ref done), jobs.Length));
+            progress?.Report((Interlocked.Increment(ref done), total));
         });
-        return new SensitivityTable(source, model, calibration, candidates, groupSize, metric, pass.InputNorms, sensitivity,
-            clock.Elapsed, new SweepCounts(jobs.Length, forward), part);
+        return forward;
+    }
+
+    /// <summary>The candidate a fast table measures on the whole model for every matrix, to scale its output errors to KL.</summary>
+    public static readonly Candidate Anchor = new(4, 0);
+
+    /// <summary>
+    /// A fast table: every candidate scored on the matrix's own output (<see cref="LayerError"/>: cheap, no forward
+    /// pass), and for each matrix one candidate (<see cref="Anchor"/>) measured on the whole model; the KL of the others
+    /// is estimated as the anchor's KL scaled by their output error. Policies then measure exactly the candidates they
+    /// weigh (<see cref="MeasureExactly"/>). Metric KL only.
+    /// </summary>
+    public static SensitivityTable Estimate(SourceModel source, TokenSequences calibration, IReadOnlyList<Candidate> candidates,
+        int groupSize, IProgress<(int Done, int Total)>? progress = null)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var model = new DenseModel(source);
+        string[] matrices = LlamaWeights.MatrixNames(source.Config);
+        CalibrationPass pass = CalibrationPass.ForSweep(model, calibration, SensitivityMetric.Kl);
+        int N = matrices.Length, K = candidates.Count, anchor = candidates.ToList().IndexOf(Anchor);
+        if (anchor < 0) throw new ArgumentException($"a fast table needs the anchor candidate {Anchor}", nameof(candidates));
+        var error = new double[N, K];
+        int done = 0, total = N * K + N;
+        Parallel.For(0, N * K, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, job =>
+        {
+            int i = job / K, k = job % K;
+            SourceTensor t = source.Tensor(matrices[i]);
+            float[]? norms = pass.InputNorms.GetValueOrDefault(t.Name);
+            if (candidates[k].Bits != 32) error[i, k] = LayerError.Of(t, candidates[k].Encode(t, norms, groupSize).Decode(), norms);
+            progress?.Report((Interlocked.Increment(ref done), total));
+        });
+        var sensitivity = new double[N, K];
+        var measured = new bool[N, K];
+        int forward = calibration.Sequences.Length + Score(source, model, calibration, pass, candidates, groupSize, SensitivityMetric.Kl,
+            [.. Enumerable.Range(0, N).Select(i => i * K + anchor)], sensitivity, progress, N * K, total);
+        for (int i = 0; i < N; i++)
+        {
+            double scale = error[i, anchor] > 0 ? sensitivity[i, anchor] / error[i, anchor] : 0;
+            for (int k = 0; k < K; k++)
+            {
+                measured[i, k] = k == anchor || candidates[k].Bits == 32;
+                if (k != anchor) sensitivity[i, k] = scale * error[i, k];
+            }
+        }
+        return new SensitivityTable(source, model, calibration, candidates, groupSize, SensitivityMetric.Kl, pass.InputNorms, sensitivity,
+            clock.Elapsed, new SweepCounts(N * K, forward), SweepShard.All, measured, pass);
+    }
+
+    /// <summary>Measures on the whole model those of <paramref name="entries"/> that are estimates; returns how many it measured.</summary>
+    public int MeasureExactly(IEnumerable<(int Tensor, int Candidate)> entries)
+    {
+        int K = Candidates.Count;
+        int[] jobs = [.. entries.Where(e => !Measured[e.Tensor, e.Candidate]).Select(e => e.Tensor * K + e.Candidate).Distinct().Order()];
+        if (jobs.Length == 0) return 0;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var values = new double[Matrices.Count, K];
+        int forward = Score(Source, Model, Calibration, _pass ?? throw new InvalidOperationException("only a fast table measures more"),
+            Candidates, GroupSize, Metric, jobs, values, null, 0, jobs.Length);
+        foreach (int job in jobs)
+        {
+            Sensitivity[job / K, job % K] = values[job / K, job % K];
+            Measured[job / K, job % K] = true;
+        }
+        Counts = Counts with { ForwardPasses = Counts.ForwardPasses + forward };
+        Elapsed += clock.Elapsed;
+        return jobs.Length;
     }
 
     /// <summary>Σ over calibration tokens of KL(reference ‖ model with <paramref name="tensor"/> replaced), resuming at its layer.</summary>

@@ -76,15 +76,16 @@ public static class ModelConverter
             if (options.BudgetBytes > 0 && matrixBudget <= 0)
                 throw new InputException("--budget", $"{options.BudgetBytes} bytes does not even hold the config, tokenizer and norms ({FixedBytes(model, options, calibration)} bytes)");
             table = MergeOrMeasureTable(model, options, calibration!, progress);
-            forwardPasses += table.Counts.ForwardPasses;
             progress?.Stage("policy", 1);
             plan = options.Policy switch
             {
+                "luc" when options.FastSweep => Policies.LucMeasured(table, matrixBudget),
                 "luc" => Policies.Luc(table, matrixBudget),
                 "edge-llm" => Policies.EdgeLlm(table, matrixBudget),
                 _ => options.Bits == 0 ? Policies.Uniform(table, matrixBudget) : Policies.Uniform(table, new Candidate(options.Bits, options.Sparsity)),
             };
             progress?.Advance(1);
+            forwardPasses += table.Counts.ForwardPasses; // after the policy: a fast table measures its picks there
         }
         else if (options.Compresses)
         {
@@ -200,6 +201,12 @@ public static class ModelConverter
             SensitivityTable merged = SensitivityParts.Merge(parts, model, calibration, Candidate.Grid, options.GroupSize, options.Metric, "--sensitivity-from");
             progress?.Advance(1);
             return merged;
+        }
+        if (options.FastSweep)
+        {
+            int matrices = LlamaWeights.MatrixNames(model.Config).Length;
+            progress?.Stage("sensitivity (fast: layer errors, then anchors)", Jobs(model) + matrices);
+            return SensitivityTable.Estimate(model, calibration, Candidate.Grid, options.GroupSize, new SyncProgress(progress));
         }
         progress?.Stage("sensitivity", Jobs(model));
         return SensitivityTable.Build(model, calibration, Candidate.Grid, options.GroupSize, options.Metric, new SyncProgress(progress));
