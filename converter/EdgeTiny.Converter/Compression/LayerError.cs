@@ -1,4 +1,6 @@
 using EdgeTiny.Converter.Import;
+using EdgeTiny.Converter.Quantization;
+using EdgeTiny.Runtime.Format;
 
 namespace EdgeTiny.Converter.Compression;
 
@@ -10,15 +12,19 @@ namespace EdgeTiny.Converter.Compression;
 /// </summary>
 public static class LayerError
 {
-    public static double Of(SourceTensor t, float[] compressed, float[]? inputNorms)
+    /// <summary>The error of <paramref name="compressed"/>, decoded a row at a time (no full-size copy).</summary>
+    public static double Of(SourceTensor t, EncodedTensor compressed, float[]? inputNorms)
     {
+        int rowBytes = Codec.RowBytes(compressed.Codec, compressed.Param, t.Cols, compressed.GroupSize);
+        var row = new float[t.Cols];
         double sum = 0;
         for (int r = 0; r < t.Rows; r++)
         {
-            int row = r * t.Cols;
+            PackedValues.DecodeRow(compressed.Payload, r * rowBytes, compressed.Codec, compressed.Param, t.Cols, compressed.GroupSize, row, 0);
+            int at = r * t.Cols;
             for (int j = 0; j < t.Cols; j++)
             {
-                double d = t.Data[row + j] - compressed[row + j];
+                double d = t.Data[at + j] - row[j];
                 double n = inputNorms?[j] ?? 1f;
                 sum += n * n * d * d;
             }

@@ -60,13 +60,15 @@ public static class Policies
     /// model the picks that were estimates, solve again — until every pick is measured or after
     /// <paramref name="rounds"/> rounds. So full-model KL is computed only for candidates the knapsack chose.
     /// </summary>
-    public static CompressionPlan LucMeasured(SensitivityTable t, long matrixBudget, int rounds = 6)
+    /// <param name="stage">Progress per round of measuring (see <see cref="SensitivityTable.MeasureExactly"/>).</param>
+    public static CompressionPlan LucMeasured(SensitivityTable t, long matrixBudget, int rounds = 6,
+        Func<string, int, IProgress<(int Done, int Total)>?>? stage = null)
     {
         int measured = 0;
         for (int round = 1; ; round++)
         {
             (int[] pick, string detail) = LucPicks(t, matrixBudget);
-            int now = t.MeasureExactly(pick.Select((k, i) => (i, k)));
+            int now = t.MeasureExactly(pick.Select((k, i) => (i, k)), stage is null ? null : (name, n) => stage($"{name}, round {round}", n));
             measured += now;
             if (now == 0 || round == rounds)
                 return new CompressionPlan("luc", [.. Enumerable.Range(0, pick.Length).Select(i => Choice(t, i, pick[i]))],

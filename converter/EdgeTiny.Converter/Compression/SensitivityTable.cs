@@ -141,8 +141,9 @@ public sealed class SensitivityTable
     /// is estimated as the anchor's KL scaled by their output error. Policies then measure exactly the candidates they
     /// weigh (<see cref="MeasureExactly"/>). Metric KL only.
     /// </summary>
+    /// <param name="stage">Called at each of the two steps with its name and job count; returns where to report (done, total).</param>
     public static SensitivityTable Estimate(SourceModel source, TokenSequences calibration, IReadOnlyList<Candidate> candidates,
-        int groupSize, IProgress<(int Done, int Total)>? progress = null)
+        int groupSize, Func<string, int, IProgress<(int Done, int Total)>?>? stage = null)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var model = new DenseModel(source);
@@ -151,19 +152,20 @@ public sealed class SensitivityTable
         int N = matrices.Length, K = candidates.Count, anchor = candidates.ToList().IndexOf(Anchor);
         if (anchor < 0) throw new ArgumentException($"a fast table needs the anchor candidate {Anchor}", nameof(candidates));
         var error = new double[N, K];
-        int done = 0, total = N * K + N;
+        int done = 0, total = N * K;
+        IProgress<(int Done, int Total)>? progress = stage?.Invoke("layer output errors", total);
         Parallel.For(0, N * K, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, job =>
         {
             int i = job / K, k = job % K;
             SourceTensor t = source.Tensor(matrices[i]);
             float[]? norms = pass.InputNorms.GetValueOrDefault(t.Name);
-            if (candidates[k].Bits != 32) error[i, k] = LayerError.Of(t, candidates[k].Encode(t, norms, groupSize).Decode(), norms);
+            if (candidates[k].Bits != 32) error[i, k] = LayerError.Of(t, candidates[k].Encode(t, norms, groupSize), norms);
             progress?.Report((Interlocked.Increment(ref done), total));
         });
         var sensitivity = new double[N, K];
         var measured = new bool[N, K];
         int forward = calibration.Sequences.Length + Score(source, model, calibration, pass, candidates, groupSize, SensitivityMetric.Kl,
-            [.. Enumerable.Range(0, N).Select(i => i * K + anchor)], sensitivity, progress, N * K, total);
+            [.. Enumerable.Range(0, N).Select(i => i * K + anchor)], sensitivity, stage?.Invoke($"whole-model KL at {Anchor} (anchors)", N), 0, N);
         for (int i = 0; i < N; i++)
         {
             double scale = error[i, anchor] > 0 ? sensitivity[i, anchor] / error[i, anchor] : 0;
@@ -178,7 +180,7 @@ public sealed class SensitivityTable
     }
 
     /// <summary>Measures on the whole model those of <paramref name="entries"/> that are estimates; returns how many it measured.</summary>
-    public int MeasureExactly(IEnumerable<(int Tensor, int Candidate)> entries)
+    public int MeasureExactly(IEnumerable<(int Tensor, int Candidate)> entries, Func<string, int, IProgress<(int Done, int Total)>?>? stage = null)
     {
         int K = Candidates.Count;
         int[] jobs = [.. entries.Where(e => !Measured[e.Tensor, e.Candidate]).Select(e => e.Tensor * K + e.Candidate).Distinct().Order()];
@@ -186,7 +188,7 @@ public sealed class SensitivityTable
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var values = new double[Matrices.Count, K];
         int forward = Score(Source, Model, Calibration, _pass ?? throw new InvalidOperationException("only a fast table measures more"),
-            Candidates, GroupSize, Metric, jobs, values, null, 0, jobs.Length);
+            Candidates, GroupSize, Metric, jobs, values, stage?.Invoke("whole-model KL of the knapsack's picks", jobs.Length), 0, jobs.Length);
         foreach (int job in jobs)
         {
             Sensitivity[job / K, job % K] = values[job / K, job % K];
@@ -203,11 +205,13 @@ public sealed class SensitivityTable
         var swap = new Dictionary<string, float[]> { [tensor] = weights };
         int from = model.FirstLayerAffected(tensor);
         double kl = 0;
+        // One logits buffer per job, reused for every sequence (a 32,000-token vocabulary makes it 16 MB).
+        var buffer = new float[calibration.Sequences.Max(s => s.Length) * vocab];
         for (int s = 0; s < calibration.Sequences.Length; s++)
         {
             float[] logits = from > 0
-                ? model.Forward(calibration.Sequences[s], swap, cache: pass.Caches![s], fromLayer: from)
-                : model.Forward(calibration.Sequences[s], swap);
+                ? model.Forward(calibration.Sequences[s], swap, cache: pass.Caches![s], fromLayer: from, logits: buffer)
+                : model.Forward(calibration.Sequences[s], swap, logits: buffer);
             kl += LogitMetrics.KlSum(pass.ReferenceLogProbs![s], logits, vocab);
         }
         return kl;

@@ -68,24 +68,25 @@ public static class ModelConverter
         }
 
         CompressionPlan? plan = null;
-        SensitivityTable? table = null;
+        SweepCounts? sweep = null;
         if (options.NeedsSensitivity)
         {
             Calibrate();
             long matrixBudget = options.BudgetBytes > 0 ? options.BudgetBytes - FixedBytes(model, options, calibration) : 0;
             if (options.BudgetBytes > 0 && matrixBudget <= 0)
                 throw new InputException("--budget", $"{options.BudgetBytes} bytes does not even hold the config, tokenizer and norms ({FixedBytes(model, options, calibration)} bytes)");
-            table = MergeOrMeasureTable(model, options, calibration!, progress);
-            progress?.Stage("policy", 1);
+            SensitivityTable table = MergeOrMeasureTable(model, options, calibration!, progress);
+            if (!options.FastSweep) progress?.Stage("policy", 1);
             plan = options.Policy switch
             {
-                "luc" when options.FastSweep => Policies.LucMeasured(table, matrixBudget),
+                "luc" when options.FastSweep => Policies.LucMeasured(table, matrixBudget, stage: Stages(progress)),
                 "luc" => Policies.Luc(table, matrixBudget),
                 "edge-llm" => Policies.EdgeLlm(table, matrixBudget),
                 _ => options.Bits == 0 ? Policies.Uniform(table, matrixBudget) : Policies.Uniform(table, new Candidate(options.Bits, options.Sparsity)),
             };
-            progress?.Advance(1);
-            forwardPasses += table.Counts.ForwardPasses; // after the policy: a fast table measures its picks there
+            if (!options.FastSweep) progress?.Advance(1);
+            sweep = table.Counts; // after the policy: a fast table measures its picks there. The table (and the
+            forwardPasses += sweep.ForwardPasses; // reference log-probabilities it holds) is not needed from here on.
         }
         else if (options.Compresses)
         {
@@ -165,7 +166,7 @@ public static class ModelConverter
         return new ConversionReport(outputPath, fileBytes, new FileInfo(model.SourcePath).Length, model.ParameterCount, options, reports,
             plan?.Detail, calibration, clock.Elapsed.TotalSeconds)
         {
-            Counts = new ConversionCounts(calibration?.Sequences.Length ?? 0, table is not null, table?.Counts.Scored ?? 0,
+            Counts = new ConversionCounts(calibration?.Sequences.Length ?? 0, sweep is not null, sweep?.Scored ?? 0,
                 forwardPasses, plan?.Choices.Count ?? 0),
         };
     }
@@ -202,12 +203,7 @@ public static class ModelConverter
             progress?.Advance(1);
             return merged;
         }
-        if (options.FastSweep)
-        {
-            int matrices = LlamaWeights.MatrixNames(model.Config).Length;
-            progress?.Stage("sensitivity (fast: layer errors, then anchors)", Jobs(model) + matrices);
-            return SensitivityTable.Estimate(model, calibration, Candidate.Grid, options.GroupSize, new SyncProgress(progress));
-        }
+        if (options.FastSweep) return SensitivityTable.Estimate(model, calibration, Candidate.Grid, options.GroupSize, Stages(progress));
         progress?.Stage("sensitivity", Jobs(model));
         return SensitivityTable.Build(model, calibration, Candidate.Grid, options.GroupSize, options.Metric, new SyncProgress(progress));
     }
@@ -278,6 +274,13 @@ public static class ModelConverter
         };
         return Encoding.UTF8.GetBytes(json.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));
     }
+
+    /// <summary>Starts a stage on <paramref name="progress"/> and hands back its thread-safe (done, total) sink.</summary>
+    private static Func<string, int, IProgress<(int Done, int Total)>?> Stages(IConversionProgress? progress) => (name, total) =>
+    {
+        progress?.Stage(name, total);
+        return new SyncProgress(progress);
+    };
 
     /// <summary>Forwards the sweep's thread-pool progress to the caller's progress sink, in order.</summary>
     private sealed class SyncProgress(IConversionProgress? sink) : IProgress<(int Done, int Total)>
