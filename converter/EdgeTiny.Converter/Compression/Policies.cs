@@ -198,6 +198,17 @@ public static class Policies
     private static TensorChoice Choice(SensitivityTable t, int i, int k) =>
         new(t.Matrices[i], t.Candidates[k].Bits, t.Candidates[k].Sparsity, t.Encode(i, k), t.Sensitivity[i, k]);
 
-    private static InputException Infeasible(string policy, long budget, long minimum) =>
+    /// <summary>
+    /// The fewest bytes any policy can store the matrices in (each as its smallest candidate), from the codec sizes
+    /// alone: a budget below it is refused before anything is measured.
+    /// </summary>
+    public static long SmallestMatrixBytes(SourceModel source, int groupSize) =>
+        LlamaWeights.MatrixNames(source.Config).Sum(m =>
+        {
+            SourceTensor t = source.Tensor(m);
+            return Candidate.Grid.Min(c => EtbLayout.AlignToSector(CodecBytes(t.Rows, t.Cols, groupSize, c.Bits, c.Sparsity)));
+        });
+
+    internal static InputException Infeasible(string policy, long budget, long minimum) =>
         new("--budget", $"{policy}: {budget} bytes for the weight matrices is below the smallest this policy can make ({minimum} bytes)");
 }

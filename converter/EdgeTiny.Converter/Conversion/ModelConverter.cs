@@ -75,6 +75,8 @@ public static class ModelConverter
             long matrixBudget = options.BudgetBytes > 0 ? options.BudgetBytes - FixedBytes(model, options, calibration) : 0;
             if (options.BudgetBytes > 0 && matrixBudget <= 0)
                 throw new InputException("--budget", $"{options.BudgetBytes} bytes does not even hold the config, tokenizer and norms ({FixedBytes(model, options, calibration)} bytes)");
+            long smallest = Policies.SmallestMatrixBytes(model, options.GroupSize);
+            if (options.BudgetBytes > 0 && matrixBudget < smallest) throw Policies.Infeasible(options.Policy, matrixBudget, smallest);
             SensitivityTable table = MergeOrMeasureTable(model, options, calibration!, progress);
             if (!options.FastSweep) progress?.Stage("policy", 1);
             plan = options.Policy switch
