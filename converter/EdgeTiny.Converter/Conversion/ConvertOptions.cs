@@ -52,7 +52,7 @@ public sealed record ConvertOptions
     /// <summary>
     /// luc's sensitivity sweep: fast (every candidate scored on the matrix's own output error, whole-model KL for one
     /// anchor per matrix and for the candidates the knapsack picks; within ~2% of full's KL at equal bytes on
-    /// stories260K and the demo model, ~9× fewer forward passes: results/sweep-quality.json) or full (every candidate's
+    /// stories260K and the demo model, 7–12× fewer forward passes: results/sweep-quality.json) or full (every candidate's
     /// KL on the whole model). edge-llm, uniform --budget, shards and --sensitivity-from always use the full table.
     /// </summary>
     public string Sweep { get; init; } = "fast";
