@@ -19,14 +19,14 @@ public sealed record DemoOptions
     public required string OutputDirectory { get; init; }
     public required BoardProfile Board { get; init; }
     /// <summary>Size of the .etb the LUC policy must fit.</summary>
-    public long SizeBudgetBytes { get; init; } = 160 * 1024;
+    public long SizeBudgetBytes { get; init; } = 256 * 1024;
     public string Prompt { get; init; } = "Once upon a time";
     public int GenerateTokens { get; init; } = 64;
     /// <summary>Top layers tuned on the device (kept dense in the packed file).</summary>
     public int TuneLayers { get; init; } = 2;
-    public int TuneSteps { get; init; } = 100;
+    public int TuneSteps { get; init; } = 200;
     /// <summary>Higher than `edgetiny tune`'s default: the harbor world is far from what the model knows (new names and words).</summary>
-    public float TuneLearningRate { get; init; } = 2e-3f;
+    public float TuneLearningRate { get; init; } = 4e-3f;
     /// <summary>Bundle cache for the streamed FFN while generating (about a tenth of the demo model's packed FFN bytes).</summary>
     public int FfnCacheBytes { get; init; } = 16 * 1024;
     public int AdaptationStories { get; init; } = 40;
@@ -49,7 +49,7 @@ public sealed record DemoOptions
     public TuneSettings Recipe() => new()
     {
         Window = TuneLayers, Steps = TuneSteps, LearningRate = TuneLearningRate, RehearsalSteps = 1, RehearsalDistill = true,
-        RehearsalWeight = 4f, LearningRateDecay = true, BaseSequences = 32,
+        RehearsalWeight = 3f, LearningRateDecay = true, BaseSequences = 32,
     };
 }
 
