@@ -34,6 +34,10 @@ public sealed record TuneOptions
     public int RehearsalSequences { get; init; } = 64;
     /// <summary>Rehearse by distillation to the base model's distributions (see <see cref="TuneSettings.RehearsalDistill"/>).</summary>
     public bool RehearsalDistill { get; init; }
+    /// <summary>λ of the distillation term (see <see cref="TuneSettings.RehearsalWeight"/>).</summary>
+    public float RehearsalWeight { get; init; } = 1f;
+    /// <summary>Linear learning-rate decay to a tenth by the last step.</summary>
+    public bool LearningRateDecay { get; init; }
     /// <summary>Base-model samples that measure base-domain perplexity before and after.</summary>
     public int BaseSequences { get; init; } = 4;
 
@@ -46,6 +50,7 @@ public sealed record TuneOptions
         Window = Window, Rank = Rank, Alpha = Alpha, Steps = Steps, LearningRate = LearningRate, Optimizer = Optimizer,
         ClipNorm = ClipNorm, SequenceLength = SequenceLength, Adaptive = Adaptive, Seed = Seed,
         RehearsalSteps = RehearsalSteps, RehearsalSequences = RehearsalSequences, RehearsalDistill = RehearsalDistill,
+        RehearsalWeight = RehearsalWeight, LearningRateDecay = LearningRateDecay,
         BaseSequences = BaseSequences,
     };
 }
@@ -176,10 +181,7 @@ public static class Tuning
         KernelCounts stepKernels = s.Counter.Counts.Copy();
         (PredictedTime Native, PredictedTime Portable)? predicted = session.Board is null ? null
             : OnBoardPrediction.Both(session.Board, stepKernels, o.Steps, sdMsPerStep ?? 0);
-        // One adaptation step is one training pass on the user's text plus one per rehearsal step (and, when rehearsal
-        // distils, a forward pass without adapters for its targets).
-        long stepMacs = (1 + o.RehearsalSteps) * BoardSession.TrainingPassMacs(config, T, o.Window)
-            + (o.RehearsalDistill ? o.RehearsalSteps * Enumerable.Range(0, T - 1).Sum(p => BoardSession.MacsPerToken(config, p)) : 0);
+        long stepMacs = StepMacs(config, settings);
 
         double heldAfter = Loss(t, tuning.Applied, heldOutSequences), baseAfter = Loss(t, tuning.Applied, baseText);
         // Voting across exits needs one extra stream per adapted window (desktop only; not part of the tuning peak).
@@ -212,6 +214,26 @@ public static class Tuning
             PredictedStep = predicted?.Native, PredictedStepPortableOnly = predicted?.Portable,
         };
     }
+
+    /// <summary>
+    /// Multiply-accumulates of one adaptation step: a training pass (forward, then backward through the window at about
+    /// twice the forward's cost) on the user's text plus one per rehearsal step, and, when rehearsal distils, a forward
+    /// pass without adapters for its targets.
+    /// </summary>
+    public static long StepMacs(ModelConfig c, TuneSettings s)
+    {
+        int T = s.SequenceLengthFor(c);
+        return (1 + s.RehearsalSteps) * BoardSession.TrainingPassMacs(c, T, s.Window)
+            + (s.RehearsalDistill ? s.RehearsalSteps * Enumerable.Range(0, T - 1).Sum(p => BoardSession.MacsPerToken(c, p)) : 0);
+    }
+
+    /// <summary>
+    /// A step's predicted time on <paramref name="board"/> from its MACs alone (the board's native kernel rate plus the
+    /// simulated SD time it measured): for a step run on a device over the protocol, whose kernel work the host cannot
+    /// count. A step run here is predicted from its counted kernel work instead (<see cref="TuneResult.PredictedStep"/>).
+    /// </summary>
+    public static double PredictedMsPerStep(long stepMacs, EdgeTiny.Host.Boards.BoardProfile board, double sdMsPerStep) =>
+        stepMacs * 1000.0 / board.KernelMacsPerSecond + sdMsPerStep;
 
     private static AdapterSet Fresh(ModelConfig c, int adapted, TuneOptions o, EtbModel model)
     {
