@@ -9,12 +9,12 @@ using Spectre.Console;
 
 namespace EdgeTiny.Cli.Commands;
 
-/// <summary>`edgetiny convert`: a llama2.c checkpoint → an .etb file, compressed by a policy.</summary>
+/// <summary>`edgetiny convert`: a llama2.c checkpoint or GGUF file → an .etb file, compressed by a policy.</summary>
 public static class ConvertCommand
 {
     public static Command Create()
     {
-        var source = new Argument<string>("source") { Description = "Trained model: a llama2.c checkpoint (.bin)" };
+        var source = new Argument<string>("source") { Description = "Trained model: a llama2.c checkpoint (.bin, versions 0-1), or a GGUF file (architecture llama)" };
         var tokenizer = new Option<string?>("--tokenizer") { Description = "llama2.c tokenizer file (default: tok{vocab}.bin or tokenizer.bin beside the source)" };
         var policy = new Option<string>("--policy") { Description = "none (one codec for all), uniform, luc (optimal per-layer mix for the budget), edge-llm (the paper's rule)", DefaultValueFactory = _ => "none" };
         var bits = new Option<int?>("--bits") { Description = "none/uniform: bits per weight, 32 (float, lossless) or 2..8 (group-quantized)" };
@@ -60,7 +60,7 @@ public static class ConvertCommand
                 },
             };
             options.Validate();
-            SourceModel model = Llama2cCheckpoint.Read(parse.GetValue(source)!, parse.GetValue(tokenizer));
+            SourceModel model = ModelImport.Read(parse.GetValue(source)!, parse.GetValue(tokenizer));
             string path = parse.GetValue(output)!;
             ConversionReport report = Console.IsErrorRedirected || (!options.Compresses && options.Pack == "none")
                 ? ModelConverter.Convert(model, options, path)
