@@ -76,5 +76,22 @@ public static unsafe partial class GgmlNative
     [DllImport(Lib)] public static extern void dequantize_row_q4_K(void* x, float* y, long k);
     [DllImport(Lib)] public static extern void dequantize_row_q5_K(void* x, float* y, long k);
     [DllImport(Lib)] public static extern void dequantize_row_q6_K(void* x, float* y, long k);
+    /// <summary>ggml's reference quantizer of a type, for whole rows.</summary>
+    public static void Quantize(EdgeTiny.Converter.Import.Gguf.GgmlType type, float* x, void* y, long k)
+    {
+        switch (type)
+        {
+            case EdgeTiny.Converter.Import.Gguf.GgmlType.Q8_0: quantize_row_q8_0_ref(x, y, k); break;
+            case EdgeTiny.Converter.Import.Gguf.GgmlType.Q4_0: quantize_row_q4_0_ref(x, y, k); break;
+            case EdgeTiny.Converter.Import.Gguf.GgmlType.Q4_1: quantize_row_q4_1_ref(x, y, k); break;
+            case EdgeTiny.Converter.Import.Gguf.GgmlType.Q5_0: quantize_row_q5_0_ref(x, y, k); break;
+            case EdgeTiny.Converter.Import.Gguf.GgmlType.Q5_1: quantize_row_q5_1_ref(x, y, k); break;
+            case EdgeTiny.Converter.Import.Gguf.GgmlType.Q4_K: quantize_row_q4_K_ref(x, y, k); break;
+            case EdgeTiny.Converter.Import.Gguf.GgmlType.Q5_K: quantize_row_q5_K_ref(x, y, k); break;
+            case EdgeTiny.Converter.Import.Gguf.GgmlType.Q6_K: quantize_row_q6_K_ref(x, y, k); break;
+            default: throw new ArgumentOutOfRangeException(nameof(type));
+        }
+    }
+
     [DllImport(Lib)] public static extern void ggml_fp16_to_fp32_row(void* x, float* y, long k);
 }

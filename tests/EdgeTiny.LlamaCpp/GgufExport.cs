@@ -15,7 +15,12 @@ public static unsafe class GgufExport
 {
     private const int GgmlF32 = 0;
 
-    public static void Write(SourceModel model, string path, string name = "edgetiny-test")
+    /// <summary>
+    /// Writes the model; with <paramref name="quantize"/>, every matrix whose rows are a multiple of the type's block is
+    /// stored in that type by ggml's reference quantizer (quantize_row_*_ref), the others stay F32 — what
+    /// llama_model_quantize cannot do for stories260K, whose FFN rows of 172 values are no multiple of 32.
+    /// </summary>
+    public static void Write(SourceModel model, string path, string name = "edgetiny-test", GgmlType? quantize = null)
     {
         ModelConfig c = model.Config;
         IntPtr gguf = GgmlNative.gguf_init_empty();
@@ -43,9 +48,13 @@ public static unsafe class GgufExport
 
             foreach (SourceTensor t in model.Tensors)
             {
-                IntPtr tensor = t.IsNorm ? GgmlNative.ggml_new_tensor_1d(ctx, GgmlF32, t.Cols) : GgmlNative.ggml_new_tensor_2d(ctx, GgmlF32, t.Cols, t.Rows);
+                bool quantized = quantize is GgmlType q && !t.IsNorm && t.Cols % GgmlTypes.BlockSize(q) == 0;
+                int type = quantized ? (int)quantize!.Value : GgmlF32;
+                IntPtr tensor = t.IsNorm ? GgmlNative.ggml_new_tensor_1d(ctx, type, t.Cols) : GgmlNative.ggml_new_tensor_2d(ctx, type, t.Cols, t.Rows);
                 GgmlNative.ggml_set_name(tensor, GgufModel.GgufName(t.Name));
-                t.Data.AsSpan().CopyTo(new Span<float>((void*)GgmlNative.ggml_get_data(tensor), t.Data.Length));
+                void* data = (void*)GgmlNative.ggml_get_data(tensor);
+                if (quantized) fixed (float* x = t.Data) GgmlNative.Quantize(quantize!.Value, x, data, t.Data.Length);
+                else t.Data.AsSpan().CopyTo(new Span<float>(data, t.Data.Length));
                 GgmlNative.gguf_add_tensor(gguf, tensor);
             }
             if (!GgmlNative.gguf_write_to_file(gguf, path, false)) throw new IOException($"ggml's gguf_write_to_file failed for {path}");

@@ -21,6 +21,11 @@ public sealed class LlamaCppModel : IDisposable
             GpuLayerCount = 0,
             Threads = threads,
             BatchThreads = threads,
+            // The KV cache in float32 (llama.cpp's default is F16, which would round every key and value) and the
+            // plain attention path, so an F32 file is computed in float32 end to end, as ours is.
+            TypeK = GGMLType.GGML_TYPE_F32,
+            TypeV = GGMLType.GGML_TYPE_F32,
+            FlashAttention = false,
         };
         _weights = LLamaWeights.LoadFromFile(_params);
     }
