@@ -100,6 +100,28 @@ public sealed class GgufAgreementTests(GgufFiles files, ITestOutputHelper output
         Assert.True(a.Top1Agreements >= 0.95 * a.Positions, $"{type}: top-1 {a.Top1Agreements}/{a.Positions}");
     }
 
+    public static IEnumerable<object[]> GeneratedTypes => GgufFiles.GeneratedQuantizations.Select(t => new object[] { t });
+
+    /// <summary>
+    /// A generated model whose rows are multiples of 256, so llama_model_quantize applies every type to every matrix
+    /// (Q4_K_M mixes Q4_K and Q6_K; Q5_K_M Q5_K and Q6_K): our decoding of each file against llama.cpp running it.
+    /// Random weights make sharper, less forgiving logits than a trained model; same tolerances.
+    /// </summary>
+    [SharedDataTheory]
+    [MemberData(nameof(GeneratedTypes))]
+    public void Every_type_quantized_by_llama_cpp_decodes_to_logits_that_agree_with_llama_cpp(LLamaFtype type)
+    {
+        string gguf = files.File("generated", type);
+        EtbModel m = GgufFiles.Load(files.Converted("generated", type));
+        using var llama = new LlamaCppModel(gguf, contextSize: 128);
+        int[] tokens = Golden.Cases[1].Tokens[..48];
+        var a = LogitAgreement.Of(llama.Logits(tokens), GgufFiles.OurLogits(m, tokens));
+        string types = string.Join("+", GgufFile.Read(gguf).Tensors.Select(t => t.Type).Distinct().Order());
+        output.WriteLine($"{type} ({types}): max abs {a.MaxAbs:F4}, max rel {a.MaxRelative:E2}, mean KL {a.MeanKl:E2}, top-1 {a.Top1Agreements}/{a.Positions}");
+        Assert.True(a.MeanKl < 1e-3, $"{type}: mean KL {a.MeanKl:E2}");
+        Assert.True(a.Top1Agreements >= 0.95 * a.Positions, $"{type}: top-1 {a.Top1Agreements}/{a.Positions}");
+    }
+
     /// <summary>Our greedy continuation (no early stop, as llama.cpp's loop above).</summary>
     public static int[] OurGreedy(EtbModel m, int[] prompt, int steps)
     {

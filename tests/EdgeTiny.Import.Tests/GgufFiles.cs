@@ -28,14 +28,21 @@ public sealed class GgufFiles : IDisposable
     public SourceModel Stories => _stories.Value;
     private readonly Lazy<SourceModel> _stories = new(() => Llama2cCheckpoint.Read(SharedData.Stories260K, SharedData.Tok512));
 
-    /// <summary>A random 2-layer model, dim 256, hidden 512, GQA 4/2, with stories260K's tokenizer (so text means something).</summary>
+    /// <summary>
+    /// A random 2-layer model, dim 256, hidden 512, GQA 4/2, with stories260K's tokenizer (so text means something), its
+    /// matrices scaled to ±0.05 (the size of a trained model's weights at this width, so activations stay in range).
+    /// </summary>
     public SourceModel Generated => _generated.Value;
     private readonly Lazy<SourceModel> _generated;
 
     public GgufFiles()
     {
         _generated = new(() => TinyModels.Source(TinyModels.Shape(dim: 256, hidden: 512, layers: 2, heads: 4, kvHeads: 2, vocab: 512, seqLen: 128), seed: 18)
-            with { Tokenizer = Stories.Tokenizer });
+            is var m ? m with
+            {
+                Tokenizer = Stories.Tokenizer,
+                Tensors = [.. m.Tensors.Select(t => t.IsNorm ? t : t with { Data = [.. t.Data.Select(v => v * 0.1f)] })],
+            } : null!);
     }
 
     /// <summary>The model ("stories" or "generated") as a GGUF file of this type (ALL_F32 = as ggml's writer wrote it).</summary>

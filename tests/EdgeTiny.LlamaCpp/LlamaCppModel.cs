@@ -81,8 +81,12 @@ public sealed class LlamaCppModel : IDisposable
     public static void Quantize(string source, string destination, LLamaFtype type)
     {
         LlamaCppRuntime.EnsureLoaded();
-        if (!LLamaQuantizer.Quantize(source, destination, type, nthread: 1, allowRequantize: true, quantizeOutputTensor: false))
-            throw new InvalidOperationException($"llama_model_quantize failed: {source} → {type}");
+        LLamaModelQuantizeParams p = LLamaModelQuantizeParams.Default();
+        p.ftype = type;
+        p.nthread = 1;
+        p.allow_requantize = true;
+        uint result = NativeApi.llama_model_quantize(source, destination, ref p);
+        if (result != 0) throw new InvalidOperationException($"llama_model_quantize failed ({result}): {source} → {type}");
     }
 
     public void Dispose() => _weights.Dispose();
