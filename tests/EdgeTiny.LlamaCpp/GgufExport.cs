@@ -20,7 +20,7 @@ public static unsafe class GgufExport
     /// stored in that type by ggml's reference quantizer (quantize_row_*_ref), the others stay F32 — what
     /// llama_model_quantize cannot do for stories260K, whose FFN rows of 172 values are no multiple of 32.
     /// </summary>
-    public static void Write(SourceModel model, string path, string name = "edgetiny-test", GgmlType? quantize = null)
+    public static void Write(SourceModel model, string path, string name = "edgetiny-test", GgmlType? quantize = null, bool tokenizer = true)
     {
         ModelConfig c = model.Config;
         IntPtr gguf = GgmlNative.gguf_init_empty();
@@ -44,7 +44,7 @@ public static unsafe class GgufExport
             GgmlNative.gguf_set_val_u32(gguf, "llama.rope.dimension_count", (uint)c.HeadSize);
             GgmlNative.gguf_set_val_f32(gguf, "llama.attention.layer_norm_rms_epsilon", c.NormEps);
             GgmlNative.gguf_set_val_f32(gguf, "llama.rope.freq_base", c.RopeTheta);
-            WriteTokenizer(gguf, model.Tokenizer);
+            if (tokenizer) WriteTokenizer(gguf, model.Tokenizer);
 
             foreach (SourceTensor t in model.Tensors)
             {
