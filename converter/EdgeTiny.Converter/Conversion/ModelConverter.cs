@@ -90,7 +90,8 @@ public static class ModelConverter
         EncodedTensor Encode(SourceTensor t) =>
             plan?.Choices.FirstOrDefault(c => c.Tensor == t.Name)?.Encoded
             ?? (options.Bits < 32 && !t.IsNorm && !options.Compresses
-                ? GroupQuantizer.Encode(t.Data, t.Rows, t.Cols, options.GroupSize, options.Bits)
+                ? StoredInt8.Applies(t, options.Bits, options.GroupSize) ? StoredInt8.Encode(t)
+                    : GroupQuantizer.Encode(t.Data, t.Rows, t.Cols, options.GroupSize, options.Bits)
                 : EncodedTensor.F32(t.Data, t.Rows, t.Cols));
         void Add(string name, EncodedTensor e)
         {

@@ -7,6 +7,19 @@ public sealed record SourceTensor(string Name, int Rows, int Cols, float[] Data)
 {
     /// <summary>Norm weights (1 × n vectors) stay float32 whatever the policy.</summary>
     public bool IsNorm => Rows == 1;
+
+    /// <summary>The int8 values and group scales the source file stored (llama2.c version 2), or null.</summary>
+    public Int8Groups? Int8 { get; init; }
+}
+
+/// <summary>
+/// Group-symmetric int8 values as a source stored them: value i is Values[i] × Scales[i / GroupSize], groups running
+/// over the flattened matrix.
+/// </summary>
+public sealed record Int8Groups(sbyte[] Values, float[] Scales, int GroupSize)
+{
+    /// <summary>Whether the .etb's 8-bit codec can hold these values as they are: groups of this size that never cross a row.</summary>
+    public bool FitsRows(int cols, int groupSize) => groupSize == GroupSize && cols % GroupSize == 0;
 }
 
 /// <summary>A tokenizer as llama2.c stores it: one byte string and merge score per token.</summary>
