@@ -9,9 +9,12 @@ using EdgeTiny.Benchmarks;
 //   dotnet run -c Release --project tests/EdgeTiny.Benchmarks -- --decode --baseline --json decode.json
 //   dotnet run -c Release --project tests/EdgeTiny.Benchmarks -- --luc-curve --json results/luc-curve.json
 //   dotnet run -c Release --project tests/EdgeTiny.Benchmarks -- --ffn-io --json results/ffn-io.json
+//   dotnet run -c Release --project tests/EdgeTiny.Benchmarks -- --peer llama.cpp [--steps N] --json results/llama-cpp-peer.json
 //   dotnet run -c Release --project tests/EdgeTiny.Benchmarks -- [BenchmarkDotNet arguments, e.g. --filter '*']
 bool quick = args.Contains("--quick"), decode = args.Contains("--decode"), luc = args.Contains("--luc-curve"), ffn = args.Contains("--ffn-io");
-if (!quick && !decode && !luc && !ffn)
+string? peer = Option("--peer");
+if (peer is not null && peer != "llama.cpp") throw new ArgumentException($"--peer {peer}: only llama.cpp is a peer");
+if (!quick && !decode && !luc && !ffn && peer is null)
 {
     BenchmarkSwitcher.FromTypes([typeof(KernelBenchmarks)]).Run(args);
     return 0;
@@ -25,6 +28,7 @@ if (quick) report["kernels"] = QuickRunner.Run(Console.Out, targetMs);
 if (decode) report["decode"] = DecodeRunner.Run(Console.Out, steps, args.Contains("--baseline"));
 if (luc) report["luc_curve"] = LucCurveRunner.Run(Console.Out);
 if (ffn) report["ffn_io"] = FfnIoRunner.Run(Console.Out);
+if (peer is not null) report["llama_cpp_peer"] = LlamaCppPeerRunner.Run(Console.Out, steps);
 string json = report.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
 if (jsonPath is null) Console.WriteLine(json);
 else
