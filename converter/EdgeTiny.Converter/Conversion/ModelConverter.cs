@@ -130,7 +130,7 @@ public static class ModelConverter
         long fileBytes = new FileInfo(outputPath).Length;
         if (options.BudgetBytes > 0 && options.Compresses && fileBytes > options.BudgetBytes)
             throw new InvalidOperationException($"planned within {options.BudgetBytes} bytes but wrote {fileBytes}");
-        return new ConversionReport(outputPath, fileBytes, new FileInfo(model.SourcePath).Length, model.ParameterCount, options, reports,
+        return new ConversionReport(outputPath, fileBytes, model.SourceBytes, model.ParameterCount, options, reports,
             plan?.Detail, calibration, clock.Elapsed.TotalSeconds);
     }
 

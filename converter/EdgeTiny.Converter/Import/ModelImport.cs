@@ -3,7 +3,7 @@ using EdgeTiny.Converter.Import.Gguf;
 namespace EdgeTiny.Converter.Import;
 
 /// <summary>
-/// Reads a model whatever format it comes in: a GGUF file (by its magic), a llama2.c int8 checkpoint (version 2), or a
+/// Reads a model whatever format it comes in: a Hugging Face folder, a GGUF file (by its magic), a llama2.c int8 checkpoint (version 2), or a
 /// llama2.c float checkpoint (versions 0 and 1).
 /// A tokenizer file applies only to llama2.c checkpoints; the other formats carry their own.
 /// </summary>
@@ -11,6 +11,11 @@ public static class ModelImport
 {
     public static SourceModel Read(string source, string? tokenizerPath)
     {
+        if (Directory.Exists(source))
+        {
+            if (tokenizerPath is not null) throw new InputException("--tokenizer", $"{source} is a Hugging Face folder, which carries its own tokenizer.json");
+            return HuggingFace.HfModel.Read(source);
+        }
         if (GgufFile.HasMagic(source))
         {
             if (tokenizerPath is not null) throw new InputException("--tokenizer", $"{source} is a GGUF file, which carries its own tokenizer");

@@ -33,6 +33,11 @@ public sealed record SourceModel(ModelConfig Config, IReadOnlyList<SourceTensor>
 
     public long ParameterCount => Tensors.Sum(t => (long)t.Rows * t.Cols);
 
+    /// <summary>Bytes of the source: the file, or every file of a model folder.</summary>
+    public long SourceBytes => Directory.Exists(SourcePath)
+        ? Directory.EnumerateFiles(SourcePath).Sum(f => new FileInfo(f).Length)
+        : new FileInfo(SourcePath).Length;
+
     /// <summary>The source file's format as the manifest records it, e.g. "llama2c-v1".</summary>
     public string SourceFormat { get; init; } = "llama2c-v0";
 }
