@@ -106,6 +106,7 @@ public static class BenchCommand
         ["forward_passes"] = st.ForwardPasses,
         ["io"] = SessionJson.Io(st),
         ["memory"] = SessionJson.Memory(s, st),
+        ["classifier"] = ClassifierShare.Report(s),
     };
 
     private static void Print(JsonObject r)
@@ -125,6 +126,7 @@ public static class BenchCommand
         Row("context / KV cache", JsonValue.Create($"{r["memory"]!["context"]} / {r["memory"]!["kv_cache"]}"));
         Row("streamed tensors", r["memory"]!["streamed_tensors"]);
         Row("predicted on-board tokens/s", r["board"]?["predicted_tokens_per_second"]);
+        Row("classifier share of matrix bytes", JsonValue.Create($"{r["classifier"]!["share_of_matrix_bytes"]!.GetValue<double>():P1} ({r["classifier"]!["bytes"]} bytes{(r["classifier"]!["sd_ms_if_streamed"] is JsonNode ms ? $", {ms} SD ms if streamed" : "")})"));
         AnsiConsole.Write(table);
     }
 }
