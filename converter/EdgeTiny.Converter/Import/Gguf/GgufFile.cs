@@ -50,6 +50,8 @@ public sealed class GgufFile
 
     public static GgufFile Read(string path)
     {
+        if (File.Exists(path) && new FileInfo(path).Length > Array.MaxLength)
+            throw new InputException(path, $"is {new FileInfo(path).Length} bytes; GGUF files over {Array.MaxLength} bytes are not supported (the converter targets models that fit a board)");
         byte[] bytes = Llama2cCheckpoint.ReadFile(path, "GGUF");
         var r = new Cursor(path, bytes);
         if (bytes.Length < 4 || r.U32() != Magic) throw new InputException(path, "not a GGUF file (no \"GGUF\" magic)");
