@@ -9,12 +9,15 @@ using EdgeTiny.Benchmarks;
 //   dotnet run -c Release --project tests/EdgeTiny.Benchmarks -- --decode --baseline --json decode.json
 //   dotnet run -c Release --project tests/EdgeTiny.Benchmarks -- --luc-curve --json results/luc-curve.json
 //   dotnet run -c Release --project tests/EdgeTiny.Benchmarks -- --ffn-io --json results/ffn-io.json
+//   dotnet run -c Release --project tests/EdgeTiny.Benchmarks -- --scale [--shapes stories15M,smollm2-135m] [--cases uniform-q8,luc:12MB] [--decode-tokens N] [--json results/scale.json]
+//   dotnet run -c Release --project tests/EdgeTiny.Benchmarks -- --sweep-quality --json results/sweep-quality.json
 //   dotnet run -c Release --project tests/EdgeTiny.Benchmarks -- --peer llama.cpp [--steps N] --json results/llama-cpp-peer.json
 //   dotnet run -c Release --project tests/EdgeTiny.Benchmarks -- [BenchmarkDotNet arguments, e.g. --filter '*']
-bool quick = args.Contains("--quick"), decode = args.Contains("--decode"), luc = args.Contains("--luc-curve"), ffn = args.Contains("--ffn-io");
+bool quick = args.Contains("--quick"), decode = args.Contains("--decode"), luc = args.Contains("--luc-curve"), ffn = args.Contains("--ffn-io"),
+    scale = args.Contains("--scale"), sweepQuality = args.Contains("--sweep-quality");
 string? peer = Option("--peer");
 if (peer is not null && peer != "llama.cpp") throw new ArgumentException($"--peer {peer}: only llama.cpp is a peer");
-if (!quick && !decode && !luc && !ffn && peer is null)
+if (!quick && !decode && !luc && !ffn && !scale && !sweepQuality && peer is null)
 {
     BenchmarkSwitcher.FromTypes([typeof(KernelBenchmarks)]).Run(args);
     return 0;
@@ -29,6 +32,20 @@ if (decode) report["decode"] = DecodeRunner.Run(Console.Out, steps, args.Contain
 if (luc) report["luc_curve"] = LucCurveRunner.Run(Console.Out);
 if (ffn) report["ffn_io"] = FfnIoRunner.Run(Console.Out);
 if (peer is not null) report["llama_cpp_peer"] = LlamaCppPeerRunner.Run(Console.Out, steps);
+if (sweepQuality) report["sweep_quality"] = SweepQualityRunner.Run(Console.Out);
+if (scale)
+{
+    string[] shapes = (Option("--shapes") ?? "stories15M").Split(',');
+    // A case is a name from ScaleRunner.DefaultCases, or luc:SIZE / edge-llm:SIZE / uniform:SIZE (a --budget).
+    ScaleRunner.Case[] cases = Option("--cases") is string list
+        ? [.. list.Split(',').Select(name => ScaleRunner.DefaultCases.FirstOrDefault(c => c.Name == name)
+            ?? (name.Split(':') is [string policy, string size] ? new ScaleRunner.Case(name, ["--policy", policy, "--budget", size])
+                : throw new ArgumentException($"--cases: unknown case '{name}'")))]
+        : ScaleRunner.DefaultCases;
+    int decodeTokens = int.Parse(Option("--decode-tokens") ?? "32", CultureInfo.InvariantCulture);
+    double timeoutMinutes = double.Parse(Option("--timeout-minutes") ?? "60", CultureInfo.InvariantCulture);
+    report["scale"] = ScaleRunner.Run(Console.Out, shapes, cases, decodeTokens, TimeSpan.FromMinutes(timeoutMinutes));
+}
 string json = report.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
 if (jsonPath is null) Console.WriteLine(json);
 else
