@@ -11,10 +11,13 @@ using EdgeTiny.Benchmarks;
 //   dotnet run -c Release --project tests/EdgeTiny.Benchmarks -- --ffn-io --json results/ffn-io.json
 //   dotnet run -c Release --project tests/EdgeTiny.Benchmarks -- --scale [--shapes stories15M,smollm2-135m] [--cases uniform-q8,luc:12MB] [--decode-tokens N] [--json results/scale.json]
 //   dotnet run -c Release --project tests/EdgeTiny.Benchmarks -- --sweep-quality --json results/sweep-quality.json
+//   dotnet run -c Release --project tests/EdgeTiny.Benchmarks -- --peer llama.cpp [--steps N] --json results/llama-cpp-peer.json
 //   dotnet run -c Release --project tests/EdgeTiny.Benchmarks -- [BenchmarkDotNet arguments, e.g. --filter '*']
 bool quick = args.Contains("--quick"), decode = args.Contains("--decode"), luc = args.Contains("--luc-curve"), ffn = args.Contains("--ffn-io"),
     scale = args.Contains("--scale"), sweepQuality = args.Contains("--sweep-quality");
-if (!quick && !decode && !luc && !ffn && !scale && !sweepQuality)
+string? peer = Option("--peer");
+if (peer is not null && peer != "llama.cpp") throw new ArgumentException($"--peer {peer}: only llama.cpp is a peer");
+if (!quick && !decode && !luc && !ffn && !scale && !sweepQuality && peer is null)
 {
     BenchmarkSwitcher.FromTypes([typeof(KernelBenchmarks)]).Run(args);
     return 0;
@@ -28,6 +31,7 @@ if (quick) report["kernels"] = QuickRunner.Run(Console.Out, targetMs);
 if (decode) report["decode"] = DecodeRunner.Run(Console.Out, steps, args.Contains("--baseline"));
 if (luc) report["luc_curve"] = LucCurveRunner.Run(Console.Out);
 if (ffn) report["ffn_io"] = FfnIoRunner.Run(Console.Out);
+if (peer is not null) report["llama_cpp_peer"] = LlamaCppPeerRunner.Run(Console.Out, steps);
 if (sweepQuality) report["sweep_quality"] = SweepQualityRunner.Run(Console.Out);
 if (scale)
 {

@@ -107,6 +107,7 @@ public static class BenchCommand
         ["forward_passes"] = st.ForwardPasses,
         ["io"] = SessionJson.Io(st),
         ["memory"] = SessionJson.Memory(s, st),
+        ["classifier"] = ClassifierShare.Report(s),
     };
 
     private static void Print(JsonObject r)
@@ -133,6 +134,7 @@ public static class BenchCommand
                 Row("  ms/token: native kernels / interpreted kernels / glue / SD", JsonValue.Create(
                     $"{ms["kernels_native"]} / {ms["kernels_interpreted"]} / {ms["glue"]} / {ms["sd"]} (most: {p["dominant"]})"));
             }
+        Row("classifier share of matrix bytes", JsonValue.Create($"{r["classifier"]!["share_of_matrix_bytes"]!.GetValue<double>():P1} ({r["classifier"]!["bytes"]} bytes{(r["classifier"]!["sd_ms_if_streamed"] is JsonNode sdMs ? $", {sdMs} SD ms if streamed" : "")})"));
         AnsiConsole.Write(table);
     }
 }

@@ -9,12 +9,12 @@ using Spectre.Console;
 
 namespace EdgeTiny.Cli.Commands;
 
-/// <summary>`edgetiny convert`: a llama2.c checkpoint → an .etb file, compressed by a policy.</summary>
+/// <summary>`edgetiny convert`: a llama2.c checkpoint or GGUF file → an .etb file, compressed by a policy.</summary>
 public static class ConvertCommand
 {
     public static Command Create()
     {
-        var source = new Argument<string>("source") { Description = "Trained model: a llama2.c checkpoint (.bin)" };
+        var source = new Argument<string>("source") { Description = "Trained model: a llama2.c checkpoint (.bin: float versions 0-1, int8 version 2), or a GGUF file (architecture llama)" };
         var tokenizer = new Option<string?>("--tokenizer") { Description = "llama2.c tokenizer file (default: tok{vocab}.bin or tokenizer.bin beside the source)" };
         var policy = new Option<string>("--policy") { Description = "none (one codec for all), uniform, luc (optimal per-layer mix for the budget), edge-llm (the paper's rule)", DefaultValueFactory = _ => "none" };
         var bits = new Option<int?>("--bits") { Description = "none/uniform: bits per weight, 32 (float, lossless) or 2..8 (group-quantized)" };
@@ -41,15 +41,20 @@ public static class ConvertCommand
         command.SetAction(parse =>
         {
             string policyName = parse.GetValue(policy)!;
+            SourceModel model = ModelImport.Read(parse.GetValue(source)!, parse.GetValue(tokenizer));
+            // An int8 source (llama2.c version 2) converted with --policy none keeps its int8 values and groups
+            // unless --bits / --group-size say otherwise.
+            Int8Groups? stored = policyName == "none" ? model.Tensors.FirstOrDefault(t => t.Int8 is not null)?.Int8 : null;
+            bool groupGiven = parse.GetResult(group) is { Implicit: false };
             long budgetBytes = parse.GetValue(budget) is string b ? SizeParser.Parse(b, "--budget")
                 : parse.GetValue(board) is string id ? BoardCatalog.Find(id).Memory.ModelBudgetBytes : 0;
             var options = new ConvertOptions
             {
                 Policy = policyName,
-                Bits = parse.GetValue(bits) ?? (policyName == "uniform" ? 0 : 32),
+                Bits = parse.GetValue(bits) ?? (policyName == "uniform" ? 0 : stored is not null ? 8 : 32),
                 Sparsity = parse.GetValue(sparsity),
                 BudgetBytes = budgetBytes,
-                GroupSize = parse.GetValue(group),
+                GroupSize = stored is not null && !groupGiven ? stored.GroupSize : parse.GetValue(group),
                 CalibrationText = parse.GetValue(calib),
                 Seed = parse.GetValue(seed),
                 Pack = parse.GetValue(pack)!,
@@ -68,7 +73,6 @@ public static class ConvertCommand
             if (sweepShard is not null && options.SensitivityFrom is not null)
                 throw new InputException("--sensitivity-shard", "measures a shard; --sensitivity-from merges them: give one of the two");
             options.Validate();
-            SourceModel model = Llama2cCheckpoint.Read(parse.GetValue(source)!, parse.GetValue(tokenizer));
             string path = parse.GetValue(output)!;
             bool asJson = parse.GetValue(json);
             if (sweepShard is not null)

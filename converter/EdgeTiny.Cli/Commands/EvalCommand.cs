@@ -41,7 +41,7 @@ public static class EvalCommand
             Cli.Require(len > 1, "--length", $"{len} must be > 1");
             string path = parse.GetValue(model)!;
 
-            SourceModel? source = refPath is null ? null : Llama2cCheckpoint.Read(refPath, parse.GetValue(tokenizer));
+            SourceModel? source = refPath is null ? null : ModelImport.Read(refPath, parse.GetValue(tokenizer));
             TokenSequences seqs = textPath is not null
                 ? FromText(textPath, EtbFile.ReadHead(path), count, len)
                 : TokenSequences.SampleFromModel(source!, count, len, parse.GetValue(seed));

@@ -124,7 +124,8 @@ public static class ModelConverter
         EncodedTensor Encode(SourceTensor t) =>
             plan?.Choices.FirstOrDefault(c => c.Tensor == t.Name)?.Encoded
             ?? (options.Bits < 32 && !t.IsNorm && !options.Compresses
-                ? GroupQuantizer.Encode(t.Data, t.Rows, t.Cols, options.GroupSize, options.Bits)
+                ? StoredInt8.Applies(t, options.Bits, options.GroupSize) ? StoredInt8.Encode(t)
+                    : GroupQuantizer.Encode(t.Data, t.Rows, t.Cols, options.GroupSize, options.Bits)
                 : EncodedTensor.F32(t.Data, t.Rows, t.Cols));
         void Add(string name, EncodedTensor e)
         {
@@ -165,7 +166,7 @@ public static class ModelConverter
         long fileBytes = new FileInfo(outputPath).Length;
         if (options.BudgetBytes > 0 && options.Compresses && fileBytes > options.BudgetBytes)
             throw new InvalidOperationException($"planned within {options.BudgetBytes} bytes but wrote {fileBytes}");
-        return new ConversionReport(outputPath, fileBytes, new FileInfo(model.SourcePath).Length, model.ParameterCount, options, reports,
+        return new ConversionReport(outputPath, fileBytes, model.SourceBytes, model.ParameterCount, options, reports,
             plan?.Detail, calibration, clock.Elapsed.TotalSeconds)
         {
             Counts = new ConversionCounts(calibration?.Sequences.Length ?? 0, sweep is not null, sweep?.Scored ?? 0,

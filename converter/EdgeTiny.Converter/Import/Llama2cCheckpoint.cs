@@ -196,7 +196,7 @@ public static class Llama2cCheckpoint
         + (c.FfnActivation == ModelConfig.ActivationReluGlu ? " ffn=relu" : "");
 
     /// <summary>Looks beside the checkpoint for tok{vocab}.bin, then tokenizer.bin.</summary>
-    private static string FindTokenizer(string checkpointPath, int vocab)
+    internal static string FindTokenizer(string checkpointPath, int vocab)
     {
         string dir = Path.GetDirectoryName(Path.GetFullPath(checkpointPath)) ?? ".";
         string[] candidates = [Path.Combine(dir, $"tok{vocab}.bin"), Path.Combine(dir, "tokenizer.bin")];

@@ -7,6 +7,19 @@ public sealed record SourceTensor(string Name, int Rows, int Cols, float[] Data)
 {
     /// <summary>Norm weights (1 × n vectors) stay float32 whatever the policy.</summary>
     public bool IsNorm => Rows == 1;
+
+    /// <summary>The int8 values and group scales the source file stored (llama2.c version 2), or null.</summary>
+    public Int8Groups? Int8 { get; init; }
+}
+
+/// <summary>
+/// Group-symmetric int8 values as a source stored them: value i is Values[i] × Scales[i / GroupSize], groups running
+/// over the flattened matrix.
+/// </summary>
+public sealed record Int8Groups(sbyte[] Values, float[] Scales, int GroupSize)
+{
+    /// <summary>Whether the .etb's 8-bit codec can hold these values as they are: groups of this size that never cross a row.</summary>
+    public bool FitsRows(int cols, int groupSize) => groupSize == GroupSize && cols % GroupSize == 0;
 }
 
 /// <summary>A tokenizer as llama2.c stores it: one byte string and merge score per token.</summary>
@@ -19,6 +32,11 @@ public sealed record SourceModel(ModelConfig Config, IReadOnlyList<SourceTensor>
         Tensors.FirstOrDefault(t => t.Name == name) ?? throw new KeyNotFoundException($"no tensor '{name}'");
 
     public long ParameterCount => Tensors.Sum(t => (long)t.Rows * t.Cols);
+
+    /// <summary>Bytes of the source: the file, or every file of a model folder.</summary>
+    public long SourceBytes => Directory.Exists(SourcePath)
+        ? Directory.EnumerateFiles(SourcePath).Sum(f => new FileInfo(f).Length)
+        : new FileInfo(SourcePath).Length;
 
     /// <summary>The source file's format as the manifest records it, e.g. "llama2c-v1".</summary>
     public string SourceFormat { get; init; } = "llama2c-v0";

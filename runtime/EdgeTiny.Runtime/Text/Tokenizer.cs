@@ -127,7 +127,7 @@ namespace EdgeTiny.Runtime.Text
                 while (i < utf8.Length && (utf8[i] & 0xC0) == 0x80 && i - start < 4) i++;
                 int id = Lookup(utf8, start, i - start);
                 if (id >= 0) tokens[n++] = id;
-                else for (int b = start; b < i; b++) tokens[n++] = utf8[b] + 3;
+                else for (int b = start; b < i; b++) tokens[n++] = ByteToken(utf8[b]);
             }
 
             // Merge the best-scoring adjacent pair until no pair is in the vocabulary.
@@ -178,6 +178,31 @@ namespace EdgeTiny.Runtime.Text
             int skip = prevToken == Bos && length > 0 && _blob[start] == 0x20 ? 1 : 0;
             System.Array.Copy(_blob, start + skip, dest, destOff, length - skip);
             return length - skip;
+        }
+
+        /// <summary>
+        /// The byte-fallback token of a byte: the piece "&lt;0xHH&gt;" (upper-case hex, as SentencePiece writes it), wherever
+        /// the vocabulary puts it; llama2.c's fixed id byte + 3 when the vocabulary has no such piece.
+        /// </summary>
+        private int ByteToken(byte b)
+        {
+            if (_pair.Length >= 6)
+            {
+                _pair[0] = (byte)'<';
+                _pair[1] = (byte)'0';
+                _pair[2] = (byte)'x';
+                _pair[3] = HexUpper(b >> 4);
+                _pair[4] = HexUpper(b & 15);
+                _pair[5] = (byte)'>';
+                int id = Lookup(_pair, 0, 6);
+                if (id >= 0) return id;
+            }
+            return b + 3;
+        }
+
+        private static byte HexUpper(int v)
+        {
+            return (byte)(v < 10 ? '0' + v : 'A' + v - 10);
         }
 
         /// <summary>Token id of the exact byte string, or -1.</summary>
