@@ -31,6 +31,16 @@ public static class Llama2cCheckpoint
     public static SourceModel Read(string checkpointPath, string? tokenizerPath)
     {
         byte[] bytes = ReadFile(checkpointPath, "checkpoint");
+        (ModelConfig config, List<SourceTensor> tensors, int version) = ReadTensors(checkpointPath, bytes);
+        string tokPath = tokenizerPath ?? FindTokenizer(checkpointPath, config.VocabSize);
+        SourceTokenizer tokenizer = Llama2cTokenizer.Read(tokPath, config.VocabSize);
+        string sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        return new SourceModel(config, tensors, tokenizer, checkpointPath, sha) { SourceFormat = "llama2c-v" + version };
+    }
+
+    /// <summary>The config and tensors of a checkpoint's bytes; throws an <see cref="InputException"/> naming <paramref name="path"/>.</summary>
+    public static (ModelConfig Config, List<SourceTensor> Tensors, int Version) ReadTensors(string checkpointPath, byte[] bytes)
+    {
         int version = VersionOf(bytes);
         ModelConfig config = ParseHeader(checkpointPath, bytes);
         long expected = ExpectedBytes(config, version);
@@ -54,11 +64,7 @@ public static class Llama2cCheckpoint
         foreach (var t in tensors)
             if (t.Data.Any(v => !float.IsFinite(v)))
                 throw new InputException(checkpointPath, $"tensor {t.Name} contains NaN or infinity");
-
-        string tokPath = tokenizerPath ?? FindTokenizer(checkpointPath, config.VocabSize);
-        SourceTokenizer tokenizer = Llama2cTokenizer.Read(tokPath, config.VocabSize);
-        string sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
-        return new SourceModel(config, tensors, tokenizer, checkpointPath, sha) { SourceFormat = "llama2c-v" + version };
+        return (config, tensors, version);
     }
 
     /// <summary>
@@ -177,9 +183,21 @@ public static class Llama2cCheckpoint
     /// <summary>Exact file length the header implies (version 0).</summary>
     public static long ExpectedBytes(ModelConfig c) => ExpectedBytes(c, 0);
 
-    /// <summary>Exact file length the header implies.</summary>
-    public static long ExpectedBytes(ModelConfig c, int version) =>
-        (version == 0 ? HeaderBytes : V1HeaderBytes) + 4 * Layout(c, version).Sum(s => (long)s.Rows * s.Cols);
+    /// <summary>
+    /// Exact file length the header implies; long.MaxValue when that is beyond any file. Computed in closed form (not
+    /// by walking <see cref="Layout"/>): a hostile header declaring 2^31 layers must be refused at once, not after
+    /// billions of slots.
+    /// </summary>
+    public static long ExpectedBytes(ModelConfig c, int version)
+    {
+        Int128 dim = c.Dim, hidden = c.HiddenDim, kv = (Int128)c.Dim * c.KvHeads / c.Heads, vocab = c.VocabSize;
+        Int128 perLayer = 2 * dim + 2 * dim * dim + 2 * kv * dim + 3 * hidden * dim;
+        Int128 floats = c.Layers * perLayer + vocab * dim + dim;
+        if (version == 0) floats += (Int128)c.SeqLen * (c.Dim / c.Heads);
+        if (!c.SharedClassifier) floats += vocab * dim;
+        Int128 bytes = (version == 0 ? HeaderBytes : V1HeaderBytes) + 4 * floats;
+        return bytes > long.MaxValue ? long.MaxValue : (long)bytes;
+    }
 
     public static string Describe(ModelConfig c) =>
         $"dim={c.Dim} hidden_dim={c.HiddenDim} n_layers={c.Layers} n_heads={c.Heads} n_kv_heads={c.KvHeads} vocab_size={c.VocabSize} seq_len={c.SeqLen}"
@@ -195,10 +213,5 @@ public static class Llama2cCheckpoint
         throw new InputException("--tokenizer", $"not given, and no tokenizer found beside {checkpointPath} (looked for tok{vocab}.bin, tokenizer.bin)");
     }
 
-    internal static byte[] ReadFile(string path, string what)
-    {
-        if (Directory.Exists(path)) throw new InputException(path, $"is a directory, expected a {what} file");
-        if (!File.Exists(path)) throw new InputException(path, $"{what} file not found");
-        return File.ReadAllBytes(path);
-    }
+    internal static byte[] ReadFile(string path, string what) => InputFiles.ReadBytes(path, what);
 }

@@ -57,7 +57,12 @@ namespace EdgeTiny.Runtime.Text
             if (vocab <= 0 || _maxTokenLength <= 0)
                 throw new ModelFormatException("tokenizer: vocab size " + vocab.ToString() + " / max token length "
                     + _maxTokenLength.ToString() + " must be positive");
+            if (vocab <= Eos) throw new ModelFormatException("tokenizer: vocab size " + vocab.ToString() + " has no room for BOS and EOS (ids 1 and 2)");
             if ((long)vocab * 8 + 8 > section.Length) throw new ModelFormatException("tokenizer: truncated (" + vocab.ToString() + " tokens declared)");
+            // The pair buffer is sized by the declared max token length: refuse one no token in this section can have.
+            if (_maxTokenLength > section.Length)
+                throw new ModelFormatException("tokenizer: max token length " + _maxTokenLength.ToString() + " is longer than the section ("
+                    + section.Length.ToString() + " bytes)");
             _blob = new byte[section.Length - 8 - vocab * 8];
             _start = new int[vocab + 1];
             _scores = new float[vocab];
@@ -104,6 +109,19 @@ namespace EdgeTiny.Runtime.Text
             return utf8Bytes + 3;
         }
 
+        /// <summary>
+        /// The byte-fallback token for a byte with no piece of its own (ids 3..258, as in llama2.c's vocabularies). A
+        /// vocabulary too small to have them cannot encode that byte: a format error, not an index past the tables.
+        /// </summary>
+        private int ByteToken(byte b)
+        {
+            int id = b + 3;
+            if (id >= VocabSize)
+                throw new ModelFormatException("tokenizer: no token for byte 0x" + ((int)b).ToString("X2") + " (a vocabulary of "
+                    + VocabSize.ToString() + " tokens has no byte fallback)");
+            return id;
+        }
+
         /// <summary>Encodes <paramref name="text"/> into tokens; returns how many were written.</summary>
         public int Encode(string text, bool bos, bool eos, int[] tokens)
         {
@@ -115,7 +133,7 @@ namespace EdgeTiny.Runtime.Text
             if (utf8.Length > 0)
             {
                 int space = Lookup(new byte[] { 0x20 }, 0, 1);
-                tokens[n++] = space >= 0 ? space : 0x20 + 3;
+                tokens[n++] = space >= 0 ? space : ByteToken(0x20);
             }
 
             // Code points: a lead byte and up to three continuation bytes (10xxxxxx).
@@ -127,7 +145,7 @@ namespace EdgeTiny.Runtime.Text
                 while (i < utf8.Length && (utf8[i] & 0xC0) == 0x80 && i - start < 4) i++;
                 int id = Lookup(utf8, start, i - start);
                 if (id >= 0) tokens[n++] = id;
-                else for (int b = start; b < i; b++) tokens[n++] = utf8[b] + 3;
+                else for (int b = start; b < i; b++) tokens[n++] = ByteToken(utf8[b]);
             }
 
             // Merge the best-scoring adjacent pair until no pair is in the vocabulary.
