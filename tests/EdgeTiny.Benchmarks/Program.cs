@@ -9,9 +9,11 @@ using EdgeTiny.Benchmarks;
 //   dotnet run -c Release --project tests/EdgeTiny.Benchmarks -- --decode --baseline --json decode.json
 //   dotnet run -c Release --project tests/EdgeTiny.Benchmarks -- --luc-curve --json results/luc-curve.json
 //   dotnet run -c Release --project tests/EdgeTiny.Benchmarks -- --ffn-io --json results/ffn-io.json
+//   dotnet run -c Release --project tests/EdgeTiny.Benchmarks -- --soak [--clients 4 --requests 10000] --json results/soak.json
 //   dotnet run -c Release --project tests/EdgeTiny.Benchmarks -- [BenchmarkDotNet arguments, e.g. --filter '*']
 bool quick = args.Contains("--quick"), decode = args.Contains("--decode"), luc = args.Contains("--luc-curve"), ffn = args.Contains("--ffn-io");
-if (!quick && !decode && !luc && !ffn)
+bool soak = args.Contains("--soak");
+if (!quick && !decode && !luc && !ffn && !soak)
 {
     BenchmarkSwitcher.FromTypes([typeof(KernelBenchmarks)]).Run(args);
     return 0;
@@ -25,6 +27,8 @@ if (quick) report["kernels"] = QuickRunner.Run(Console.Out, targetMs);
 if (decode) report["decode"] = DecodeRunner.Run(Console.Out, steps, args.Contains("--baseline"));
 if (luc) report["luc_curve"] = LucCurveRunner.Run(Console.Out);
 if (ffn) report["ffn_io"] = FfnIoRunner.Run(Console.Out);
+if (soak) report["soak"] = SoakRunner.Run(Console.Out, int.Parse(Option("--clients") ?? "4", CultureInfo.InvariantCulture),
+    int.Parse(Option("--requests") ?? "10000", CultureInfo.InvariantCulture));
 string json = report.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
 if (jsonPath is null) Console.WriteLine(json);
 else
