@@ -14,6 +14,7 @@ cd "$(dirname "$0")/../.."
 seconds=${1:?usage: fuzz.sh SECONDS [OUT.json] [TARGET...]}
 out_json=${2:-}
 shift $(( $# >= 2 ? 2 : 1 ))
+given="$*"
 work=${EDGETINY_FUZZ_WORK:-$(mktemp -d /tmp/edgetiny-fuzz.XXXXXX)}
 mkdir -p "$work"
 command -v afl-fuzz >/dev/null || { echo "fuzz.sh: afl-fuzz not found (apt-get install afl++)" >&2; exit 2; }
@@ -66,13 +67,15 @@ for t in "${targets[@]}"; do
     crashed=1
     EDGETINY_FUZZ_VERBOSE=1 "${plain[@]}" replay "$t" "$work/out/$t/default/crashes" >&2 || true
   fi
-  rows+=("{\"target\": \"$t\", \"seconds\": $seconds, \"executions\": $execs, \"edges_found\": $edges, \"edges_total\": $total, \"corpus\": $corpus, \"crashes\": $crashes, \"hangs\": $hangs}")
+  # Crashes found earlier and fixed: their inputs are kept in regressions/TARGET (FuzzRegressionTests replays them).
+  fixed=$(find "tests/EdgeTiny.Fuzz/regressions/$t" -type f 2>/dev/null | wc -l)
+  rows+=("{\"target\": \"$t\", \"seconds\": $seconds, \"executions\": $execs, \"edges_found\": $edges, \"edges_total\": $total, \"corpus\": $corpus, \"crashes\": $crashes, \"hangs\": $hangs, \"crashes_fixed_earlier\": $fixed}")
 done
 
 if [ -n "$out_json" ]; then
   {
     echo "{"
-    echo "  \"command\": \"tests/EdgeTiny.Fuzz/fuzz.sh $seconds $out_json${targets:+ ${targets[*]}}\","
+    echo "  \"command\": \"tests/EdgeTiny.Fuzz/fuzz.sh $seconds $out_json${given:+ $given}\","
     echo "  \"afl_fuzz\": \"$(afl-fuzz -h 2>&1 | grep -om1 '++[0-9.a-z]*' | head -1)\", \"sharpfuzz\": \"2.3.0\","
     echo "  \"date\": \"$(date -u +%Y-%m-%dT%H:%M:%SZ)\","
     echo "  \"targets\": ["

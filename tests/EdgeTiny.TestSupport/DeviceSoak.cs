@@ -47,7 +47,7 @@ public sealed class DeviceSoak
     public sealed record Snapshot(long HeapBytes, long RssBytes, int OpenHandles, int Sockets, int Files);
 
     public sealed record Result(Counts Counts, Snapshot Start, Snapshot End, double Seconds, int ServerRequests, int ServerErrors,
-        Dictionary<string, int> ErrorReplies, int Clients, int RequestsPerClient)
+        Dictionary<string, int> ErrorReplies, int Clients, int RequestsPerClient, List<long> RssSamples)
     {
         public JsonObject ToJson() => new()
         {
@@ -69,6 +69,7 @@ public sealed class DeviceSoak
             ["error_replies_seen_by_code"] = new JsonObject(ErrorReplies.OrderBy(p => p.Key).Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value))),
             ["start"] = Json(Start),
             ["end"] = Json(End),
+            ["rss_every_10_s_bytes"] = new JsonArray([.. RssSamples.Select(b => (JsonNode?)b)]),
             ["problems"] = new JsonArray([.. Counts.Problems.Select(p => (JsonNode?)p)]),
         };
 
@@ -139,8 +140,12 @@ public sealed class DeviceSoak
                 counts[i] = new Counts();
                 Client(port, i + 1, seed * 31 + i, requestsPerClient, counts[i], warmUp: false);
             }) { Name = $"soak client {i}" }).ToList();
+            // RSS every 10 s while the clients run: whether it levels off or keeps climbing.
+            var rss = new List<long>();
+            using var sampler = new Timer(_ => { lock (rss) rss.Add(Rss()); }, null, 10_000, 10_000);
             threads.ForEach(t => t.Start());
             threads.ForEach(t => t.Join());
+            sampler.Change(Timeout.Infinite, Timeout.Infinite);
             sw.Stop();
             var total = new Counts();
             foreach (Counts c in counts) total.Add(c);
@@ -149,7 +154,7 @@ public sealed class DeviceSoak
             log?.Invoke($"soak: {total.Requests} requests in {sw.Elapsed.TotalSeconds:F1} s, heap {end.HeapBytes} B, RSS {end.RssBytes} B, {end.OpenHandles} handles ({end.Sockets} sockets, {end.Files} files)");
             lock (_errorReplies)
                 return new Result(total, start, end, sw.Elapsed.TotalSeconds, server.RequestsServed, server.ErrorsSent,
-                    new Dictionary<string, int>(_errorReplies), clients, requestsPerClient);
+                    new Dictionary<string, int>(_errorReplies), clients, requestsPerClient, [.. rss]);
         }
         finally
         {
@@ -167,9 +172,7 @@ public sealed class DeviceSoak
         GC.WaitForPendingFinalizers();
         GC.Collect();
         long heap = GC.GetTotalMemory(true);
-        long rss = 0;
-        foreach (string line in File.ReadLines("/proc/self/status"))
-            if (line.StartsWith("VmRSS:")) rss = long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
+        long rss = Rss();
         int sockets = 0, files = 0;
         string[] fds = Directory.GetFiles("/proc/self/fd");
         foreach (string fd in fds)
@@ -180,6 +183,13 @@ public sealed class DeviceSoak
             else if (fileRoots.Any(r => target.StartsWith(r))) files++;
         }
         return new Snapshot(heap, rss, fds.Length, sockets, files);
+    }
+
+    private static long Rss()
+    {
+        foreach (string line in File.ReadLines("/proc/self/status"))
+            if (line.StartsWith("VmRSS:")) return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
+        return 0;
     }
 
     private enum Kind { Generate, Logits, Status, Stats, Hello, TuneSave, Garbage, Oversize, HalfTimeout, HalfDisconnect, Abandoned }
