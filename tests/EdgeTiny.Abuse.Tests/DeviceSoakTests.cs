@@ -1,4 +1,5 @@
 using System.Net;
+using EdgeTiny.Host.BoardSim;
 using EdgeTiny.Host.Protocol;
 using EdgeTiny.Runtime.IO;
 using EdgeTiny.Runtime.Kernels;
@@ -26,7 +27,7 @@ public sealed class DeviceSoakTests(DeviceSoakTests.DemoQ8 demo, ITestOutputHelp
     public void Four_clients_mixing_requests_and_abuse_get_correct_answers_and_nothing_leaks()
     {
         DemoQ8 fixture = demo;
-        var soak = new DeviceSoak(fixture.Path, fixture.Card());
+        var soak = new DeviceSoak(BoardProfiles.S3, fixture.Path, fixture.Card());
         DeviceSoak.Result r = soak.Run(clients: 4, requestsPerClient: 120, seed: 5, output.WriteLine);
         output.WriteLine(r.ToJson().ToJsonString());
         Assert.Empty(r.Counts.Problems);
@@ -48,24 +49,19 @@ public sealed class DeviceSoakTests(DeviceSoakTests.DemoQ8 demo, ITestOutputHelp
     public void A_second_client_waits_unanswered_until_the_first_leaves_then_is_served()
     {
         DemoQ8 fixture = demo;
-        using var source = new StreamBlockSource(File.OpenRead(fixture.Path), ownsStream: true);
-        var server = new DeviceServer(source, new Runtime.RuntimeOptions(), new PortableKernels(), new DeviceInfo("wait", "wait"), 2048,
-            new DeviceCard(new FileStore(), System.IO.Path.Combine(fixture.Card(), "adapters.eta"), System.IO.Path.Combine(fixture.Card(), "upload.txt")));
-        using var host = new TcpDeviceHost(server, new IPEndPoint(IPAddress.Loopback, 0));
-        var loop = new Thread(host.Run) { IsBackground = true };
-        loop.Start();
-        try
+        using var board = SimulatedBoard.Open(BoardProfiles.S3, fixture.Path, fixture.Card(), new PortableKernels(), 2048);
+        using (BackgroundHost host = board.ServeInBackground(new IPEndPoint(IPAddress.Loopback, 0)))
         {
-            int port = host.LocalEndPoint.Port;
+            int port = new Uri(host.Target).Port;
             using var first = SocketLink.Connect("127.0.0.1", port);
             var a = new DeviceClient(first, 2048) { ReplyTimeoutMs = 10_000 };
-            Assert.Equal("wait", a.Hello().BoardId);
+            Assert.Equal(BoardProfiles.S3.Id, a.Hello().BoardId);
 
             using var second = SocketLink.Connect("127.0.0.1", port); // accepted by the kernel's backlog
             var b = new DeviceClient(second, 2048) { ReplyTimeoutMs = 800 };
             var waited = Assert.Throws<IOException>(() => b.Hello());
             Assert.Contains("no reply", waited.Message);
-            Assert.Equal("wait", a.Hello().BoardId); // the first is still served meanwhile
+            Assert.Equal(BoardProfiles.S3.Id, a.Hello().BoardId); // the first is still served meanwhile
 
             first.Dispose();
             b.ReplyTimeoutMs = 10_000;
@@ -78,11 +74,6 @@ public sealed class DeviceSoakTests(DeviceSoakTests.DemoQ8 demo, ITestOutputHelp
             Assert.Equal(FrameReader.Frame, r);
             Assert.Equal(DeviceProtocol.Hello | DeviceProtocol.ReplyBit, reader.Kind);
             output.WriteLine($"second client served {sw.ElapsedMilliseconds} ms after the first left");
-        }
-        finally
-        {
-            host.Stop();
-            loop.Join(TimeSpan.FromSeconds(10));
         }
     }
 }

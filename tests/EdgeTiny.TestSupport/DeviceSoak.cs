@@ -3,6 +3,8 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
+using EdgeTiny.Host.Boards;
+using EdgeTiny.Host.BoardSim;
 using EdgeTiny.Host.Protocol;
 using EdgeTiny.Runtime;
 using EdgeTiny.Runtime.Format;
@@ -16,7 +18,7 @@ using EdgeTiny.Runtime.Training;
 namespace EdgeTiny.TestSupport;
 
 /// <summary>
-/// A soak of the device server as board-sim runs it (a <see cref="DeviceServer"/> with an SD card folder behind a
+/// A soak of the device server as board-sim runs it (<see cref="SimulatedBoard"/> with an SD card folder, served by a
 /// <see cref="TcpDeviceHost"/> on real loopback TCP) by concurrent clients, each making its share of requests: generate
 /// and logits checked against the runtime's own greedy reference, status/stats/hello, tune → save → reset-adapters,
 /// and abuse on connections of its own — garbage bytes, a 4 GB payload length, half-written frames (left to time out,
@@ -80,16 +82,19 @@ public sealed class DeviceSoak
         };
     }
 
+    private readonly BoardProfile _board;
     private readonly string _etb;
     private readonly string _card;
     private readonly int[][] _prompts;
     private readonly int[][] _expected;
     private readonly Dictionary<string, int> _errorReplies = [];
 
+    /// <param name="board">The board simulated (its budget and SD timing).</param>
     /// <param name="etb">The model to serve (a real converted file).</param>
     /// <param name="card">An empty folder: the board's SD card (adapters.eta, upload.txt).</param>
-    public DeviceSoak(string etb, string card)
+    public DeviceSoak(BoardProfile board, string etb, string card)
     {
+        _board = board;
         _etb = etb;
         _card = card;
         EtbModel m = EtbModel.Open(new StreamBlockSource(File.OpenRead(etb), ownsStream: true), new RuntimeOptions());
@@ -114,53 +119,41 @@ public sealed class DeviceSoak
     /// <summary>Runs <paramref name="clients"/> × <paramref name="requestsPerClient"/> requests; <paramref name="log"/> hears progress.</summary>
     public Result Run(int clients, int requestsPerClient, int seed, Action<string>? log = null)
     {
-        using var source = new StreamBlockSource(File.OpenRead(_etb), ownsStream: true);
-        var card = new DeviceCard(new FileStore(), Path.Combine(_card, "adapters.eta"), Path.Combine(_card, "upload.txt"));
-        var server = new DeviceServer(source, new RuntimeOptions(), new PortableKernels(), new DeviceInfo("soak", "soak"), MaxPayload, card)
-        {
-            FrameTimeoutMs = 300,
-        };
-        using var host = new TcpDeviceHost(server, new IPEndPoint(IPAddress.Loopback, 0));
-        int port = host.LocalEndPoint.Port;
-        var hostThread = new Thread(host.Run) { IsBackground = true, Name = "soak device" };
-        hostThread.Start();
-        try
-        {
-            // Warm: one of each kind, so the start snapshot has every buffer and code path already in place.
-            var warm = new Counts();
-            Client(port, 0, seed, 24, warm, warmUp: true);
-            Thread.Sleep(1000);
-            Snapshot start = Measure();
-            log?.Invoke($"soak: warm ({warm.Requests} requests), heap {start.HeapBytes} B, RSS {start.RssBytes} B, {start.OpenHandles} handles ({start.Sockets} sockets, {start.Files} files)");
+        // The board exactly as `edgetiny board-sim --board BOARD --model ETB --card DIR --listen 127.0.0.1:0` serves it.
+        using var board = SimulatedBoard.Open(_board, _etb, _card, new PortableKernels(), MaxPayload);
+        DeviceServer server = board.Server;
+        server.FrameTimeoutMs = 300; // half-written frames time out sooner than the firmware's 2 s, to keep the soak short
+        using var host = board.ServeInBackground(new IPEndPoint(IPAddress.Loopback, 0));
+        int port = new Uri(host.Target).Port;
+        // Warm: one of each kind, so the start snapshot has every buffer and code path already in place.
+        var warm = new Counts();
+        Client(port, 0, seed, 24, warm, warmUp: true);
+        Thread.Sleep(1000);
+        Snapshot start = Measure();
+        log?.Invoke($"soak: warm ({warm.Requests} requests), heap {start.HeapBytes} B, RSS {start.RssBytes} B, {start.OpenHandles} handles ({start.Sockets} sockets, {start.Files} files)");
 
-            var sw = Stopwatch.StartNew();
-            var counts = new Counts[clients];
-            var threads = Enumerable.Range(0, clients).Select(i => new Thread(() =>
-            {
-                counts[i] = new Counts();
-                Client(port, i + 1, seed * 31 + i, requestsPerClient, counts[i], warmUp: false);
-            }) { Name = $"soak client {i}" }).ToList();
-            // RSS every 10 s while the clients run: whether it levels off or keeps climbing.
-            var rss = new List<long>();
-            using var sampler = new Timer(_ => { lock (rss) rss.Add(Rss()); }, null, 10_000, 10_000);
-            threads.ForEach(t => t.Start());
-            threads.ForEach(t => t.Join());
-            sampler.Change(Timeout.Infinite, Timeout.Infinite);
-            sw.Stop();
-            var total = new Counts();
-            foreach (Counts c in counts) total.Add(c);
-            Thread.Sleep(1000); // let the server notice the last client has gone (a read times out every 100 ms)
-            Snapshot end = Measure();
-            log?.Invoke($"soak: {total.Requests} requests in {sw.Elapsed.TotalSeconds:F1} s, heap {end.HeapBytes} B, RSS {end.RssBytes} B, {end.OpenHandles} handles ({end.Sockets} sockets, {end.Files} files)");
-            lock (_errorReplies)
-                return new Result(total, start, end, sw.Elapsed.TotalSeconds, server.RequestsServed, server.ErrorsSent,
-                    new Dictionary<string, int>(_errorReplies), clients, requestsPerClient, [.. rss]);
-        }
-        finally
+        var sw = Stopwatch.StartNew();
+        var counts = new Counts[clients];
+        var threads = Enumerable.Range(0, clients).Select(i => new Thread(() =>
         {
-            host.Stop();
-            hostThread.Join(TimeSpan.FromSeconds(10));
-        }
+            counts[i] = new Counts();
+            Client(port, i + 1, seed * 31 + i, requestsPerClient, counts[i], warmUp: false);
+        }) { Name = $"soak client {i}" }).ToList();
+        // RSS every 10 s while the clients run: whether it levels off or keeps climbing.
+        var rss = new List<long>();
+        using var sampler = new Timer(_ => { lock (rss) rss.Add(Rss()); }, null, 10_000, 10_000);
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+        sampler.Change(Timeout.Infinite, Timeout.Infinite);
+        sw.Stop();
+        var total = new Counts();
+        foreach (Counts c in counts) total.Add(c);
+        Thread.Sleep(1000); // let the server notice the last client has gone (a read times out every 100 ms)
+        Snapshot end = Measure();
+        log?.Invoke($"soak: {total.Requests} requests in {sw.Elapsed.TotalSeconds:F1} s, heap {end.HeapBytes} B, RSS {end.RssBytes} B, {end.OpenHandles} handles ({end.Sockets} sockets, {end.Files} files)");
+        lock (_errorReplies)
+            return new Result(total, start, end, sw.Elapsed.TotalSeconds, server.RequestsServed, server.ErrorsSent,
+                new Dictionary<string, int>(_errorReplies), clients, requestsPerClient, [.. rss]);
     }
 
     /// <summary>Managed heap after a full collection, resident set size and open file descriptors of this process.</summary>
