@@ -68,7 +68,8 @@ for t in "${targets[@]}"; do
     EDGETINY_FUZZ_VERBOSE=1 "${plain[@]}" replay "$t" "$work/out/$t/default/crashes" >&2 || true
   fi
   # Crashes found earlier and fixed: their inputs are kept in regressions/TARGET (FuzzRegressionTests replays them).
-  fixed=$(find "tests/EdgeTiny.Fuzz/regressions/$t" -type f 2>/dev/null | wc -l)
+  fixed=0
+  [ -d "tests/EdgeTiny.Fuzz/regressions/$t" ] && fixed=$(find "tests/EdgeTiny.Fuzz/regressions/$t" -type f | wc -l)
   rows+=("{\"target\": \"$t\", \"seconds\": $seconds, \"executions\": $execs, \"edges_found\": $edges, \"edges_total\": $total, \"corpus\": $corpus, \"crashes\": $crashes, \"hangs\": $hangs, \"crashes_fixed_earlier\": $fixed}")
 done
 
