@@ -40,7 +40,7 @@ public static class FileTargets
 
     public static bool AdapterRefusal(Exception e) => e is ModelFormatException;
 
-    public static void Llama2c(byte[] b) => Llama2cCheckpoint.ReadTensors("fuzz.bin", b);
+    public static void Llama2c(byte[] b) => Llama2cCheckpoint.ReadTensors("fuzz.bin", new MemoryStream(b, writable: false));
 
     /// <summary>A llama2.c tokenizer for a 512-token vocabulary (tok512.bin's: the seeds).</summary>
     public static void Llama2cTokenizerFile(byte[] b) => Llama2cTokenizer.Parse(b, "tok512.bin", 512);
