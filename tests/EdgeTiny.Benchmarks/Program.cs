@@ -12,12 +12,13 @@ using EdgeTiny.Benchmarks;
 //   dotnet run -c Release --project tests/EdgeTiny.Benchmarks -- --scale [--shapes stories15M,smollm2-135m] [--cases uniform-q8,luc:12MB] [--decode-tokens N] [--json results/scale.json]
 //   dotnet run -c Release --project tests/EdgeTiny.Benchmarks -- --sweep-quality --json results/sweep-quality.json
 //   dotnet run -c Release --project tests/EdgeTiny.Benchmarks -- --peer llama.cpp [--steps N] --json results/llama-cpp-peer.json
+//   dotnet run -c Release --project tests/EdgeTiny.Benchmarks -- --soak [--clients 4 --requests 10000] --json results/soak.json
 //   dotnet run -c Release --project tests/EdgeTiny.Benchmarks -- [BenchmarkDotNet arguments, e.g. --filter '*']
 bool quick = args.Contains("--quick"), decode = args.Contains("--decode"), luc = args.Contains("--luc-curve"), ffn = args.Contains("--ffn-io"),
-    scale = args.Contains("--scale"), sweepQuality = args.Contains("--sweep-quality");
+    scale = args.Contains("--scale"), sweepQuality = args.Contains("--sweep-quality"), soak = args.Contains("--soak");
 string? peer = Option("--peer");
 if (peer is not null && peer != "llama.cpp") throw new ArgumentException($"--peer {peer}: only llama.cpp is a peer");
-if (!quick && !decode && !luc && !ffn && !scale && !sweepQuality && peer is null)
+if (!quick && !decode && !luc && !ffn && !scale && !sweepQuality && !soak && peer is null)
 {
     BenchmarkSwitcher.FromTypes([typeof(KernelBenchmarks)]).Run(args);
     return 0;
@@ -46,6 +47,8 @@ if (scale)
     double timeoutMinutes = double.Parse(Option("--timeout-minutes") ?? "60", CultureInfo.InvariantCulture);
     report["scale"] = ScaleRunner.Run(Console.Out, shapes, cases, decodeTokens, TimeSpan.FromMinutes(timeoutMinutes));
 }
+if (soak) report["soak"] = SoakRunner.Run(Console.Out, int.Parse(Option("--clients") ?? "4", CultureInfo.InvariantCulture),
+    int.Parse(Option("--requests") ?? "10000", CultureInfo.InvariantCulture));
 string json = report.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
 if (jsonPath is null) Console.WriteLine(json);
 else

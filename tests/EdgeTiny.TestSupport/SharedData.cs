@@ -29,9 +29,11 @@ public static class SharedData
 
     private static string FindRepoRoot()
     {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(System.IO.Path.Combine(dir.FullName, "EdgeTiny.sln"))) return dir.FullName;
-        throw new InvalidOperationException($"EdgeTiny.sln not found above {AppContext.BaseDirectory}");
+        // Beside the build output (tests), else the working folder (tools run from a copy elsewhere, e.g. the fuzzer's).
+        foreach (string start in new[] { AppContext.BaseDirectory, Environment.CurrentDirectory })
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+                if (File.Exists(System.IO.Path.Combine(dir.FullName, "EdgeTiny.sln"))) return dir.FullName;
+        throw new InvalidOperationException($"EdgeTiny.sln not found above {AppContext.BaseDirectory} or {Environment.CurrentDirectory}");
     }
 
     private static string? FindShared()

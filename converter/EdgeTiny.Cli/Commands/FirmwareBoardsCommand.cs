@@ -30,7 +30,7 @@ public static class FirmwareBoardsCommand
             if (!parse.GetValue(check))
             {
                 foreach (string stale in GeneratedFilesIn(dir).Where(f => !files.ContainsKey(Path.GetFileName(f)))) File.Delete(stale);
-                foreach (var (name, text) in files) File.WriteAllText(Path.Combine(dir, name), text);
+                foreach (var (name, text) in files) EdgeTiny.Converter.IO.AtomicFile.WriteAllText(Path.Combine(dir, name), text);
                 Console.Out.WriteLine($"wrote {files.Count} files to {dir}");
                 return Cli.ExitOk;
             }

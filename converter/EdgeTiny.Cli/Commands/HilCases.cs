@@ -1,5 +1,6 @@
 using System.Text.Json;
 using EdgeTiny.Converter;
+using EdgeTiny.Converter.IO;
 
 namespace EdgeTiny.Cli.Commands;
 
@@ -35,10 +36,16 @@ public sealed record HilCaseFile(string Path, string Name, HilModel Model, IRead
     public static HilCaseFile Load(string path)
     {
         if (!File.Exists(path)) throw new InputException(path, "case file not found");
+        return Parse(InputFiles.ReadText(path, "HIL case"), path);
+    }
+
+    /// <summary>A case file from its text; errors name <paramref name="path"/> (relative paths in it resolve beside it).</summary>
+    public static HilCaseFile Parse(string json, string path)
+    {
         JsonDocument doc;
         try
         {
-            doc = JsonDocument.Parse(File.ReadAllText(path), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            doc = JsonDocument.Parse(json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true, AllowDuplicateProperties = false });
         }
         catch (JsonException e)
         {

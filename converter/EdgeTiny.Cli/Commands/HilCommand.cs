@@ -476,10 +476,11 @@ public sealed record HilReport(string Target, HilCaseFile File, string Reference
         var doc = new XDocument(new XDeclaration("1.0", "utf-8", null),
             new XElement("testsuites", new XAttribute("name", "edgetiny hil"), new XAttribute("tests", Results.Count),
                 new XAttribute("failures", Failed), new XAttribute("time", F(total)), suite));
-        string tmp = path + ".tmp";
-        using (var writer = System.Xml.XmlWriter.Create(tmp, new System.Xml.XmlWriterSettings { Encoding = new System.Text.UTF8Encoding(false), Indent = true }))
+        EdgeTiny.Converter.IO.AtomicFile.Write(path, stream =>
+        {
+            using var writer = System.Xml.XmlWriter.Create(stream, new System.Xml.XmlWriterSettings { Encoding = new System.Text.UTF8Encoding(false), Indent = true });
             doc.Save(writer);
-        System.IO.File.Move(tmp, path, overwrite: true);
+        }, written => XDocument.Load(written));
     }
 
     private static XElement Prop(string name, string value) => new("property", new XAttribute("name", name), new XAttribute("value", value));

@@ -2,6 +2,7 @@ using System.Text;
 using EdgeTiny.Converter.Import;
 using EdgeTiny.Runtime;
 using EdgeTiny.Runtime.Diagnostics;
+using EdgeTiny.Runtime.Format;
 using EdgeTiny.Runtime.IO;
 using EdgeTiny.Runtime.Kernels;
 using EdgeTiny.Runtime.Text;
@@ -40,7 +41,7 @@ public static class SelfCheckSection
                 int n = tokenizer.Encode(Texts[p], true, false, buffer);
                 tokens = buffer[..n];
             }
-            catch (Exception e) when (e is IndexOutOfRangeException or ArgumentException or InvalidOperationException)
+            catch (Exception e) when (e is ModelFormatException or ArgumentException or InvalidOperationException) // a vocabulary without byte fallback
             {
                 tokens = [];
             }

@@ -33,6 +33,19 @@ public static class Llama2cCheckpoint
         if (Directory.Exists(checkpointPath)) throw new InputException(checkpointPath, "is a directory, expected a checkpoint file");
         if (!File.Exists(checkpointPath)) throw new InputException(checkpointPath, "checkpoint file not found");
         using var stream = new FileStream(checkpointPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        (ModelConfig config, List<SourceTensor> tensors, int version, string sha) = ReadTensors(checkpointPath, stream);
+        string tokPath = tokenizerPath ?? FindTokenizer(checkpointPath, config.VocabSize);
+        SourceTokenizer tokenizer = Llama2cTokenizer.Read(tokPath, config.VocabSize);
+        return new SourceModel(config, tensors, tokenizer, checkpointPath, sha) { SourceFormat = "llama2c-v" + version };
+    }
+
+    /// <summary>
+    /// The config, tensors and SHA-256 of a checkpoint read from <paramref name="stream"/> (a file, or bytes in memory for
+    /// the fuzzer); errors are <see cref="InputException"/>s naming <paramref name="checkpointPath"/>. The header is
+    /// checked against the stream's length before any tensor is allocated.
+    /// </summary>
+    public static (ModelConfig Config, List<SourceTensor> Tensors, int Version, string Sha256) ReadTensors(string checkpointPath, Stream stream)
+    {
         long length = stream.Length;
         var head = new byte[(int)Math.Min(length, V1HeaderBytes)];
         stream.ReadExactly(head);
@@ -65,10 +78,7 @@ public static class Llama2cCheckpoint
         foreach (var t in tensors)
             if (t.Data.Any(v => !float.IsFinite(v)))
                 throw new InputException(checkpointPath, $"tensor {t.Name} contains NaN or infinity");
-
-        string tokPath = tokenizerPath ?? FindTokenizer(checkpointPath, config.VocabSize);
-        SourceTokenizer tokenizer = Llama2cTokenizer.Read(tokPath, config.VocabSize);
-        return new SourceModel(config, tensors, tokenizer, checkpointPath, Convert.ToHexStringLower(sha.GetHashAndReset())) { SourceFormat = "llama2c-v" + version };
+        return (config, tensors, version, Convert.ToHexStringLower(sha.GetHashAndReset()));
     }
 
     /// <summary>
@@ -187,9 +197,21 @@ public static class Llama2cCheckpoint
     /// <summary>Exact file length the header implies (version 0).</summary>
     public static long ExpectedBytes(ModelConfig c) => ExpectedBytes(c, 0);
 
-    /// <summary>Exact file length the header implies.</summary>
-    public static long ExpectedBytes(ModelConfig c, int version) =>
-        (version == 0 ? HeaderBytes : V1HeaderBytes) + 4 * Layout(c, version).Sum(s => (long)s.Rows * s.Cols);
+    /// <summary>
+    /// Exact file length the header implies; long.MaxValue when that is beyond any file. Computed in closed form (not
+    /// by walking <see cref="Layout"/>): a hostile header declaring 2^31 layers must be refused at once, not after
+    /// billions of slots.
+    /// </summary>
+    public static long ExpectedBytes(ModelConfig c, int version)
+    {
+        Int128 dim = c.Dim, hidden = c.HiddenDim, kv = (Int128)c.Dim * c.KvHeads / c.Heads, vocab = c.VocabSize;
+        Int128 perLayer = 2 * dim + 2 * dim * dim + 2 * kv * dim + 3 * hidden * dim;
+        Int128 floats = c.Layers * perLayer + vocab * dim + dim;
+        if (version == 0) floats += (Int128)c.SeqLen * (c.Dim / c.Heads);
+        if (!c.SharedClassifier) floats += vocab * dim;
+        Int128 bytes = (version == 0 ? HeaderBytes : V1HeaderBytes) + 4 * floats;
+        return bytes > long.MaxValue ? long.MaxValue : (long)bytes;
+    }
 
     public static string Describe(ModelConfig c) =>
         $"dim={c.Dim} hidden_dim={c.HiddenDim} n_layers={c.Layers} n_heads={c.Heads} n_kv_heads={c.KvHeads} vocab_size={c.VocabSize} seq_len={c.SeqLen}"
@@ -205,10 +227,5 @@ public static class Llama2cCheckpoint
         throw new InputException("--tokenizer", $"not given, and no tokenizer found beside {checkpointPath} (looked for tok{vocab}.bin, tokenizer.bin)");
     }
 
-    internal static byte[] ReadFile(string path, string what)
-    {
-        if (Directory.Exists(path)) throw new InputException(path, $"is a directory, expected a {what} file");
-        if (!File.Exists(path)) throw new InputException(path, $"{what} file not found");
-        return File.ReadAllBytes(path);
-    }
+    internal static byte[] ReadFile(string path, string what) => InputFiles.ReadBytes(path, what);
 }

@@ -8,9 +8,11 @@ namespace EdgeTiny.Converter.Import;
 /// </summary>
 public static class Llama2cTokenizer
 {
-    public static SourceTokenizer Read(string path, int vocabSize)
+    public static SourceTokenizer Read(string path, int vocabSize) => Parse(Llama2cCheckpoint.ReadFile(path, "tokenizer"), path, vocabSize);
+
+    /// <summary>A tokenizer from its file's bytes; errors name <paramref name="path"/>.</summary>
+    public static SourceTokenizer Parse(byte[] b, string path, int vocabSize)
     {
-        byte[] b = Llama2cCheckpoint.ReadFile(path, "tokenizer");
         if (b.Length < 4) throw new InputException(path, $"truncated: {b.Length} bytes, a tokenizer starts with a 4-byte max token length");
         int maxLen = BinaryPrimitives.ReadInt32LittleEndian(b);
         if (maxLen <= 0 || maxLen > 1 << 16) throw new InputException(path, $"max token length {maxLen} is out of range (1..65536)");

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using EdgeTiny.Converter;
+using EdgeTiny.Converter.IO;
 
 namespace EdgeTiny.Host.Boards;
 
@@ -30,16 +31,7 @@ public static class BoardProfileReader
 
     public static BoardProfile Read(string path)
     {
-        string text;
-        try
-        {
-            text = File.ReadAllText(path);
-        }
-        catch (IOException e)
-        {
-            throw new InputException(path, $"cannot read board profile: {e.Message}");
-        }
-        return Parse(text, path);
+        return Parse(InputFiles.ReadText(path, "board profile"), path);
     }
 
     public static BoardProfile Parse(string json, string path)
@@ -47,7 +39,8 @@ public static class BoardProfileReader
         JsonDocument doc;
         try
         {
-            doc = JsonDocument.Parse(json);
+            // Duplicate keys are refused: a profile saying a thing twice is ambiguous (and one reader would take the first).
+            doc = JsonDocument.Parse(json, new JsonDocumentOptions { AllowDuplicateProperties = false });
         }
         catch (JsonException e)
         {

@@ -141,6 +141,33 @@ namespace EdgeTiny.Runtime.Format
             }
         }
 
+        /// <summary>
+        /// Checks that each of <paramref name="rows"/> sparse rows at data[at..] keeps exactly Kept(param) columns (bits
+        /// set in its bitmap): the kernels read one packed value per set bit, so a row with more set bits would read
+        /// past its values. Throws naming the tensor and the row. Costs one pass over the bitmaps, no allocation.
+        /// </summary>
+        public static void CheckSparseRows(string name, byte[] data, int at, int rows, int cols, int param, int groupSize)
+        {
+            int rowBytes = RowBytes(SparseQ, param, cols, groupSize);
+            int bitmapBytes = (cols + 7) / 8;
+            int kept = Kept(param);
+            for (int r = 0; r < rows; r++)
+            {
+                int bitmap = at + r * rowBytes + GroupsPerRow(cols, groupSize) * 4;
+                int set = 0;
+                for (int i = 0; i < bitmapBytes; i++)
+                {
+                    int b = data[bitmap + i];
+                    // Bits past the last column must be clear too: they count toward nothing.
+                    if (i == bitmapBytes - 1 && (cols & 7) != 0) b &= (1 << (cols & 7)) - 1;
+                    while (b != 0) { set += b & 1; b >>= 1; }
+                }
+                if (set != kept)
+                    throw new ModelFormatException("section '" + name + "': row " + r.ToString() + " keeps " + set.ToString()
+                        + " columns, the codec says " + kept.ToString());
+            }
+        }
+
         /// <summary>Exact byte length of a tensor section, or -1 for a codec this version does not know.</summary>
         public static long PayloadBytes(int codec, int param, int rows, int cols, int groupSize)
         {

@@ -75,7 +75,8 @@ namespace EdgeTiny.Runtime.Format
 
         private static void CheckEntry(SectionEntry e, long dataStart, long fileLength)
         {
-            if (e.Offset < dataStart || e.Length < 0 || e.Offset + e.Length > fileLength)
+            // Compared without adding: a hostile offset + length can overflow a long and look small.
+            if (e.Offset < dataStart || e.Offset > fileLength || e.Length < 0 || e.Length > fileLength - e.Offset)
                 throw new ModelFormatException("section '" + e.Name + "': offset " + e.Offset.ToString() + " + length "
                     + e.Length.ToString() + " is outside the file (" + fileLength.ToString() + " bytes)");
             if (e.Kind != SectionKind.Tensor) return;

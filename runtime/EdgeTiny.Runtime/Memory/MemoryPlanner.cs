@@ -18,6 +18,16 @@ namespace EdgeTiny.Runtime.Memory
         public const int MaxAutoCacheBytes = 16384;
         public const int UnlimitedChunkBytes = 4096;
 
+        /// <summary>Bytes of one neuron bundle of a packed layer, from its section (checked: the planner divides by it).</summary>
+        private static int BundleRowBytes(EtbReader reader, ModelConfig c, int layer)
+        {
+            SectionEntry b = reader.Require(TensorNames.Layer(layer, TensorNames.FfnBundles));
+            if (b.Kind != SectionKind.Tensor || b.Rows != c.HiddenDim || b.Cols != 2 * c.Dim)
+                throw new ModelFormatException("section '" + b.Name + "': FFN bundles must be a " + c.HiddenDim.ToString() + "x"
+                    + (2 * c.Dim).ToString() + " tensor, found " + SectionKind.Name(b.Kind) + " " + b.Rows.ToString() + "x" + b.Cols.ToString());
+            return Codec.RowBytes(b.Codec, b.Param, b.Cols, b.GroupSize);
+        }
+
         public static MemoryPlan Plan(EtbReader reader, ModelConfig c, long committedBytes, RuntimeOptions o)
         {
             bool[] packedLayers = LlamaWeights.PackedLayers(reader, c);
@@ -47,8 +57,7 @@ namespace EdgeTiny.Runtime.Memory
             p.FfnCacheBytesPerLayer = packedCount > 0 ? o.Ffn.CacheBytes / packedCount : 0;
             p.CommittedBytes = committedBytes;
             p.CacheBlockBytes = o.CacheBlockBytes;
-            Footprint f = new Footprint(c, o, packedLayers, anyF32, norms,
-                packedCount > 0 ? (int)(reader.Require(TensorNames.Layer(firstPacked, TensorNames.FfnBundles)).Length / c.HiddenDim) : 0,
+            Footprint f = new Footprint(c, o, packedLayers, anyF32, norms, packedCount > 0 ? BundleRowBytes(reader, c, firstPacked) : 0,
                 p.FfnCacheBytesPerLayer);
             int wanted = o.ContextLength <= 0 || o.ContextLength > c.SeqLen ? c.SeqLen : o.ContextLength;
             int minContext = o.MinContextLength < wanted ? o.MinContextLength : wanted;

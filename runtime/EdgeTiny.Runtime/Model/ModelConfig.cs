@@ -30,8 +30,19 @@ namespace EdgeTiny.Runtime.Model
         public float NormEps = 1e-5f;
         public float RopeTheta = 10000f;
 
+        /// <summary>
+        /// Longest context a config may declare. Nothing in a file bounds seq_len (no tensor is sized by it), yet the KV
+        /// cache is: a hostile header must be refused here, not by an out-of-memory when the cache is allocated.
+        /// </summary>
+        public const int MaxSeqLen = 1 << 20;
+        /// <summary>Most layers a config may declare: each needs its own sections, and a directory holds at most this many.</summary>
+        public const int MaxLayers = EtbLayout.MaxSections;
+        /// <summary>Most floats one layer's key (or value) cache may hold for the full context: one array each.</summary>
+        public const long MaxKvFloatsPerLayer = 1L << 28;
+
         public int HeadSize { get { return Dim / Heads; } }
         public int KvDim { get { return Dim * KvHeads / Heads; } }
+        private long KvDimLong { get { return (long)Dim * KvHeads / Heads; } }
         /// <summary>How many query heads share one key/value head (grouped-query attention).</summary>
         public int KvMul { get { return Heads / KvHeads; } }
 
@@ -48,6 +59,11 @@ namespace EdgeTiny.Runtime.Model
             Positive("seq_len", SeqLen);
             if (Dim % Heads != 0) throw new ModelFormatException("config: dim " + Dim.ToString() + " is not a multiple of n_heads " + Heads.ToString());
             if (Heads % KvHeads != 0) throw new ModelFormatException("config: n_heads " + Heads.ToString() + " is not a multiple of n_kv_heads " + KvHeads.ToString());
+            if (Layers > MaxLayers) throw new ModelFormatException("config: n_layers " + Layers.ToString() + " is above the " + MaxLayers.ToString() + " this runtime allows");
+            if (SeqLen > MaxSeqLen) throw new ModelFormatException("config: seq_len " + SeqLen.ToString() + " is above the " + MaxSeqLen.ToString() + " this runtime allows");
+            if ((long)SeqLen * KvDimLong > MaxKvFloatsPerLayer)
+                throw new ModelFormatException("config: seq_len " + SeqLen.ToString() + " x kv_dim " + KvDimLong.ToString()
+                    + " floats per layer of KV cache is above the " + MaxKvFloatsPerLayer.ToString() + " this runtime allows");
             if (HeadSize % 2 != 0) throw new ModelFormatException("config: head size " + HeadSize.ToString() + " must be even for RoPE");
             if (FfnActivation != ActivationSwiGlu && FfnActivation != ActivationReluGlu)
                 throw new ModelFormatException("config: unknown FFN activation " + FfnActivation.ToString());

@@ -70,6 +70,7 @@ namespace EdgeTiny.Runtime.Model
             {
                 int n = Rows - r0 < perChunk ? Rows - r0 : perChunk;
                 Stream.Source.ReadAt(Offset + (long)r0 * RowBytes, chunk, 0, n * RowBytes);
+                if (Codec == Format.Codec.SparseQ) Format.Codec.CheckSparseRows(Name, chunk, 0, n, Cols, Param, GroupSize);
                 if (Codec != Format.Codec.F32)
                 {
                     if (transposed) QuantizedTransposed(k, chunk, n, a, aOff + r0, b, bOff);
@@ -114,6 +115,7 @@ namespace EdgeTiny.Runtime.Model
                 data = Stream.Chunk;
                 at = 0;
                 Stream.Source.ReadAt(Offset + (long)row * RowBytes, data, 0, RowBytes);
+                if (Codec == Format.Codec.SparseQ) Format.Codec.CheckSparseRows(Name, data, 0, 1, Cols, Param, GroupSize);
             }
             PackedValues.DecodeRow(data, at, Codec, Param, Cols, GroupSize, dest, destOff);
         }
@@ -187,6 +189,8 @@ namespace EdgeTiny.Runtime.Model
                 crc = Crc32.Update(crc, t.Data, 0, t.Data.Length);
             }
             if (Crc32.Finish(crc) != e.Crc32) throw EtbReader.CrcError(e);
+            // Resident sparse rows are checked once here; streamed ones each time they are read (Streamed, CopyRow).
+            if (e.Codec == Format.Codec.SparseQ && t.Data != null) Format.Codec.CheckSparseRows(name, t.Data, 0, rows, cols, e.Param, e.GroupSize);
             return t;
         }
     }

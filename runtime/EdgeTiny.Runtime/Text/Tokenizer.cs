@@ -57,7 +57,12 @@ namespace EdgeTiny.Runtime.Text
             if (vocab <= 0 || _maxTokenLength <= 0)
                 throw new ModelFormatException("tokenizer: vocab size " + vocab.ToString() + " / max token length "
                     + _maxTokenLength.ToString() + " must be positive");
+            if (vocab <= Eos) throw new ModelFormatException("tokenizer: vocab size " + vocab.ToString() + " has no room for BOS and EOS (ids 1 and 2)");
             if ((long)vocab * 8 + 8 > section.Length) throw new ModelFormatException("tokenizer: truncated (" + vocab.ToString() + " tokens declared)");
+            // The pair buffer is sized by the declared max token length: refuse one no token in this section can have.
+            if (_maxTokenLength > section.Length)
+                throw new ModelFormatException("tokenizer: max token length " + _maxTokenLength.ToString() + " is longer than the section ("
+                    + section.Length.ToString() + " bytes)");
             _blob = new byte[section.Length - 8 - vocab * 8];
             _start = new int[vocab + 1];
             _scores = new float[vocab];
@@ -115,7 +120,7 @@ namespace EdgeTiny.Runtime.Text
             if (utf8.Length > 0)
             {
                 int space = Lookup(new byte[] { 0x20 }, 0, 1);
-                tokens[n++] = space >= 0 ? space : 0x20 + 3;
+                tokens[n++] = space >= 0 ? space : ByteToken(0x20);
             }
 
             // Code points: a lead byte and up to three continuation bytes (10xxxxxx).
@@ -182,7 +187,8 @@ namespace EdgeTiny.Runtime.Text
 
         /// <summary>
         /// The byte-fallback token of a byte: the piece "&lt;0xHH&gt;" (upper-case hex, as SentencePiece writes it), wherever
-        /// the vocabulary puts it; llama2.c's fixed id byte + 3 when the vocabulary has no such piece.
+        /// the vocabulary puts it; llama2.c's fixed id byte + 3 when the vocabulary has no such piece. A vocabulary too small
+        /// for that id cannot encode the byte: a format error, not an index past the tables.
         /// </summary>
         private int ByteToken(byte b)
         {
@@ -197,7 +203,11 @@ namespace EdgeTiny.Runtime.Text
                 int id = Lookup(_pair, 0, 6);
                 if (id >= 0) return id;
             }
-            return b + 3;
+            int fixedId = b + 3;
+            if (fixedId >= VocabSize)
+                throw new ModelFormatException("tokenizer: no token for byte 0x" + ((int)b).ToString("X2") + " (a vocabulary of "
+                    + VocabSize.ToString() + " tokens has no byte fallback)");
+            return fixedId;
         }
 
         private static byte HexUpper(int v)

@@ -209,6 +209,9 @@ namespace EdgeTiny.Runtime.Training
                 throw new ModelFormatException("adapters were trained for a different model shape");
             if (first < 0 || first >= layers || rank < 1 || rank > 4096)
                 throw new ModelFormatException("adapters: first layer " + first.ToString() + " / rank " + rank.ToString() + " out of range");
+            // Checked before anything is allocated: the declared rank sizes every adapter, and the payload must hold them all.
+            long expected = HeaderBytes + 4 * Parameters(c, layers - first, rank);
+            if (length != expected) throw new ModelFormatException("adapters: " + length.ToString() + " bytes, expected " + expected.ToString());
             window = LittleEndian.ReadInt32(src, at + 28);
             if (window < 1 || window > layers - first) throw new ModelFormatException("adapters: window " + window.ToString() + " out of range");
         }
