@@ -8,6 +8,7 @@ using EdgeTiny.Converter.Import;
 using EdgeTiny.Converter.IO;
 using EdgeTiny.Runtime;
 using EdgeTiny.Runtime.Kernels;
+using EdgeTiny.Reports.Pages;
 
 namespace EdgeTiny.Demo;
 
@@ -48,6 +49,8 @@ public sealed record DemoResult
     public required string AdaptersPath { get; init; }
     public required string TextAfter { get; init; }
     public required string SummaryPath { get; init; }
+    /// <summary>report.html: the summary drawn as charts (self-contained page).</summary>
+    public required string ReportPath { get; init; }
     public required double Seconds { get; init; }
 }
 
@@ -98,14 +101,16 @@ public static class DemoRun
         progress?.Stage("generate with adapters", o.GenerateTokens);
         (string after, _, _) = Generate(etb, streaming with { AdaptersPath = eta }, o.Prompt, o.GenerateTokens, progress);
 
-        string summary = Path.Combine(o.OutputDirectory, "summary.json");
+        string summary = Path.Combine(o.OutputDirectory, "summary.json"), report = Path.Combine(o.OutputDirectory, "report.html");
         var result = new DemoResult
         {
             Conversion = conversion, EtbPath = etb, Tokens = tokens, Generation = stats, TextBefore = before,
-            AdaptationPath = adaptation, Tuning = tuned, AdaptersPath = eta, TextAfter = after, SummaryPath = summary,
+            AdaptationPath = adaptation, Tuning = tuned, AdaptersPath = eta, TextAfter = after, SummaryPath = summary, ReportPath = report,
             Seconds = clock.Elapsed.TotalSeconds,
         };
-        AtomicFile.WriteAllText(summary, Summary(result, o).ToJsonString(new() { WriteIndented = true }) + "\n");
+        JsonObject summaryJson = Summary(result, o);
+        AtomicFile.WriteAllText(summary, summaryJson.ToJsonString(new() { WriteIndented = true }) + "\n");
+        DemoReport.Build(summaryJson).Write(report);
         return result;
     }
 
@@ -143,6 +148,7 @@ public static class DemoRun
             ["policy"] = "luc",
             ["pack"] = "coactivation",
             ["dense_top_layers"] = o.TuneLayers,
+            ["details"] = ConversionJson.ToJson(r.Conversion),
         },
         ["generate"] = new JsonObject
         {
@@ -157,6 +163,13 @@ public static class DemoRun
             ["bytes_per_token"] = Math.Round(r.Tokens.Average(t => (double)t.Bytes), 1),
             ["simulated_ms_per_token"] = Math.Round(r.Tokens.Average(t => t.SimulatedMs), 3),
             ["predicted_tokens_per_second"] = r.Generation.PredictedTokensPerSecond is double p ? Math.Round(p, 2) : null,
+            ["per_token"] = new JsonObject
+            {
+                ["reads"] = new JsonArray([.. r.Tokens.Select(t => (JsonNode)t.Reads)]),
+                ["bytes"] = new JsonArray([.. r.Tokens.Select(t => (JsonNode)t.Bytes)]),
+                ["simulated_ms"] = new JsonArray([.. r.Tokens.Select(t => (JsonNode)Math.Round(t.SimulatedMs, 4))]),
+                ["peak_bytes"] = new JsonArray([.. r.Tokens.Select(t => (JsonNode)t.PeakBytes)]),
+            },
         },
         ["tune"] = new JsonObject
         {
@@ -173,6 +186,7 @@ public static class DemoRun
             ["base_perplexity_after"] = Math.Round(r.Tuning.BasePerplexityAfter, 3),
             ["tuning_peak_bytes"] = r.Tuning.TuningPeakBytes,
             ["text_after"] = r.TextAfter,
+            ["loss_curve"] = new JsonArray([.. r.Tuning.LossCurve.Select(l => (JsonNode)Math.Round(l, 5))]),
         },
     };
 }

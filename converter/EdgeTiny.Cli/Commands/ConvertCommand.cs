@@ -5,6 +5,7 @@ using EdgeTiny.Host.Boards;
 using EdgeTiny.Converter.Compression;
 using EdgeTiny.Converter.Conversion;
 using EdgeTiny.Converter.Import;
+using EdgeTiny.Reports.Pages;
 using Spectre.Console;
 
 namespace EdgeTiny.Cli.Commands;
@@ -30,13 +31,16 @@ public static class ConvertCommand
         var seed = new Option<ulong>("--seed") { Description = "Seed of the sampled calibration data", DefaultValueFactory = _ => 1234 };
         var output = new Option<string>("--output", "-o") { Description = "The .etb file to write", Required = true };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text" };
+        var report = new ReportOption();
 
         var command = new Command("convert", "Convert a trained model into a compact .etb file.")
         {
             source, tokenizer, policy, bits, sparsity, budget, board, group, calib, sensitivity, pack, tunable, energy, seed, output, json,
         };
+        report.AddTo(command);
         command.SetAction(parse =>
         {
+            report.Check(parse);
             string policyName = parse.GetValue(policy)!;
             long budgetBytes = parse.GetValue(budget) is string b ? SizeParser.Parse(b, "--budget")
                 : parse.GetValue(board) is string id ? BoardCatalog.Find(id).Memory.ModelBudgetBytes : 0;
@@ -62,46 +66,17 @@ public static class ConvertCommand
             options.Validate();
             SourceModel model = Llama2cCheckpoint.Read(parse.GetValue(source)!, parse.GetValue(tokenizer));
             string path = parse.GetValue(output)!;
-            ConversionReport report = Console.IsErrorRedirected || (!options.Compresses && options.Pack == "none")
+            ConversionReport converted = Console.IsErrorRedirected || (!options.Compresses && options.Pack == "none")
                 ? ModelConverter.Convert(model, options, path)
                 : ProgressBars.Run(p => ModelConverter.Convert(model, options, path, p));
-            if (parse.GetValue(json)) JsonOutput.Write(ToJson(report));
-            else Print(report);
+            JsonObject result = ConversionJson.ToJson(converted);
+            report.WriteIfAsked(parse, result, ConvertReport.Build);
+            if (parse.GetValue(json)) JsonOutput.Write(result);
+            else Print(converted);
             return Cli.ExitOk;
         });
         return command;
     }
-
-    private static JsonObject ToJson(ConversionReport r) => new()
-    {
-        ["output"] = r.Output,
-        ["file_bytes"] = r.FileBytes,
-        ["source_bytes"] = r.SourceBytes,
-        ["parameters"] = r.Parameters,
-        ["bits_per_parameter"] = Math.Round(r.BitsPerParameter, 4),
-        ["policy"] = r.Options.Policy,
-        ["budget_bytes"] = r.Options.BudgetBytes > 0 ? r.Options.BudgetBytes : null,
-        ["group_size"] = r.Options.GroupSize,
-        ["plan"] = r.PolicyDetail,
-        ["calibration"] = r.Calibration is null ? null : new JsonObject
-        {
-            ["source"] = r.Calibration.Source,
-            ["sequences"] = r.Calibration.Sequences.Length,
-            ["tokens"] = r.Calibration.Tokens,
-        },
-        ["seconds"] = r.Seconds is double s ? Math.Round(s, 2) : null,
-        ["tensors"] = new JsonArray(r.Tensors.Select(t => (JsonNode)new JsonObject
-        {
-            ["name"] = t.Name,
-            ["rows"] = t.Rows,
-            ["cols"] = t.Cols,
-            ["codec"] = t.Codec,
-            ["group_size"] = t.GroupSize,
-            ["bytes"] = t.Bytes,
-            ["bits_per_weight"] = Math.Round(t.BitsPerWeight, 4),
-            ["sensitivity"] = t.Sensitivity,
-        }).ToArray()),
-    };
 
     private static void Print(ConversionReport r)
     {

@@ -13,14 +13,18 @@ using EdgeTiny.Runtime.Model;
 namespace EdgeTiny.Converter.Conversion;
 
 /// <summary>One tensor as written: its codec and how many bytes it takes in the file, with the sensitivity the policy saw.</summary>
-public sealed record TensorReport(string Name, int Rows, int Cols, string Codec, int GroupSize, long Bytes, double? Sensitivity = null)
+/// <param name="Bits">With a policy: the bit width it chose (32 = float).</param>
+/// <param name="Sparsity">With a policy: the share of weights it chose to prune.</param>
+public sealed record TensorReport(string Name, int Rows, int Cols, string Codec, int GroupSize, long Bytes, double? Sensitivity = null,
+    int? Bits = null, double? Sparsity = null)
 {
     public double BitsPerWeight => Bytes * 8.0 / ((long)Rows * Cols);
 }
 
 /// <summary>What a conversion produced.</summary>
 public sealed record ConversionReport(string Output, long FileBytes, long SourceBytes, long Parameters, ConvertOptions Options,
-    IReadOnlyList<TensorReport> Tensors, string? PolicyDetail = null, TokenSequences? Calibration = null, double? Seconds = null)
+    IReadOnlyList<TensorReport> Tensors, string? PolicyDetail = null, TokenSequences? Calibration = null, double? Seconds = null,
+    ConversionInsight? Insight = null)
 {
     /// <summary>File bits per model parameter, all sections and padding included.</summary>
     public double BitsPerParameter => FileBytes * 8.0 / Parameters;
@@ -48,6 +52,8 @@ public static class ModelConverter
         var clock = System.Diagnostics.Stopwatch.StartNew();
         TokenSequences? calibration = null;
         CompressionPlan? plan = null;
+        SensitivityTable? table = null;
+        long matrixBudget = 0;
         if (options.Compresses)
         {
             progress?.Stage("calibration", options.CalibrationSequences);
@@ -56,8 +62,8 @@ public static class ModelConverter
                 : TokenSequences.FromText(options.CalibrationText, model, options.CalibrationSequences, options.CalibrationLength, "--calib");
             progress?.Advance(options.CalibrationSequences);
             progress?.Stage("sensitivity", LlamaWeights.MatrixNames(model.Config).Length * Candidate.Grid.Length);
-            SensitivityTable table = SensitivityTable.Build(model, calibration, Candidate.Grid, options.GroupSize, options.Metric, new SyncProgress(progress));
-            long matrixBudget = options.BudgetBytes > 0 ? options.BudgetBytes - FixedBytes(model, options, calibration) : 0;
+            table = SensitivityTable.Build(model, calibration, Candidate.Grid, options.GroupSize, options.Metric, new SyncProgress(progress));
+            matrixBudget = options.BudgetBytes > 0 ? options.BudgetBytes - FixedBytes(model, options, calibration) : 0;
             if (options.BudgetBytes > 0 && matrixBudget <= 0)
                 throw new InputException("--budget", $"{options.BudgetBytes} bytes does not even hold the config, tokenizer and norms ({FixedBytes(model, options, calibration)} bytes)");
             progress?.Stage("policy", 1);
@@ -97,8 +103,9 @@ public static class ModelConverter
             writer.AddTensor(name, e);
             TensorChoice? choice = plan?.Choices.FirstOrDefault(c => c.Tensor == name);
             reports.Add(new TensorReport(name, e.Rows, e.Cols, e.Describe(), e.GroupSize, e.Payload.Length,
-                choice is null || double.IsNaN(choice.Sensitivity) ? null : choice.Sensitivity));
+                choice is null || double.IsNaN(choice.Sensitivity) ? null : choice.Sensitivity, choice?.Bits, choice?.Sparsity));
         }
+        var packing = new List<PackingLayerInsight>();
         int firstTunable = model.Config.Layers - options.TunableLayers;
         bool PackedLayerOf(SourceTensor t, out int layer)
         {
@@ -115,6 +122,7 @@ public static class ModelConverter
                 int[] order = options.Pack == "original" ? [.. Enumerable.Range(0, model.Config.HiddenDim)] : PlaceNeurons(profile!, layer);
                 int bits = BundleBits(model, options, plan, layer);
                 PackedFfn packed = FfnPacker.Pack(model, layer, order, Encode(t), bits, options.GroupSize);
+                packing.Add(ConversionInsight.MeasurePacking(layer, profile!.Masks[layer], order));
                 Add(t.Name, packed.Gate);
                 Add(TensorNames.Layer(layer, TensorNames.FfnBundles), packed.Bundles);
                 writer.AddRaw(TensorNames.Layer(layer, TensorNames.FfnPermutation), SectionKind.Data, FfnPacker.Int32s(order));
@@ -130,7 +138,16 @@ public static class ModelConverter
         if (options.BudgetBytes > 0 && options.Compresses && fileBytes > options.BudgetBytes)
             throw new InvalidOperationException($"planned within {options.BudgetBytes} bytes but wrote {fileBytes}");
         return new ConversionReport(outputPath, fileBytes, new FileInfo(model.SourcePath).Length, model.ParameterCount, options, reports,
-            plan?.Detail, calibration, clock.Elapsed.TotalSeconds);
+            plan?.Detail, calibration, clock.Elapsed.TotalSeconds, Insight(table, plan, matrixBudget, packing));
+    }
+
+    private static ConversionInsight? Insight(SensitivityTable? table, CompressionPlan? plan, long matrixBudget, List<PackingLayerInsight> packing)
+    {
+        if (table is null || plan is null) return packing.Count == 0 ? null : new ConversionInsight("", [], [], [], [], packing);
+        double[][] sensitivity = [.. Enumerable.Range(0, table.Matrices.Count)
+            .Select(i => Enumerable.Range(0, table.Candidates.Count).Select(k => table.Sensitivity[i, k]).ToArray())];
+        return new ConversionInsight(table.Metric == SensitivityMetric.Kl ? "kl" : "mse", [.. table.Candidates.Select(c => c.ToString())], table.Matrices,
+            sensitivity, ConversionInsight.PolicyPoints(table, plan, matrixBudget), packing);
     }
 
     /// <summary>Ripple placement of one layer's neurons from their calibration co-activations.</summary>

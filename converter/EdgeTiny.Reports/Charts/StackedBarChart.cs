@@ -1,0 +1,46 @@
+using ScottPlot;
+
+namespace EdgeTiny.Reports.Charts;
+
+/// <summary>One stacked bar per category (e.g. per board: the parts of its memory plan), with an optional limit line per bar.</summary>
+public static class StackedBarChart
+{
+    public sealed record Part(string Name, IReadOnlyList<double> Values);
+
+    public static Chart Draw(string id, string title, string caption, string xLabel, string yLabel, IReadOnlyList<string> categories,
+        IReadOnlyList<Part> parts, IReadOnlyList<double?>? limits = null, string limitName = "budget")
+    {
+        Plot plot = Chart.NewPlot(title, xLabel, yLabel);
+        var bottoms = new double[categories.Count];
+        for (int p = 0; p < parts.Count; p++)
+        {
+            Color color = Chart.Palette[p % Chart.Palette.Length];
+            var bars = new List<Bar>();
+            for (int i = 0; i < categories.Count; i++)
+            {
+                bars.Add(new Bar { Position = i, ValueBase = bottoms[i], Value = bottoms[i] + parts[p].Values[i], Size = 0.6, FillColor = color });
+                bottoms[i] += parts[p].Values[i];
+            }
+            plot.Add.Bars(bars);
+            plot.Legend.ManualItems.Add(new LegendItem { LabelText = parts[p].Name, FillColor = color });
+        }
+        if (limits is not null)
+        {
+            bool named = false;
+            for (int i = 0; i < categories.Count; i++)
+            {
+                if (limits[i] is not double limit) continue;
+                var line = plot.Add.Line(i - 0.4, limit, i + 0.4, limit);
+                line.LineWidth = 3;
+                line.LineColor = Colors.Black;
+                line.LinePattern = LinePattern.Dashed;
+                if (!named) plot.Legend.ManualItems.Add(new LegendItem { LabelText = limitName, LineColor = Colors.Black, LineWidth = 3, LinePattern = LinePattern.Dashed });
+                named = true;
+            }
+        }
+        plot.ShowLegend(Alignment.UpperLeft);
+        Chart.CategoryTicks(plot, categories);
+        plot.Axes.Margins(bottom: 0, top: 0.35);
+        return Chart.Render(id, title, caption, plot);
+    }
+}
