@@ -105,8 +105,7 @@ public sealed class ReportPage(string title, JsonNode data)
         h1 { font-size: 1.4em; } h2 { font-size: 1.15em; border-bottom: 1px solid #ccc; padding-bottom: 4px; margin-top: 1.6em; }
         ul.summary { background: #fff; padding: 10px 10px 10px 28px; border: 1px solid #ddd; }
         figure.chart { margin: 12px 0; background: #fff; border: 1px solid #ddd; padding: 6px; }
-        figure.chart svg { width: 100%; height: auto; display: block; }
-        figure.chart svg image { image-rendering: pixelated; }
+        figure.chart svg { width: 100%; height: auto; display: block; image-rendering: pixelated; }
         figcaption { font-size: 0.9em; margin-top: 4px; }
         p.no-data { font-style: italic; color: #555; } p.note { font-size: 0.9em; color: #444; }
         pre { font-size: 0.75em; overflow-x: auto; background: #fff; padding: 6px; }

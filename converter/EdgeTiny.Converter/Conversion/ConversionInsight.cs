@@ -19,8 +19,9 @@ public sealed record PackingLayerInsight(int Layer, int Neurons, int Blocks, dou
 /// of every matrix under every candidate, what other policies would have predicted at the same budget, and how packing
 /// changed the layout of co-active neurons.
 /// </summary>
-public sealed record ConversionInsight(string Metric, IReadOnlyList<string> Candidates, IReadOnlyList<string> Matrices, double[][] Sensitivity,
-    IReadOnlyList<PolicyPoint> Policies, IReadOnlyList<PackingLayerInsight> Packing)
+/// <param name="Chosen">Per matrix: the bit width and sparsity the policy chose (Edge-LLM's sparsities fall between the candidates').</param>
+public sealed record ConversionInsight(string Metric, IReadOnlyList<Candidate> Candidates, IReadOnlyList<string> Matrices, double[][] Sensitivity,
+    IReadOnlyList<Candidate> Chosen, IReadOnlyList<PolicyPoint> Policies, IReadOnlyList<PackingLayerInsight> Packing)
 {
     /// <summary>Neurons are averaged into at most this many blocks per side of a co-activation heatmap.</summary>
     public const int MaxBlocks = 32;

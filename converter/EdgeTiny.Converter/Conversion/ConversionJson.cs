@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using EdgeTiny.Converter.Compression;
 
 namespace EdgeTiny.Converter.Conversion;
 
@@ -33,8 +34,6 @@ public static class ConversionJson
             ["bytes"] = t.Bytes,
             ["bits_per_weight"] = Math.Round(t.BitsPerWeight, 4),
             ["sensitivity"] = t.Sensitivity,
-            ["bits"] = t.Bits,
-            ["sparsity"] = t.Sparsity is double sp ? Math.Round(sp, 3) : null,
         }).ToArray()),
         ["sensitivity_table"] = r.Insight is { Matrices.Count: > 0 } i ? SensitivityTable(i) : null,
         ["policies"] = r.Insight is { Policies.Count: > 0 } p ? new JsonArray([.. p.Policies.Select(Policy)]) : null,
@@ -44,8 +43,12 @@ public static class ConversionJson
     private static JsonObject SensitivityTable(ConversionInsight i) => new()
     {
         ["metric"] = i.Metric,
-        ["candidates"] = Strings(i.Candidates),
+        ["candidates"] = Strings(i.Candidates.Select(c => c.ToString())),
+        ["candidate_bits"] = Numbers(i.Candidates.Select(c => (double)c.Bits)),
+        ["candidate_sparsity"] = Numbers(i.Candidates.Select(c => c.Sparsity)),
         ["matrices"] = Strings(i.Matrices),
+        ["chosen_bits"] = Numbers(i.Chosen.Select(c => (double)c.Bits)),
+        ["chosen_sparsity"] = Numbers(i.Chosen.Select(c => Math.Round(c.Sparsity, 4))),
         ["values"] = new JsonArray([.. i.Sensitivity.Select(row => (JsonNode)Numbers(row.Select(v => Math.Round(v, 8))))]),
     };
 

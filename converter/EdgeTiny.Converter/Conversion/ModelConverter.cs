@@ -13,10 +13,7 @@ using EdgeTiny.Runtime.Model;
 namespace EdgeTiny.Converter.Conversion;
 
 /// <summary>One tensor as written: its codec and how many bytes it takes in the file, with the sensitivity the policy saw.</summary>
-/// <param name="Bits">With a policy: the bit width it chose (32 = float).</param>
-/// <param name="Sparsity">With a policy: the share of weights it chose to prune.</param>
-public sealed record TensorReport(string Name, int Rows, int Cols, string Codec, int GroupSize, long Bytes, double? Sensitivity = null,
-    int? Bits = null, double? Sparsity = null)
+public sealed record TensorReport(string Name, int Rows, int Cols, string Codec, int GroupSize, long Bytes, double? Sensitivity = null)
 {
     public double BitsPerWeight => Bytes * 8.0 / ((long)Rows * Cols);
 }
@@ -103,7 +100,7 @@ public static class ModelConverter
             writer.AddTensor(name, e);
             TensorChoice? choice = plan?.Choices.FirstOrDefault(c => c.Tensor == name);
             reports.Add(new TensorReport(name, e.Rows, e.Cols, e.Describe(), e.GroupSize, e.Payload.Length,
-                choice is null || double.IsNaN(choice.Sensitivity) ? null : choice.Sensitivity, choice?.Bits, choice?.Sparsity));
+                choice is null || double.IsNaN(choice.Sensitivity) ? null : choice.Sensitivity));
         }
         var packing = new List<PackingLayerInsight>();
         int firstTunable = model.Config.Layers - options.TunableLayers;
@@ -143,11 +140,12 @@ public static class ModelConverter
 
     private static ConversionInsight? Insight(SensitivityTable? table, CompressionPlan? plan, long matrixBudget, List<PackingLayerInsight> packing)
     {
-        if (table is null || plan is null) return packing.Count == 0 ? null : new ConversionInsight("", [], [], [], [], packing);
+        if (table is null || plan is null) return packing.Count == 0 ? null : new ConversionInsight("", [], [], [], [], [], packing);
         double[][] sensitivity = [.. Enumerable.Range(0, table.Matrices.Count)
             .Select(i => Enumerable.Range(0, table.Candidates.Count).Select(k => table.Sensitivity[i, k]).ToArray())];
-        return new ConversionInsight(table.Metric == SensitivityMetric.Kl ? "kl" : "mse", [.. table.Candidates.Select(c => c.ToString())], table.Matrices,
-            sensitivity, ConversionInsight.PolicyPoints(table, plan, matrixBudget), packing);
+        Candidate[] chosen = [.. table.Matrices.Select(m => plan.Choices.First(c => c.Tensor == m)).Select(c => new Candidate(c.Bits, c.Sparsity))];
+        return new ConversionInsight(table.Metric == SensitivityMetric.Kl ? "kl" : "mse", table.Candidates, table.Matrices,
+            sensitivity, chosen, ConversionInsight.PolicyPoints(table, plan, matrixBudget), packing);
     }
 
     /// <summary>Ripple placement of one layer's neurons from their calibration co-activations.</summary>

@@ -20,13 +20,16 @@ public static class BarChart
                 Value = v,
                 Size = width * 0.95,
                 FillColor = Chart.Palette[s % Chart.Palette.Length],
+                // Few bars: each carries its value, so the page reads without a ruler.
+                Label = categories.Count * series.Length <= 12 ? v.ToString("G4", System.Globalization.CultureInfo.InvariantCulture) : "",
             }).ToList();
-            plot.Add.Bars(bars);
+            var plotted = plot.Add.Bars(bars);
+            plotted.ValueLabelStyle.FontSize = 11;
             if (series.Length > 1) plot.Legend.ManualItems.Add(new LegendItem { LabelText = series[s].Name, FillColor = Chart.Palette[s % Chart.Palette.Length] });
         }
         if (series.Length > 1) plot.ShowLegend(Alignment.UpperRight);
         Chart.CategoryTicks(plot, categories);
-        plot.Axes.Margins(bottom: 0);
+        plot.Axes.Margins(bottom: 0, top: 0.15);
         return Chart.Render(id, title, caption, plot);
     }
 }

@@ -38,11 +38,12 @@ public sealed record Chart(string Id, string Title, string Caption, string Svg, 
     public static void CategoryTicks(Plot plot, IReadOnlyList<string> labels)
     {
         plot.Axes.Bottom.SetTicks([.. Enumerable.Range(0, labels.Count).Select(i => (double)i)], [.. labels]);
-        if (labels.Count > 8 || labels.Any(l => l.Length > 8))
+        int longest = labels.Select(l => l.Length).DefaultIfEmpty(0).Max();
+        if (labels.Count * longest > 90)
         {
             plot.Axes.Bottom.TickLabelStyle.Rotation = 45;
             plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleLeft;
-            plot.Axes.Bottom.MinimumSize = 90;
+            plot.Axes.Bottom.MinimumSize = 24 + longest * 4.6f; // room for the longest label turned 45°
         }
         plot.Axes.Bottom.MajorTickStyle.Length = 0;
         plot.HideGrid();

@@ -24,12 +24,24 @@ public static class StackedBarChart
             plot.Add.Bars(bars);
             plot.Legend.ManualItems.Add(new LegendItem { LabelText = parts[p].Name, FillColor = color });
         }
+        // A limit far above the bars (a Pi's gigabytes beside a few hundred KB) would flatten them: it is written as a
+        // label over its bar instead of drawn.
+        double top = bottoms.DefaultIfEmpty(0).Max();
+        double shownTop = top;
         if (limits is not null)
         {
             bool named = false;
             for (int i = 0; i < categories.Count; i++)
             {
                 if (limits[i] is not double limit) continue;
+                if (limit > 3 * Math.Max(top, 1e-9))
+                {
+                    var label = plot.Add.Text($"{limitName}\n{limit:N0} {yLabel} ↑", i, top * 1.02);
+                    label.LabelFontSize = 11;
+                    label.LabelAlignment = Alignment.LowerCenter;
+                    continue;
+                }
+                shownTop = Math.Max(shownTop, limit);
                 var line = plot.Add.Line(i - 0.4, limit, i + 0.4, limit);
                 line.LineWidth = 3;
                 line.LineColor = Colors.Black;
@@ -38,9 +50,9 @@ public static class StackedBarChart
                 named = true;
             }
         }
-        plot.ShowLegend(Alignment.UpperLeft);
+        plot.Axes.SetLimitsY(0, Math.Max(shownTop, top * 1.15) * 1.12);
+        plot.ShowLegend(Edge.Right);
         Chart.CategoryTicks(plot, categories);
-        plot.Axes.Margins(bottom: 0, top: 0.35);
         return Chart.Render(id, title, caption, plot);
     }
 }

@@ -29,13 +29,7 @@ public static class ConvertReport
             "Bits each weight matrix costs in the file (scales, indices and sector padding included); lower bars are compressed harder.",
             "weight matrix", "bits / weight", names, new BarChart.Series("bits", [.. matrices.Select(t => t.Number("bits_per_weight") ?? 0)])),
             "The conversion listed no weight matrices.");
-        bool chosen = matrices.Any(t => t.Number("sparsity") is not null);
-        page.AddOr(!chosen ? null : BarChart.Draw("sparsity-per-matrix", "Chosen bit width and sparsity",
-            "The candidate the policy picked for each matrix: its quantization bit width (32 = float) and the share of weights Wanda pruned.",
-            "weight matrix", "bits  |  sparsity %", names,
-            new BarChart.Series("bit width", [.. matrices.Select(t => t.Number("bits") ?? 0)]),
-            new BarChart.Series("sparsity %", [.. matrices.Select(t => 100 * (t.Number("sparsity") ?? 0))])),
-            "No per-matrix choice to show: this conversion used one codec for every matrix (--policy none).");
+        page.AddOr(Chosen(j), "No per-matrix choice to show: this conversion used one codec for every matrix (--policy none).");
         page.AddOr(matrices.Length == 0 ? null : BarChart.Draw("bytes-per-matrix", "Bytes per matrix in the file",
             "Where the file's bytes go; the embedding table and the FFN matrices usually dominate.",
             "weight matrix", "KB", names, new BarChart.Series("KB", [.. matrices.Select(t => (t.Number("bytes") ?? 0) / 1024)])),
@@ -54,13 +48,14 @@ public static class ConvertReport
         }
         JsonObject first = layers[0];
         int blocks = (int)(first.Number("blocks") ?? 1), neurons = (int)(first.Number("neurons") ?? 1);
+        string[] everyFourth = [.. Enumerable.Range(0, blocks).Select(b => b % 4 == 0 ? b.ToString() : "")];
         foreach ((string key, string when) in new[] { ("coactivation_original", "original"), ("coactivation_packed", "packed") })
             page.Add(HeatmapChart.Draw($"coactivation-{when}", $"Layer {first.Number("layer")} co-activation, {when} order",
                 when == "original"
                     ? "How often two neurons fire on the same token, in the checkpoint's neuron order: co-active pairs are scattered."
                     : "The same rates after Ripple's placement: neurons that fire together now sit side by side, so the bright cells merge into one block instead of scattered stripes.",
-                $"neuron position (blocks of {Math.Ceiling((double)neurons / blocks)})", "neuron position (blocks)", "share of tokens",
-                Grid(first.Array(key)!.Numbers(), blocks, blocks), height: 420));
+                $"neuron position (block of {Math.Ceiling((double)neurons / blocks)} neurons)", "neuron position (block)", "share of tokens",
+                Grid(first.Array(key)!.Numbers(), blocks, blocks), everyFourth, everyFourth, height: 420));
         page.Add(BarChart.Draw("runs-per-token", "Reads per token: contiguous runs of active neurons",
             "Each run of adjacent active neurons is one SD read before nearby runs are merged; packing should lower the packed bars.",
             "layer", "runs per token", [.. layers.Select(l => $"L{l.Number("layer")}")],
@@ -74,6 +69,18 @@ public static class ConvertReport
         page.Note("Bytes read per token with each order are measured by the benchmarks (tests/EdgeTiny.Benchmarks/results/ffn-io.json); the runs above are the converter's own count on its calibration tokens.");
     }
 
+    /// <summary>The policy's choice per weight matrix (packed layers write w2 and w3 together as bundles, at the wider of their widths).</summary>
+    private static Chart? Chosen(JsonObject j)
+    {
+        if (j.Object("sensitivity_table") is not JsonObject t || t.Array("chosen_bits") is not JsonArray bits) return null;
+        string[] matrices = [.. t.Array("matrices")!.Select(n => n!.GetValue<string>())];
+        return BarChart.Draw("choice-per-matrix", "Chosen bit width and sparsity",
+            "The candidate the policy picked for each matrix: its quantization bit width (32 = float) and the share of weights Wanda pruned.",
+            "weight matrix", "bits  |  sparsity %", matrices,
+            new BarChart.Series("bit width", bits.Numbers()),
+            new BarChart.Series("sparsity %", [.. t.Array("chosen_sparsity")!.Numbers().Select(v => 100 * v)]));
+    }
+
     private static Chart? Sensitivity(JsonObject j)
     {
         if (j.Object("sensitivity_table") is not JsonObject t) return null;
@@ -84,9 +91,16 @@ public static class ConvertReport
         for (int i = 0; i < matrices.Length; i++)
             for (int k = 0; k < candidates.Length; k++) grid[i, k] = rows[i][k];
         string metric = t.Text("metric") == "mse" ? "output MSE" : "KL increase, nats/token";
+        // The chosen cell of each row, where the choice is one of the candidates (Edge-LLM's sparsities may fall between).
+        double[] bits = t.Array("candidate_bits")?.Numbers() ?? [], sparsity = t.Array("candidate_sparsity")?.Numbers() ?? [];
+        double[] chosenBits = t.Array("chosen_bits")?.Numbers() ?? [], chosenSparsity = t.Array("chosen_sparsity")?.Numbers() ?? [];
+        var marks = new List<(int, int)>();
+        for (int i = 0; i < chosenBits.Length && i < matrices.Length; i++)
+            for (int k = 0; k < bits.Length; k++)
+                if (bits[k] == chosenBits[i] && Math.Abs(sparsity[k] - chosenSparsity[i]) < 1e-3) marks.Add((k, i));
         return HeatmapChart.Draw("sensitivity", "Measured sensitivity over the candidates",
-            $"Each cell: {metric} with only that matrix stored that way (float costs nothing); the policy buys low cells where bytes are cheap.",
-            "candidate (bits, @ sparsity)", "weight matrix", metric, grid, candidates, matrices, logScale: true, height: 120 + 22 * matrices.Length);
+            $"Each cell: {metric} with only that matrix stored that way (float costs nothing); white squares mark the policy's choice, which buys low cells where bytes are cheap.",
+            "candidate (bits, @ sparsity)", "", metric, grid, candidates, matrices, logScale: true, height: 150 + 16 * matrices.Length, marks: marks);
     }
 
     private static Chart? Policies(JsonObject j)

@@ -30,7 +30,7 @@ public sealed class ReportTests(CliModels models, ITestOutputHelper output) : ID
         CliResult r = Run("convert", SharedData.Stories260K, "--tokenizer", SharedData.Tok512, "--policy", "luc", "--budget", "200KB",
             "--pack", "coactivation", "-o", _dir.File("luc.etb"), "--report", html, "--json");
         string[] charts = ReportPageCheck.Check(html, r.Json, "convert-stories260K-luc-200KB", output);
-        Assert.Equal(["bits-per-matrix", "sparsity-per-matrix", "bytes-per-matrix", "sensitivity", "size-vs-kl",
+        Assert.Equal(["bits-per-matrix", "choice-per-matrix", "bytes-per-matrix", "sensitivity", "size-vs-kl",
             "coactivation-original", "coactivation-packed", "runs-per-token", "run-lengths"], charts);
         Assert.Empty(ReportPageCheck.MissingChartSentences(html));
     }
