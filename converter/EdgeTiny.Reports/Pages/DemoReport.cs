@@ -41,7 +41,7 @@ public static class DemoReport
     {
         if (generate.Array("per_token", key) is not JsonArray values || values.Count == 0) return null;
         double[] y = [.. values.Numbers().Select(v => v * scale)];
-        return LineChart.Draw(id, title, caption, "generated token", unit,
+        return LineChart.Draw(id, title, caption + " Token 1 also carries the prompt's forward passes.", "generated token", unit, fromZero: true,
             new LineChart.Series(title, [.. Enumerable.Range(1, y.Length).Select(i => (double)i)], y));
     }
 }
