@@ -8,6 +8,7 @@ using EdgeTiny.Converter.Import;
 using EdgeTiny.Converter.IO;
 using EdgeTiny.Runtime;
 using EdgeTiny.Runtime.Kernels;
+using EdgeTiny.Runtime.Training;
 using EdgeTiny.Reports.Pages;
 
 namespace EdgeTiny.Demo;
@@ -19,18 +20,38 @@ public sealed record DemoOptions
     public required string OutputDirectory { get; init; }
     public required BoardProfile Board { get; init; }
     /// <summary>Size of the .etb the LUC policy must fit.</summary>
-    public long SizeBudgetBytes { get; init; } = 160 * 1024;
+    public long SizeBudgetBytes { get; init; } = 256 * 1024;
     public string Prompt { get; init; } = "Once upon a time";
     public int GenerateTokens { get; init; } = 64;
     /// <summary>Top layers tuned on the device (kept dense in the packed file).</summary>
     public int TuneLayers { get; init; } = 2;
-    public int TuneSteps { get; init; } = 100;
+    public int TuneSteps { get; init; } = 200;
     /// <summary>Higher than `edgetiny tune`'s default: the harbor world is far from what the model knows (new names and words).</summary>
-    public float TuneLearningRate { get; init; } = 2e-3f;
+    public float TuneLearningRate { get; init; } = 4e-3f;
     /// <summary>Bundle cache for the streamed FFN while generating (about a tenth of the demo model's packed FFN bytes).</summary>
     public int FfnCacheBytes { get; init; } = 16 * 1024;
     public int AdaptationStories { get; init; } = 40;
+    /// <summary>Village stories (the base domain the model was trained on, unseen seed) that measure what tuning forgets.</summary>
+    public int BaseStories { get; init; } = 40;
+    /// <summary>Prompts asked on the board before and after tuning: the new world's, and one of the base domain.</summary>
+    public IReadOnlyList<(string Prompt, string Domain)> DomainPrompts { get; init; } =
+    [
+        ("In a windy town by the sea, there was a", "harbor"),
+        ("One foggy morning, Jonah went to the", "harbor"),
+        ("Once upon a time", "village"),
+    ];
+    public int PromptTokens { get; init; } = 48;
     public IKernels Kernels { get; init; } = new PortableKernels();
+
+    /// <summary>
+    /// The demo's recipe, sent to the board in the tune request: LoRA on the top layers, rehearsal by distillation to the
+    /// base model's own distributions on text it sampled itself (the board has no other data), learning rate decayed.
+    /// </summary>
+    public TuneSettings Recipe() => new()
+    {
+        Window = TuneLayers, Steps = TuneSteps, LearningRate = TuneLearningRate, RehearsalSteps = 1, RehearsalDistill = true,
+        RehearsalWeight = 3f, LearningRateDecay = true, BaseSequences = 32,
+    };
 }
 
 /// <summary>One generated token on the simulated board: the text it added and what producing it cost.</summary>
@@ -45,9 +66,7 @@ public sealed record DemoResult
     public required SessionStats Generation { get; init; }
     public required string TextBefore { get; init; }
     public required string AdaptationPath { get; init; }
-    public required TuneResult Tuning { get; init; }
-    public required string AdaptersPath { get; init; }
-    public required string TextAfter { get; init; }
+    public required BoardTuning Tuning { get; init; }
     public required string SummaryPath { get; init; }
     /// <summary>report.html: the summary drawn as charts (self-contained page).</summary>
     public required string ReportPath { get; init; }
@@ -64,6 +83,8 @@ public static class DemoRun
 {
     /// <summary>The adaptation text's world and seed: harbor stories, unseen by the village-trained demo model.</summary>
     public const ulong AdaptationSeed = 77;
+    /// <summary>Seed of the village stories that measure base-domain perplexity (the model was trained on seed 2026's).</summary>
+    public const ulong BaseSeed = 9001;
 
     public static DemoResult Run(DemoOptions o, IConversionProgress? progress = null)
     {
@@ -88,25 +109,22 @@ public static class DemoRun
 
         string adaptation = Path.Combine(o.OutputDirectory, "adaptation.txt");
         string heldOut = Path.Combine(o.OutputDirectory, "adaptation-heldout.txt");
+        string village = Path.Combine(o.OutputDirectory, "base-village.txt");
         var stories = StoryGenerator.Stories(StoryWorld.Harbor, AdaptationSeed, o.AdaptationStories + o.AdaptationStories / 4).ToList();
         AtomicFile.WriteAllText(adaptation, string.Join("\n\n", stories.Take(o.AdaptationStories)) + "\n");
         AtomicFile.WriteAllText(heldOut, string.Join("\n\n", stories.Skip(o.AdaptationStories)) + "\n");
+        AtomicFile.WriteAllText(village, string.Join("\n\n", StoryGenerator.Stories(StoryWorld.Village, BaseSeed, o.BaseStories)) + "\n");
 
-        string eta = Path.Combine(o.OutputDirectory, "demo.eta");
-        if (File.Exists(eta)) File.Delete(eta); // a fresh demo starts its adapters at generation 1
-        progress?.Stage("tune top " + o.TuneLayers + " layers", o.TuneSteps);
-        TuneResult tuned = Tuning.Run(etb, session, new TuneOptions { Window = o.TuneLayers, Steps = o.TuneSteps, LearningRate = o.TuneLearningRate }, adaptation, heldOut, eta,
-            (done, _, _) => progress?.Advance(done));
-
-        progress?.Stage("generate with adapters", o.GenerateTokens);
-        (string after, _, _) = Generate(etb, streaming with { AdaptersPath = eta }, o.Prompt, o.GenerateTokens, progress);
+        // Tuning goes to the simulated board over the device protocol, as a maker sends their text to their board.
+        progress?.Stage("tune top " + o.TuneLayers + " layers on the board", o.TuneSteps);
+        BoardTuning tuned = DemoTuning.OverProtocol(etb, o.Board, o.Kernels, o.Recipe(), adaptation, heldOut, village, o.DomainPrompts,
+            o.PromptTokens, o.OutputDirectory, p => progress?.Advance(p.Step));
 
         string summary = Path.Combine(o.OutputDirectory, "summary.json"), report = Path.Combine(o.OutputDirectory, "report.html");
         var result = new DemoResult
         {
             Conversion = conversion, EtbPath = etb, Tokens = tokens, Generation = stats, TextBefore = before,
-            AdaptationPath = adaptation, Tuning = tuned, AdaptersPath = eta, TextAfter = after, SummaryPath = summary, ReportPath = report,
-            Seconds = clock.Elapsed.TotalSeconds,
+            AdaptationPath = adaptation, Tuning = tuned, SummaryPath = summary, ReportPath = report, Seconds = clock.Elapsed.TotalSeconds,
         };
         JsonObject summaryJson = Summary(result, o);
         AtomicFile.WriteAllText(summary, summaryJson.ToJsonString(new() { WriteIndented = true }) + "\n");
@@ -171,22 +189,41 @@ public static class DemoRun
                 ["peak_bytes"] = new JsonArray([.. r.Tokens.Select(t => (JsonNode)t.PeakBytes)]),
             },
         },
-        ["tune"] = new JsonObject
+        ["tune"] = Tune(r.Tuning, r.AdaptationPath),
+    };
+
+    private static JsonObject Tune(BoardTuning t, string adaptationPath) => new()
+    {
+        ["over"] = "device protocol, " + t.Target + " (board-sim with card folder " + DemoTuning.CardFolder + "/)",
+        ["adaptation_text"] = Path.GetFileName(adaptationPath),
+        ["adapters"] = Path.Combine(DemoTuning.CardFolder, EdgeTiny.Host.BoardSim.SimulatedBoard.AdaptersFile),
+        ["generation"] = t.Saved.Generation,
+        ["layers"] = t.Settings.Window,
+        ["rank"] = t.Settings.Rank,
+        ["steps"] = t.Reply.Steps,
+        ["learning_rate"] = t.Settings.LearningRate,
+        ["learning_rate_decay"] = t.Settings.LearningRateDecay,
+        ["rehearsal"] = t.Settings.RehearsalDistill ? "distillation" : "sampled tokens",
+        ["rehearsal_weight"] = t.Settings.RehearsalWeight,
+        ["heldout_loss_before"] = Math.Round(t.HeldOutLossBefore, 4),
+        ["heldout_loss_after"] = Math.Round(t.HeldOutLossAfter, 4),
+        ["heldout_loss_drop"] = Math.Round(t.HeldOutLossDrop, 4),
+        ["base_perplexity_before"] = Math.Round(t.BasePerplexityBefore, 3),
+        ["base_perplexity_after"] = Math.Round(t.BasePerplexityAfter, 3),
+        ["base_perplexity_rise"] = Math.Round(t.BasePerplexityRise, 4),
+        ["board_heldout_loss_before"] = Math.Round(t.Reply.HeldOutLossBefore, 4),
+        ["board_heldout_loss_after"] = Math.Round(t.Reply.HeldOutLossAfter, 4),
+        ["board_sample_perplexity_before"] = Math.Round(Math.Exp(t.Reply.BaseLossBefore), 3),
+        ["board_sample_perplexity_after"] = Math.Round(Math.Exp(t.Reply.BaseLossAfter), 3),
+        ["loss_curve"] = new JsonArray([.. t.LossCurve.Select(l => (JsonNode)Math.Round(l, 4))]),
+        ["tuning_peak_bytes"] = t.Reply.TuningPeakBytes,
+        ["budget_bytes"] = t.Reply.BudgetBytes,
+        ["step_macs"] = t.StepMacs,
+        ["simulated_sd_ms_per_step"] = Math.Round(t.SimulatedSdMsPerStep, 3),
+        ["predicted_ms_per_step"] = Math.Round(t.PredictedMsPerStep, 2),
+        ["prompts"] = new JsonArray([.. t.Prompts.Select(p => (JsonNode)new JsonObject
         {
-            ["adaptation_text"] = Path.GetFileName(r.AdaptationPath),
-            ["adapters"] = Path.GetFileName(r.AdaptersPath),
-            ["layers"] = r.Tuning.Window,
-            ["steps"] = r.Tuning.Steps,
-            ["learning_rate"] = o.TuneLearningRate,
-            ["heldout_loss_before"] = Math.Round(r.Tuning.HeldOutLossBefore, 4),
-            ["heldout_loss_after"] = Math.Round(r.Tuning.HeldOutLossAfter, 4),
-            ["train_loss_first"] = r.Tuning.LossCurve.Length > 0 ? Math.Round(r.Tuning.LossCurve[0], 4) : null,
-            ["train_loss_last"] = r.Tuning.LossCurve.Length > 0 ? Math.Round(r.Tuning.LossCurve[^1], 4) : null,
-            ["base_perplexity_before"] = Math.Round(r.Tuning.BasePerplexityBefore, 3),
-            ["base_perplexity_after"] = Math.Round(r.Tuning.BasePerplexityAfter, 3),
-            ["tuning_peak_bytes"] = r.Tuning.TuningPeakBytes,
-            ["text_after"] = r.TextAfter,
-            ["loss_curve"] = new JsonArray([.. r.Tuning.LossCurve.Select(l => (JsonNode)Math.Round(l, 5))]),
-        },
+            ["prompt"] = p.Prompt, ["domain"] = p.Domain, ["before"] = p.Before, ["after"] = p.After,
+        })]),
     };
 }

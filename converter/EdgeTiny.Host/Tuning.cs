@@ -33,6 +33,10 @@ public sealed record TuneOptions
     public int RehearsalSequences { get; init; } = 64;
     /// <summary>Rehearse by distillation to the base model's distributions (see <see cref="TuneSettings.RehearsalDistill"/>).</summary>
     public bool RehearsalDistill { get; init; }
+    /// <summary>λ of the distillation term (see <see cref="TuneSettings.RehearsalWeight"/>).</summary>
+    public float RehearsalWeight { get; init; } = 1f;
+    /// <summary>Linear learning-rate decay to a tenth by the last step.</summary>
+    public bool LearningRateDecay { get; init; }
     /// <summary>Base-model samples that measure base-domain perplexity before and after.</summary>
     public int BaseSequences { get; init; } = 4;
 
@@ -45,6 +49,7 @@ public sealed record TuneOptions
         Window = Window, Rank = Rank, Alpha = Alpha, Steps = Steps, LearningRate = LearningRate, Optimizer = Optimizer,
         ClipNorm = ClipNorm, SequenceLength = SequenceLength, Adaptive = Adaptive, Seed = Seed,
         RehearsalSteps = RehearsalSteps, RehearsalSequences = RehearsalSequences, RehearsalDistill = RehearsalDistill,
+        RehearsalWeight = RehearsalWeight, LearningRateDecay = LearningRateDecay,
         BaseSequences = BaseSequences,
     };
 }
@@ -165,10 +170,7 @@ public static class Tuning
             onStep?.Invoke(step + 1, o.Steps, curve[step]);
         }
         double? sdMsPerStep = model.Storage is null ? null : (model.Storage.SimulatedNanoseconds - sdBefore) / 1e6 / o.Steps;
-        // One adaptation step is one training pass on the user's text plus one per rehearsal step (and, when rehearsal
-        // distils, a forward pass without adapters for its targets).
-        long stepMacs = (1 + o.RehearsalSteps) * BoardSession.TrainingPassMacs(config, T, o.Window)
-            + (o.RehearsalDistill ? o.RehearsalSteps * Enumerable.Range(0, T - 1).Sum(p => BoardSession.MacsPerToken(config, p)) : 0);
+        long stepMacs = StepMacs(config, settings);
 
         double heldAfter = Loss(t, tuning.Applied, heldOutSequences), baseAfter = Loss(t, tuning.Applied, baseText);
         // Voting across exits needs one extra stream per adapted window (desktop only; not part of the tuning peak).
@@ -198,9 +200,25 @@ public static class Tuning
             FullFineTuning = TuningMemory.FullFineTuning(config, T, o.Optimizer),
             Generation = generation, Seconds = clock.Elapsed.TotalSeconds,
             StepMacs = stepMacs, SimulatedSdMsPerStep = sdMsPerStep,
-            PredictedMsPerStep = session.Board is null ? null : stepMacs * 1000.0 / session.Board.KernelMacsPerSecond + (sdMsPerStep ?? 0),
+            PredictedMsPerStep = session.Board is null ? null : PredictedMsPerStep(stepMacs, session.Board, sdMsPerStep ?? 0),
         };
     }
+
+    /// <summary>
+    /// Multiply-accumulates of one adaptation step: a training pass (forward, then backward through the window at about
+    /// twice the forward's cost) on the user's text plus one per rehearsal step, and, when rehearsal distils, a forward
+    /// pass without adapters for its targets.
+    /// </summary>
+    public static long StepMacs(ModelConfig c, TuneSettings s)
+    {
+        int T = s.SequenceLengthFor(c);
+        return (1 + s.RehearsalSteps) * BoardSession.TrainingPassMacs(c, T, s.Window)
+            + (s.RehearsalDistill ? s.RehearsalSteps * Enumerable.Range(0, T - 1).Sum(p => BoardSession.MacsPerToken(c, p)) : 0);
+    }
+
+    /// <summary>A step's predicted time on <paramref name="board"/>: its MACs at the board's kernel rate plus the simulated SD time it measured.</summary>
+    public static double PredictedMsPerStep(long stepMacs, EdgeTiny.Host.Boards.BoardProfile board, double sdMsPerStep) =>
+        stepMacs * 1000.0 / board.KernelMacsPerSecond + sdMsPerStep;
 
     private static AdapterSet Fresh(ModelConfig c, int adapted, TuneOptions o, EtbModel model)
     {

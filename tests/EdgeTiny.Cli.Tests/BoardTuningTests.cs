@@ -1,3 +1,4 @@
+using EdgeTiny.Host.BoardSim;
 using System.Diagnostics;
 using EdgeTiny.Cli.Commands;
 using EdgeTiny.Host.Protocol;
@@ -28,7 +29,8 @@ public sealed class BoardTuningTests(ITestOutputHelper output) : IDisposable
         return card;
     }
 
-    private static readonly string[] Settings = ["--layers", "2", "--rank", "4", "--steps", "4", "--seq-len", "32", "--lr", "5e-3", "--seed", "11"];
+    private static readonly string[] Settings = ["--layers", "2", "--rank", "4", "--steps", "4", "--seq-len", "32", "--lr", "5e-3", "--seed", "11",
+        "--distill", "--rehearsal-weight", "3", "--lr-decay"];
 
     [Fact]
     public void Board_sim_tune_over_tcp_writes_the_same_adapters_file_as_desktop_tune_and_serves_it_after_a_restart()

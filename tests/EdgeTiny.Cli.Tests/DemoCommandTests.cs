@@ -17,7 +17,7 @@ public sealed class DemoCommandTests
         string output = Path.Combine(dir.Path, "my-demo");
         CliResult r = CliRunner.RunWith(new Dictionary<string, string> { [DemoCommand.QuickVariable] = "1" }, "demo", "-o", output);
         Assert.True(r.ExitCode == 0, r.ToString());
-        foreach (string f in new[] { "demo.etb", "demo.eta", "summary.json", "adaptation.txt", "adaptation-heldout.txt" })
+        foreach (string f in new[] { "demo.etb", "card/model.etb", "card/adapters.eta", "summary.json", "adaptation.txt", "adaptation-heldout.txt", "base-village.txt" })
             Assert.True(File.Exists(Path.Combine(output, f)), $"{f} missing\n{r}");
         Assert.Empty(Directory.GetFiles(output, "*.tmp")); // every file was written atomically
 
@@ -28,10 +28,22 @@ public sealed class DemoCommandTests
         Assert.True((long)generate["peak_bytes"]! <= (long)generate["budget_bytes"]!);
         Assert.True((double)generate["reads_per_token"]! > 0, "the board streams weights from its SD card");
         Assert.False(string.IsNullOrWhiteSpace((string)generate["text"]!));
-        // Tuning on the harbor stories lowered the loss on held-out harbor stories (per-step training losses are on
-        // different sequences, too noisy over a dozen steps to compare first with last).
+        // Tuning went to the board over the device protocol on 127.0.0.1, which saved generation 1 on its card, within
+        // its budget; it lowered the loss on held-out harbor stories the board never saw (per-step training losses are
+        // on different sequences, too noisy over a dozen steps to compare first with last).
+        Assert.StartsWith("device protocol, tcp://127.0.0.1:", (string)tune["over"]!);
+        Assert.Equal(1, (int)tune["generation"]!);
+        Assert.True((long)tune["tuning_peak_bytes"]! <= (long)tune["budget_bytes"]!);
+        Assert.Equal(12, tune["loss_curve"]!.AsArray().Count);
         Assert.True((double)tune["heldout_loss_after"]! < (double)tune["heldout_loss_before"]! - 0.05, tune.ToJsonString());
+        Assert.True((double)tune["base_perplexity_before"]! > 1 && (double)tune["base_perplexity_after"]! > 1, tune.ToJsonString());
+        Assert.True((double)tune["predicted_ms_per_step"]! > 0);
+        JsonArray prompts = tune["prompts"]!.AsArray();
+        Assert.Equal(3, prompts.Count);
+        Assert.All(prompts, p => Assert.False(string.IsNullOrWhiteSpace((string)p!["before"]!) || string.IsNullOrWhiteSpace((string)p!["after"]!)));
+        Assert.Contains(prompts, p => (string)p!["domain"]! == "harbor");
         Assert.Contains("Generated on the simulated board", r.Stdout);
+        Assert.Contains("Tuned on the board over the device protocol", r.Stdout);
         Assert.Contains("after tuning", r.Stdout);
 
         // The file is packed below the tuned layers and dense in them.

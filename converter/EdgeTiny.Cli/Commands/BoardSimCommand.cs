@@ -5,6 +5,8 @@ using EdgeTiny.Converter;
 using EdgeTiny.Host.Boards;
 using EdgeTiny.Converter.Conversion;
 using EdgeTiny.Host;
+using EdgeTiny.Host.BoardSim;
+using EdgeTiny.Runtime.Kernels;
 using EdgeTiny.Runtime.Links;
 using EdgeTiny.Runtime;
 using EdgeTiny.Runtime.IO;
@@ -19,11 +21,6 @@ namespace EdgeTiny.Cli.Commands;
 /// </summary>
 public static class BoardSimCommand
 {
-    public const string FirmwareVersion = "board-sim " + ModelConverter.Version;
-    public const string ModelFile = "model.etb";
-    public const string AdaptersFile = "adapters.eta";
-    public const string UploadFile = "upload.txt";
-
     public static Command Create()
     {
         var board = new Option<string>("--board") { Description = "The board to simulate (see `edgetiny boards`)", Required = true };
@@ -40,9 +37,6 @@ public static class BoardSimCommand
         {
             BoardProfile profile = BoardCatalog.Find(parse.GetValue(board)!);
             string? cardDir = parse.GetValue(card);
-            if (cardDir is not null && !Directory.Exists(cardDir)) throw new InputException("--card", $"{cardDir}: folder not found");
-            string path = parse.GetValue(model) ?? (cardDir is not null ? Path.Combine(cardDir, ModelFile)
-                : throw new InputException("--model", "give --model FILE or --card DIR (which holds model.etb)"));
             int max = parse.GetValue(maxPayload);
             Cli.Require(max >= DeviceProtocol.MinMaxPayload && max <= 1 << 20, "--max-payload", $"{max} must be in {DeviceProtocol.MinMaxPayload}..{1 << 20}");
             IPEndPoint endpoint;
@@ -54,34 +48,15 @@ public static class BoardSimCommand
             {
                 throw new InputException("--listen", e.Message);
             }
-            var options = new SessionOptions
+            IKernels chosen = parse.GetValue(kernels) switch
             {
-                Board = profile,
-                Kernels = parse.GetValue(kernels) switch
-                {
-                    "portable" => new EdgeTiny.Runtime.Kernels.PortableKernels(),
-                    "simd" => new EdgeTiny.Runtime.Simd.SimdKernels(),
-                    var other => throw new InputException("--kernels", $"'{other}' must be portable or simd"),
-                },
+                "portable" => new EdgeTiny.Runtime.Kernels.PortableKernels(),
+                "simd" => new EdgeTiny.Runtime.Simd.SimdKernels(),
+                var other => throw new InputException("--kernels", $"'{other}' must be portable or simd"),
             };
-            using BoardSession session = BoardSession.Open(path, options);
-            DeviceServer server;
-            StreamBlockSource? cardSource = null;
-            if (cardDir is null)
-                server = new DeviceServer(session.Model, session.Transformer, options.Kernels, new DeviceInfo(profile.Id, FirmwareVersion), max);
-            else
-            {
-                // The server opens (and re-plans) the model itself: tuning and adapters change the plan.
-                RuntimeOptions runtime = options.Runtime.Copy();
-                runtime.BudgetBytes = options.EffectiveBudget;
-                runtime.Storage = profile.Timing;
-                cardSource = EtbFile.OpenSource(path);
-                string dir = Path.GetFullPath(cardDir);
-                var sd = new DeviceCard(SimCardStore.FromEnvironment(), Path.Combine(dir, AdaptersFile), Path.Combine(dir, UploadFile));
-                server = EtbFile.Guard(path, () => new DeviceServer(cardSource, runtime, options.Kernels, new DeviceInfo(profile.Id, FirmwareVersion), max, sd));
-                Log($"card {dir}: {server.StartNote}");
-            }
-            using var cardSourceLifetime = cardSource;
+            using SimulatedBoard sim = SimulatedBoard.Open(profile, parse.GetValue(model), cardDir, chosen, max);
+            DeviceServer server = sim.Server;
+            if (sim.CardNote is not null) Log(sim.CardNote);
 
             TcpDeviceHost host;
             try
@@ -102,7 +77,7 @@ public static class BoardSimCommand
                 IPEndPoint local = host.LocalEndPoint;
                 string address = local.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{local.Address}]:{local.Port}" : $"{local.Address}:{local.Port}";
                 Console.Out.WriteLine($"listening on tcp://{address}");
-                Log($"board {profile.Id}: {Path.GetFileName(path)}, budget {session.Options.EffectiveBudget} bytes, accounted {server.Model.Ledger.PeakBytes}, "
+                Log($"board {profile.Id}: {Path.GetFileName(sim.ModelPath)}, budget {sim.BudgetBytes} bytes, accounted {server.Model.Ledger.PeakBytes}, "
                     + $"context {server.Model.Plan.Context}, {(server.Model.Plan.KvInt8 ? "int8" : "float")} KV, protocol {DeviceProtocol.Version}, "
                     + $"max payload {max}, {server.HeldBytes} protocol bytes. Ctrl-C or SIGTERM stops.");
                 host.Run();
@@ -117,33 +92,5 @@ public static class BoardSimCommand
     {
         Console.Out.WriteLine(line);
         Console.Out.Flush();
-    }
-}
-
-/// <summary>
-/// board-sim's card: real files. Test hook: the environment variable EDGETINY_SIM_CARD_WRITE_DELAY_MS (board-sim process
-/// only) makes every file write go out in 256-byte pieces with that many milliseconds between them, so a test that kills
-/// the process lands its kills inside a save (tests/EdgeTiny.Cli.Tests/BoardPowerCutTests.cs).
-/// </summary>
-public sealed class SimCardStore : FileStore
-{
-    public const string DelayVariable = "EDGETINY_SIM_CARD_WRITE_DELAY_MS";
-    private readonly int _delayMs;
-
-    private SimCardStore(int delayMs) => _delayMs = delayMs;
-
-    public static FileStore FromEnvironment() =>
-        int.TryParse(Environment.GetEnvironmentVariable(DelayVariable), out int ms) && ms > 0 ? new SimCardStore(ms) : new FileStore();
-
-    public override void WriteAll(string path, byte[] data, int count)
-    {
-        using var s = new FileStream(path, FileMode.Create);
-        for (int at = 0; at < count; at += 256)
-        {
-            s.Write(data, at, Math.Min(256, count - at));
-            s.Flush(true);
-            Thread.Sleep(_delayMs);
-        }
-        s.Flush(true);
     }
 }

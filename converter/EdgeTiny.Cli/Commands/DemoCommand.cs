@@ -18,11 +18,11 @@ public static class DemoCommand
 
     public static Command Create()
     {
-        var output = new Option<string>("--output", "-o") { Description = "Folder for demo.etb, demo.eta, summary.json and the adaptation text", DefaultValueFactory = _ => "edgetiny-demo" };
+        var output = new Option<string>("--output", "-o") { Description = "Folder for demo.etb, the board's card folder (model and tuned adapters), summary.json and the texts", DefaultValueFactory = _ => "edgetiny-demo" };
         var board = new Option<string>("--board") { Description = "Board to convert for and simulate (see `edgetiny boards`)", DefaultValueFactory = _ => "esp32-s3-devkitc-1-n8r8" };
         var model = new Option<string?>("--model") { Description = "llama2.c checkpoint (default: the bundled demo model)" };
         var prompt = new Option<string>("--prompt") { DefaultValueFactory = _ => "Once upon a time" };
-        var budget = new Option<string>("--size") { Description = "Size the compressed .etb must fit", DefaultValueFactory = _ => "160KB" };
+        var budget = new Option<string>("--size") { Description = "Size the compressed .etb must fit", DefaultValueFactory = _ => "256KB" };
         var command = new Command("demo", "Convert, run on a simulated board, and tune the bundled demo model — the whole pipeline, offline.")
         {
             output, board, model, prompt, budget,
@@ -41,7 +41,7 @@ public static class DemoCommand
                 SizeBudgetBytes = SizeParser.Parse(parse.GetValue(budget)!, "--size"),
                 Prompt = parse.GetValue(prompt)!,
                 GenerateTokens = quick ? 24 : 64,
-                TuneSteps = quick ? 12 : 100,
+                TuneSteps = quick ? 12 : 200,
                 AdaptationStories = quick ? 12 : 40,
                 Kernels = new EdgeTiny.Runtime.Simd.SimdKernels(),
             };
@@ -69,16 +69,23 @@ public static class DemoCommand
         if (r.Generation.PredictedTokensPerSecond is double tps)
             AnsiConsole.MarkupLine($"predicted on the board: {tps:F1} tokens/s (kernel compute + simulated SD time)");
 
-        var t2 = r.Tuning;
-        AnsiConsole.MarkupLine($"\n[bold]3. Tuned the top {t2.Window} layers[/] (LoRA rank {t2.Rank}, {t2.Steps} steps, peak {t2.TuningPeakBytes:N0} B of the board's budget) "
-            + $"on {Markup.Escape(Path.GetFileName(r.AdaptationPath))} — harbor stories the model never saw:");
-        AnsiConsole.MarkupLine($"held-out loss {t2.HeldOutLossBefore:F3} → [bold]{t2.HeldOutLossAfter:F3}[/] nats/token; "
-            + $"base-domain perplexity {t2.BasePerplexityBefore:F2} → {t2.BasePerplexityAfter:F2}");
-        var texts = new Table().AddColumns("before tuning", "after tuning");
-        texts.AddRow(Markup.Escape(r.TextBefore), Markup.Escape(r.TextAfter));
+        BoardTuning t2 = r.Tuning;
+        AnsiConsole.MarkupLine($"\n[bold]3. Tuned on the board[/] over the device protocol ({Markup.Escape(t2.Target)}, card folder {DemoTuning.CardFolder}/): "
+            + $"top {t2.Settings.Window} layers, LoRA rank {t2.Settings.Rank}, {t2.Reply.Steps} steps, rehearsal by distillation; "
+            + $"peak {t2.Reply.TuningPeakBytes:N0} B of {t2.Reply.BudgetBytes:N0} B; text {Markup.Escape(Path.GetFileName(r.AdaptationPath))} (harbor stories the model never saw)");
+        AnsiConsole.MarkupLine($"board loss per step {t2.LossCurve[0]:F3} → {t2.LossCurve[^1]:F3}; saved adapters generation {t2.Saved.Generation} ({t2.Saved.Bytes:N0} B) on the card");
+        AnsiConsole.MarkupLine($"held-out harbor loss {t2.HeldOutLossBefore:F3} → [bold]{t2.HeldOutLossAfter:F3}[/] nats/token ([bold]{-t2.HeldOutLossDrop * 100:+0.0;-0.0}%[/]); "
+            + $"base-domain (village) perplexity {t2.BasePerplexityBefore:F3} → {t2.BasePerplexityAfter:F3} ([bold]{t2.BasePerplexityRise * 100:+0.0;-0.0}%[/])");
+        AnsiConsole.MarkupLine($"[grey]as the board measured it: held-out tenth of the text {t2.Reply.HeldOutLossBefore:F3} → {t2.Reply.HeldOutLossAfter:F3}; "
+            + $"perplexity on its own samples {Math.Exp(t2.Reply.BaseLossBefore):F2} → {Math.Exp(t2.Reply.BaseLossAfter):F2} (drift from what the compressed model said before, errors included)[/]");
+        AnsiConsole.MarkupLine($"predicted on {Markup.Escape(o.Board.Name)}: {t2.PredictedMsPerStep:N0} ms per tuning step "
+            + $"({t2.StepMacs / 1e6:F1} M MACs at the board's kernel rate + {t2.SimulatedSdMsPerStep:F1} ms simulated SD)");
+        var texts = new Table().AddColumns("prompt", "before tuning", "after tuning");
+        foreach (PromptPair p in t2.Prompts)
+            texts.AddRow(Markup.Escape($"{p.Prompt} ({p.Domain})"), Markup.Escape(p.Before), Markup.Escape(p.After));
         AnsiConsole.Write(texts);
 
-        AnsiConsole.MarkupLine($"\n[bold]4. Saved[/] in {Markup.Escape(o.OutputDirectory)}: {Path.GetFileName(r.EtbPath)}, {Path.GetFileName(r.AdaptersPath)}, "
+        AnsiConsole.MarkupLine($"\n[bold]4. Saved[/] in {Markup.Escape(o.OutputDirectory)}: {Path.GetFileName(r.EtbPath)}, {DemoTuning.CardFolder}/{EdgeTiny.Host.BoardSim.SimulatedBoard.AdaptersFile}, "
             + $"{Path.GetFileName(r.SummaryPath)}, {Path.GetFileName(r.ReportPath)}, {Path.GetFileName(r.AdaptationPath)} ({r.Seconds:F0} s)");
     }
 }

@@ -1,3 +1,4 @@
+using EdgeTiny.Host.Protocol;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text;
@@ -71,16 +72,7 @@ public static class RunCommand
         {
             throw new InputException("--target", $"{board.Where}: {e.Message}");
         }
-        var bytes = new List<byte>();
-        var piece = new byte[256];
-        int prev = promptTokens[^1];
-        foreach (int t in r.Tokens)
-        {
-            int n = tokenizer.Decode(prev, t, piece, 0);
-            bytes.AddRange(piece.AsSpan(0, n).ToArray());
-            prev = t;
-        }
-        string generated = Encoding.UTF8.GetString(bytes.ToArray());
+        string generated = r.Text(tokenizer);
         if (json)
             JsonOutput.Write(new JsonObject
             {

@@ -31,6 +31,8 @@ public static class TuneCommand
         var rehearsal = new Option<int>("--rehearsal") { Description = "Rehearsal steps on self-sampled text after each step (0 = none)", DefaultValueFactory = _ => 1 };
         var seed = new Option<ulong>("--seed") { Description = "Seed for adapter init, order and rehearsal text", DefaultValueFactory = _ => 7 };
         var distill = new Option<bool>("--distill") { Description = "Rehearse by distillation: pull the adapted model to the base model's own distributions on its samples (forgets less; one more forward pass per rehearsal step)" };
+        var weight = new Option<float>("--rehearsal-weight") { Description = "With --distill: weight λ of the distillation term in the one update per step, L(text) + λ·KL(base ‖ adapted) (higher forgets less and learns less)", DefaultValueFactory = _ => 1f };
+        var decay = new Option<bool>("--lr-decay") { Description = "Decay the learning rate linearly to a tenth by the last step" };
         var output = new Option<string>("--output", "-o") { Description = "The .eta file to write (a new generation if it exists); not with --target (the board saves on its card)" };
         var resume = new Option<bool>("--resume") { Description = "Continue from the adapters already in the -o file (with --target: the board's loaded adapters; same --layers, --rank) instead of fresh ones" };
         var target = new Option<string>("--target") { Description = "Tune on a board instead: tcp://HOST:PORT (board-sim --card, Pi host) or serial:/dev/ttyX[@BAUD]. Uploads --text, shows each step as the board reports it, then has the board save its adapters." };
@@ -40,7 +42,7 @@ public static class TuneCommand
         var report = new ReportOption();
         var command = new Command("tune", "Tune the last layers on your text (LoRA) and save the adapters crash-safely.")
         {
-            model, text, heldOut, layers, rank, steps, lr, optimizer, schedule, seqLen, rehearsal, distill, seed, output, resume, target, timeout, json,
+            model, text, heldOut, layers, rank, steps, lr, optimizer, schedule, seqLen, rehearsal, distill, weight, decay, seed, output, resume, target, timeout, json,
         };
         board.AddTo(command);
         report.AddTo(command);
@@ -52,6 +54,7 @@ public static class TuneCommand
             Cli.Require(sched is "last" or "adaptive", "--schedule", $"'{sched}' must be last or adaptive");
             Cli.Require(parse.GetValue(lr) > 0, "--lr", "must be > 0");
             Cli.Require(parse.GetValue(rehearsal) >= 0, "--rehearsal", "must be >= 0");
+            Cli.Require(parse.GetValue(weight) is >= 0 and <= 100, "--rehearsal-weight", "must be in 0..100");
             var tune = new TuneOptions
             {
                 Window = parse.GetValue(layers),
@@ -65,6 +68,8 @@ public static class TuneCommand
                 Seed = parse.GetValue(seed),
                 Resume = parse.GetValue(resume),
                 RehearsalDistill = parse.GetValue(distill),
+                RehearsalWeight = parse.GetValue(weight),
+                LearningRateDecay = parse.GetValue(decay),
             };
             string? targetValue = parse.GetValue(target);
             if (targetValue is not null)
@@ -132,7 +137,7 @@ public static class TuneCommand
                 curve.Add(p.Loss);
                 micros.Add(p.Microseconds);
                 if (!json) Console.Out.WriteLine($"step {p.Step}/{p.Steps}  loss {p.Loss:F4}  {p.Microseconds / 1000.0:F1} ms");
-            });
+            }, measure: true);
             saved = board.Client.Save();
         }
         catch (DeviceErrorException e) when (e.Code is ErrorCode.BadArgument or ErrorCode.NotSupported)
@@ -153,6 +158,11 @@ public static class TuneCommand
             ["text_tokens"] = reply.TextTokens,
             ["first_loss"] = Math.Round(reply.FirstLoss, 4),
             ["last_loss"] = Math.Round(reply.LastLoss, 4),
+            // Measured by the board: its held-out part of the text (the last tenth) and its own samples (base domain).
+            ["heldout_loss_before"] = Math.Round(reply.HeldOutLossBefore, 4),
+            ["heldout_loss_after"] = Math.Round(reply.HeldOutLossAfter, 4),
+            ["base_perplexity_before"] = Math.Round(Math.Exp(reply.BaseLossBefore), 3),
+            ["base_perplexity_after"] = Math.Round(Math.Exp(reply.BaseLossAfter), 3),
             ["loss_curve"] = new JsonArray([.. curve.Select(l => (JsonNode)Math.Round(l, 5))]),
             ["ms_per_step"] = new JsonArray([.. micros.Select(m => (JsonNode)Math.Round(m / 1000.0, 2))]),
             ["board_seconds"] = Math.Round(reply.Microseconds / 1e6, 2),
@@ -162,7 +172,8 @@ public static class TuneCommand
             ["adapters_bytes"] = saved.Bytes,
             ["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 2),
         };
-        if (!json) Console.Out.WriteLine($"tuned {reply.Steps} steps on {board.Hello.BoardId}: loss {reply.FirstLoss:F4} -> {reply.LastLoss:F4}, "
+        if (!json) Console.Out.WriteLine($"tuned {reply.Steps} steps on {board.Hello.BoardId}: held-out loss {reply.HeldOutLossBefore:F4} -> {reply.HeldOutLossAfter:F4}, "
+            + $"base perplexity {Math.Exp(reply.BaseLossBefore):F3} -> {Math.Exp(reply.BaseLossAfter):F3}, "
             + $"tuning peak {reply.TuningPeakBytes} bytes; saved generation {saved.Generation} ({saved.Bytes} bytes) on the board");
         return result;
     }

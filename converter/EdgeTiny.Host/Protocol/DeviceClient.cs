@@ -170,10 +170,13 @@ namespace EdgeTiny.Host.Protocol
         }
 
         /// <summary>The tune request's payload (see DeviceServer): settings, then the text inline or "the uploaded text".</summary>
-        public static void WriteTuneRequest(PayloadWriter w, EdgeTiny.Runtime.Training.TuneSettings s, bool resume, string inlineText)
+        public static void WriteTuneRequest(PayloadWriter w, EdgeTiny.Runtime.Training.TuneSettings s, bool resume, string inlineText, bool measure = false)
         {
+            // Schedule settings only when they differ from what every version-2 board assumes (weight 1, constant rate).
+            bool schedule = s.RehearsalWeight != 1f || s.LearningRateDecay;
             w.WriteByte((resume ? DeviceProtocol.TuneResume : 0) | (s.Adaptive ? DeviceProtocol.TuneAdaptive : 0)
-                | (s.RehearsalDistill ? DeviceProtocol.TuneDistill : 0));
+                | (s.RehearsalDistill ? DeviceProtocol.TuneDistill : 0) | (measure ? DeviceProtocol.TuneMeasure : 0)
+                | (schedule ? DeviceProtocol.TuneSchedule : 0));
             w.WriteUInt16(s.Window);
             w.WriteUInt16(s.Rank);
             w.WriteSingle(s.Alpha);
@@ -186,6 +189,11 @@ namespace EdgeTiny.Host.Protocol
             w.WriteByte(s.RehearsalSteps);
             w.WriteUInt16(s.RehearsalSequences);
             w.WriteUInt16(s.BaseSequences);
+            if (schedule)
+            {
+                w.WriteSingle(s.RehearsalWeight);
+                w.WriteByte(s.LearningRateDecay ? DeviceProtocol.ScheduleLrDecay : 0);
+            }
             if (inlineText == null) w.WriteByte(DeviceProtocol.TextUploaded);
             else
             {
@@ -194,10 +202,14 @@ namespace EdgeTiny.Host.Protocol
             }
         }
 
-        /// <summary>Tunes on the board (version 2); <paramref name="onStep"/> gets each progress frame.</summary>
-        public TuneReply Tune(EdgeTiny.Runtime.Training.TuneSettings s, bool resume, string inlineText, System.Action<TuneProgress> onStep)
+        /// <summary>
+        /// Tunes on the board (version 2); <paramref name="onStep"/> gets each progress frame. With <paramref name="measure"/>
+        /// the board also reports held-out and base-domain loss before and after (<see cref="TuneReply.Measured"/>).
+        /// </summary>
+        public TuneReply Tune(EdgeTiny.Runtime.Training.TuneSettings s, bool resume, string inlineText, System.Action<TuneProgress> onStep,
+            bool measure = false)
         {
-            WriteTuneRequest(Begin(), s, resume, inlineText);
+            WriteTuneRequest(Begin(), s, resume, inlineText, measure);
             PayloadReader r = Call(DeviceProtocol.Tune, p =>
             {
                 var progress = new TuneProgress
@@ -207,7 +219,7 @@ namespace EdgeTiny.Host.Protocol
                 p.End();
                 onStep?.Invoke(progress);
             });
-            return TuneReply.Read(r);
+            return TuneReply.Read(r, measure);
         }
 
         public SaveReply Save()
@@ -303,6 +315,21 @@ namespace EdgeTiny.Host.Protocol
         public long MeasuredMicroseconds;
         /// <summary>Simulated SD time of this request (ns), or -1 when the device has no simulated storage.</summary>
         public long SimulatedNanoseconds;
+
+        /// <summary>The generated tokens as text, decoded by the model's tokenizer (each piece after the token before it).</summary>
+        public string Text(EdgeTiny.Runtime.Text.Tokenizer tokenizer)
+        {
+            var bytes = new System.Collections.Generic.List<byte>();
+            var piece = new byte[256];
+            int prev = PromptTokens.Length > 0 ? PromptTokens[PromptTokens.Length - 1] : EdgeTiny.Runtime.Text.Tokenizer.Bos;
+            foreach (int t in Tokens)
+            {
+                int n = tokenizer.Decode(prev, t, piece, 0);
+                for (int i = 0; i < n; i++) bytes.Add(piece[i]);
+                prev = t;
+            }
+            return System.Text.Encoding.UTF8.GetString(bytes.ToArray());
+        }
 
         public static GenerateReply Read(PayloadReader r)
         {
@@ -419,8 +446,11 @@ namespace EdgeTiny.Host.Protocol
         public long Microseconds;
         public long TuningPeakBytes;
         public long BudgetBytes;
+        /// <summary>Whether the board measured (tune flag 8); then the four losses below are its figures, in nats per token.</summary>
+        public bool Measured;
+        public float HeldOutLossBefore, HeldOutLossAfter, BaseLossBefore, BaseLossAfter;
 
-        public static TuneReply Read(PayloadReader r)
+        public static TuneReply Read(PayloadReader r, bool measured)
         {
             var t = new TuneReply
             {
@@ -428,6 +458,14 @@ namespace EdgeTiny.Host.Protocol
                 TextTokens = r.ReadInt32("text tokens"), FirstLoss = r.ReadSingle("first loss"), LastLoss = r.ReadSingle("last loss"),
                 Microseconds = r.ReadInt64("µs"), TuningPeakBytes = r.ReadInt64("tuning peak"), BudgetBytes = r.ReadInt64("budget"),
             };
+            if (measured)
+            {
+                t.Measured = true;
+                t.HeldOutLossBefore = r.ReadSingle("held-out loss before");
+                t.HeldOutLossAfter = r.ReadSingle("held-out loss after");
+                t.BaseLossBefore = r.ReadSingle("base loss before");
+                t.BaseLossAfter = r.ReadSingle("base loss after");
+            }
             r.End();
             return t;
         }

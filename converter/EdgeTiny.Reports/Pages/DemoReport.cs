@@ -17,8 +17,9 @@ public static class DemoReport
             + $"predicted {generate.Number("predicted_tokens_per_second"):0.#} tokens/s.");
         page.Summary($"Tuned the top {tune.Number("layers")} layers for {tune.Number("steps")} steps: held-out loss {tune.Number("heldout_loss_before"):0.###} → {tune.Number("heldout_loss_after"):0.###} nats/token, "
             + $"base-domain perplexity {tune.Number("base_perplexity_before"):0.##} → {tune.Number("base_perplexity_after"):0.##}.");
-        page.Summary($"Before tuning: “{generate.Text("text")}”");
-        page.Summary($"After tuning: “{tune.Text("text_after")}”");
+        page.Summary($"Generated before tuning: “{generate.Text("text")}”");
+        foreach (JsonObject p in (tune.Array("prompts") ?? []).OfType<JsonObject>())
+            page.Summary($"{p.Text("prompt")} ({p.Text("domain")}): before “{p.Text("before")}” — after “{p.Text("after")}”");
 
         page.Section("Generation on the simulated board, token by token");
         page.AddOr(PerToken(generate, "reads", "SD reads", "reads / token", "per-token-reads",

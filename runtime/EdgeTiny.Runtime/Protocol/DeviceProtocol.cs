@@ -61,6 +61,18 @@ namespace EdgeTiny.Runtime.Protocol
         public const int TuneAdaptive = 2;
         /// <summary>Tune flag: rehearse by distillation to the base model's own distributions (TuneSettings.RehearsalDistill).</summary>
         public const int TuneDistill = 4;
+        /// <summary>
+        /// Tune flag: measure held-out loss and base-domain loss (on the board's own samples) before and after; the reply
+        /// gains four floats. Costs forward passes over the held-out and base sequences, twice.
+        /// </summary>
+        public const int TuneMeasure = 8;
+        /// <summary>
+        /// Tune flag: the settings go on after base sequences with f32 rehearsal weight (TuneSettings.RehearsalWeight) and
+        /// u8 schedule bits (1: linear learning-rate decay). Without it a board uses weight 1 and a constant rate.
+        /// </summary>
+        public const int TuneSchedule = 16;
+        /// <summary>Schedule bit: learning rate decayed linearly to a tenth by the last step.</summary>
+        public const int ScheduleLrDecay = 1;
 
         // Tune: where the text is.
         public const int TextInline = 0;

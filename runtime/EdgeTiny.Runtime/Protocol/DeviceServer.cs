@@ -38,12 +38,14 @@ namespace EdgeTiny.Runtime.Protocol
     /// <item>logits: tokens (teacher-forced, BOS first) | u8 k → u16 positions | u8 k | per position k × (i32 token | f32 logit),
     ///   largest first | i64 measured µs</item>
     /// <item>tune (version 2; a server built without a <see cref="DeviceCard"/>, or a version 1 frame: error not-supported):
-    ///   u8 flags (1 resume from the loaded adapters, 2 adaptive schedule, 4 rehearsal by distillation) | u16 layers K | u16 rank | f32 alpha | u32 steps |
+    ///   u8 flags (1 resume from the loaded adapters, 2 adaptive schedule, 4 rehearsal by distillation, 8 measure, 16 schedule settings) | u16 layers K | u16 rank | f32 alpha | u32 steps |
     ///   f32 learning rate | u8 optimizer (0 SGD, 1 Adam) | f32 clip norm | u16 sequence length | u64 seed |
-    ///   u8 rehearsal steps | u16 rehearsal sequences | u16 base sequences | u8 text source (0 inline, 1 the uploaded file) |
+    ///   u8 rehearsal steps | u16 rehearsal sequences | u16 base sequences | [f32 rehearsal weight | u8 schedule (1 learning-rate
+    ///   decay), with flag 16] | u8 text source (0 inline, 1 the uploaded file) |
     ///   [string text, when inline] → one progress frame per step (flag more: u32 step (1-based) | u32 steps | f32 loss |
     ///   i64 µs of the step), then the final reply: u32 steps | u32 train sequences | u32 held-out sequences | u32 text tokens |
-    ///   f32 first loss | f32 last loss | i64 µs | i64 tuning peak bytes (the plan's ledger) | i64 budget.
+    ///   f32 first loss | f32 last loss | i64 µs | i64 tuning peak bytes (the plan's ledger) | i64 budget
+    ///   [| f32 held-out loss before | after | f32 base-domain loss before | after, with flag 8; nats per token].
     ///   The board tokenizes the text with the model's tokenizer (BOS first), re-plans the model with the tuning shape
     ///   (float KV cache, context = sequence length, adapters and the session's buffers inside the budget; too small a
     ///   budget: bad-argument naming the minimum, and the board keeps serving as before), runs the session, then re-opens
@@ -442,19 +444,30 @@ namespace EdgeTiny.Runtime.Protocol
             s.RehearsalSteps = _r.ReadByte("rehearsal");
             s.RehearsalSequences = _r.ReadUInt16("rehearsal-sequences");
             s.BaseSequences = _r.ReadUInt16("base-sequences");
+            int schedule = 0;
+            if ((flags & DeviceProtocol.TuneSchedule) != 0)
+            {
+                s.RehearsalWeight = _r.ReadSingle("rehearsal weight");
+                schedule = _r.ReadByte("schedule");
+            }
             int source = _r.ReadByte("text source");
             string text = null;
             if (source == DeviceProtocol.TextInline) text = _r.ReadString("text");
             else if (source != DeviceProtocol.TextUploaded)
                 throw new ProtocolException(ErrorCode.BadPayload, "text source " + source.ToString() + " is not 0 (inline) or 1 (uploaded)");
             _r.End();
-            if ((flags & ~(DeviceProtocol.TuneResume | DeviceProtocol.TuneAdaptive | DeviceProtocol.TuneDistill)) != 0)
+            if ((flags & ~(DeviceProtocol.TuneResume | DeviceProtocol.TuneAdaptive | DeviceProtocol.TuneDistill | DeviceProtocol.TuneMeasure
+                | DeviceProtocol.TuneSchedule)) != 0)
                 throw new ProtocolException(ErrorCode.BadArgument, "tune flags 0x" + flags.ToString("X2") + " are not defined");
             if (optimizer != 0 && optimizer != 1) throw new ProtocolException(ErrorCode.BadArgument, "optimizer " + optimizer.ToString() + " is not 0 (SGD) or 1 (Adam)");
             s.Optimizer = optimizer == 0 ? OptimizerKind.Sgd : OptimizerKind.Adam;
             s.Adaptive = (flags & DeviceProtocol.TuneAdaptive) != 0;
             s.RehearsalDistill = (flags & DeviceProtocol.TuneDistill) != 0;
+            if ((schedule & ~DeviceProtocol.ScheduleLrDecay) != 0)
+                throw new ProtocolException(ErrorCode.BadArgument, "schedule bits 0x" + schedule.ToString("X2") + " are not defined");
+            s.LearningRateDecay = (schedule & DeviceProtocol.ScheduleLrDecay) != 0;
             bool resume = (flags & DeviceProtocol.TuneResume) != 0;
+            bool measure = (flags & DeviceProtocol.TuneMeasure) != 0;
             ModelConfig c = _model.Config;
             try
             {
@@ -514,6 +527,7 @@ namespace EdgeTiny.Runtime.Protocol
             float first = float.NaN;
             int trainSequences, heldOutSequences;
             long peak;
+            float heldOutBefore = 0f, heldOutAfter = 0f, baseBefore = 0f, baseAfter = 0f;
             Release();
             try
             {
@@ -542,6 +556,11 @@ namespace EdgeTiny.Runtime.Protocol
                 {
                     throw new ProtocolException(ErrorCode.BadArgument, "text: " + FirstLine(e.Message));
                 }
+                if (measure)
+                {
+                    heldOutBefore = session.HeldOutLoss(false);
+                    baseBefore = session.BaseLoss(false);
+                }
                 _stepsTotal = s.Steps;
                 _stepsDone = 0;
                 // From here on nothing is allocated per step: the progress frame is written into the reply buffer.
@@ -559,6 +578,11 @@ namespace EdgeTiny.Runtime.Protocol
                     _w.WriteInt64((System.DateTime.UtcNow.Ticks - stepStart) / 10);
                     int n = FrameCodec.Seal(_tx, DeviceProtocol.Tune | DeviceProtocol.ReplyBit, _requestId, _w.Length, _version, DeviceProtocol.FlagMore);
                     _link.Write(_tx, 0, n);
+                }
+                if (measure)
+                {
+                    heldOutAfter = session.HeldOutLoss(true);
+                    baseAfter = session.BaseLoss(true);
                 }
                 trainSequences = session.TrainSequences;
                 heldOutSequences = session.HeldOutSequences;
@@ -594,6 +618,11 @@ namespace EdgeTiny.Runtime.Protocol
             _w.WriteInt64(ticks / 10);
             _w.WriteInt64(peak);
             _w.WriteInt64(_options.BudgetBytes);
+            if (!measure) return;
+            _w.WriteSingle(heldOutBefore);
+            _w.WriteSingle(heldOutAfter);
+            _w.WriteSingle(baseBefore);
+            _w.WriteSingle(baseAfter);
         }
 
         /// <summary>Bytes an open model holds before its plan (directory and tokenizer), as <see cref="EtbModel.Open"/> records them.</summary>

@@ -56,6 +56,31 @@ namespace EdgeTiny.Runtime.Training
             return loss;
         }
 
+        /// <summary>
+        /// Adds <paramref name="weight"/> × the gradient of the loss on tokens[0..count) (towards <paramref name="targets"/>,
+        /// or the next tokens when null) to the adapters' gradients, without an update: one term of a joint objective.
+        /// Returns the unweighted mean loss.
+        /// </summary>
+        public float Accumulate(int[] tokens, int count, float[] targets, float weight)
+        {
+            _backprop.LossWeight = weight;
+            float loss = _backprop.ForwardBackward(tokens, count, targets);
+            _backprop.LossWeight = 1f;
+            return loss;
+        }
+
+        /// <summary>Clears the gradients before the terms of a joint objective are accumulated.</summary>
+        public void ZeroGrad()
+        {
+            _adapters.ZeroGrad();
+        }
+
+        /// <summary>One optimiser update from the accumulated gradients.</summary>
+        public void Update()
+        {
+            _optimizer.Step();
+        }
+
         /// <summary>Mean next-token loss at this window's exit, with adapters on the window (no update).</summary>
         public float Loss(int[] tokens, int count)
         {

@@ -156,6 +156,9 @@ namespace EdgeTiny.Runtime.Training
             return loss / n;
         }
 
+        /// <summary>Multiplies the loss (and so every gradient) of the next <see cref="ForwardBackward(int[], int, float[])"/>: the weight of one term of a joint objective.</summary>
+        public float LossWeight = 1f;
+
         /// <summary>
         /// Forward with recording, the mean next-token loss of tokens[0..count), and the backward pass, adding
         /// (1/(count−1)) · dLoss/dθ into the sink. Returns the mean loss.
@@ -174,7 +177,7 @@ namespace EdgeTiny.Runtime.Training
             if (count < 2 || count > _seqLen) throw new System.ArgumentOutOfRangeException("count");
             if (_grads == null) throw new System.InvalidOperationException("no gradient sink");
             int n = count - 1, dim = _c.Dim;
-            float scale = 1f / n;
+            float scale = LossWeight / n;
             _penaltyScale = ActivationL1 * scale;
             float loss = 0f;
             float[] finalNormGrad = _grads.NormGradient(_c.Layers, FinalNorm);

@@ -37,6 +37,15 @@ namespace EdgeTiny.Runtime.Training
         /// </summary>
         public bool RehearsalDistill;
 
+        /// <summary>
+        /// With distillation: the weight λ of the rehearsal term in the joint objective L(text) + λ · mean KL(base ‖ adapted)
+        /// over the step's rehearsal sequences, minimised by one update per step (learning without forgetting).
+        /// </summary>
+        public float RehearsalWeight = 1f;
+
+        /// <summary>Linear learning-rate decay to a tenth of <see cref="LearningRate"/> at the last step (late steps settle instead of wander).</summary>
+        public bool LearningRateDecay;
+
         /// <summary>Sequences the base model samples to measure base-domain loss before and after (0 = none).</summary>
         public int BaseSequences = 4;
 
@@ -62,6 +71,7 @@ namespace EdgeTiny.Runtime.Training
             if (SequenceLength < 2) throw new System.ArgumentOutOfRangeException("seq-len", "a training sequence needs at least 2 tokens");
             if (RehearsalSteps < 0 || RehearsalSteps > 16) throw new System.ArgumentOutOfRangeException("rehearsal", RehearsalSteps.ToString() + " must be in 0..16");
             if (RehearsalSequences < 1 || RehearsalSequences > 4096) throw new System.ArgumentOutOfRangeException("rehearsal-sequences", "must be in 1..4096");
+            if (!(RehearsalWeight >= 0f) || RehearsalWeight > 100f) throw new System.ArgumentOutOfRangeException("rehearsal-weight", "must be in 0..100");
             if (BaseSequences < 0 || BaseSequences > 4096) throw new System.ArgumentOutOfRangeException("base-sequences", "must be in 0..4096");
         }
 

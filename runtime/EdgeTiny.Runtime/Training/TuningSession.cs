@@ -144,22 +144,41 @@ namespace EdgeTiny.Runtime.Training
                 int bottom = top - _s.Window + 1;
                 _tuner.SetWindow(bottom < 0 ? 0 : bottom, top);
             }
+            if (_s.LearningRateDecay) _tuner.Optimizer.LearningRate = _s.LearningRate * (1f - 0.9f * step / _s.Steps);
             int count = Load(_order[step % _train]);
-            float loss = _tuner.Step(_seq, count);
-            _losses[step] = loss;
-            for (int r = 0; r < _s.RehearsalSteps; r++)
+            float loss;
+            if (_baseProbs == null)
             {
-                int replay = (step * _s.RehearsalSteps + r) % _s.RehearsalSequences;
-                System.Array.Copy(_sampled, replay * _seqLen, _seq, 0, _seqLen);
-                if (_baseProbs == null) _tuner.Step(_seq, _seqLen);
-                else
+                // Plain rehearsal: one update on the text, then one on each sampled sequence's own tokens.
+                loss = _tuner.Step(_seq, count);
+                for (int r = 0; r < _s.RehearsalSteps; r++)
                 {
-                    BaseDistributions(_seqLen);
-                    _tuner.Step(_seq, _seqLen, _baseProbs);
+                    System.Array.Copy(_sampled, Replay(step, r) * _seqLen, _seq, 0, _seqLen);
+                    _tuner.Step(_seq, _seqLen);
                 }
             }
+            else
+            {
+                // Distillation: one update on L(text) + λ · mean KL(base ‖ adapted) over the rehearsal sequences.
+                _tuner.ZeroGrad();
+                loss = _tuner.Accumulate(_seq, count, null, 1f);
+                for (int r = 0; r < _s.RehearsalSteps; r++)
+                {
+                    System.Array.Copy(_sampled, Replay(step, r) * _seqLen, _seq, 0, _seqLen);
+                    BaseDistributions(_seqLen);
+                    _tuner.Accumulate(_seq, _seqLen, _baseProbs, _s.RehearsalWeight / _s.RehearsalSteps);
+                }
+                _tuner.Update();
+            }
+            _losses[step] = loss;
             _step++;
             return loss;
+        }
+
+        /// <summary>The sampled sequence rehearsed as rehearsal step <paramref name="r"/> of <paramref name="step"/>: each in turn.</summary>
+        private int Replay(int step, int r)
+        {
+            return (step * _s.RehearsalSteps + r) % _s.RehearsalSequences;
         }
 
         /// <summary>Mean next-token loss over the held-out sequences, with the adapters (on their top window) or without.</summary>

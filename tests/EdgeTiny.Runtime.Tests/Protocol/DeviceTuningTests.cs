@@ -115,6 +115,47 @@ public sealed class DeviceTuningTests(DemoF32File demo, ITestOutputHelper output
     }
 
     [Fact]
+    public void Tune_with_measure_reports_held_out_and_base_losses_and_undefined_schedule_bits_are_refused()
+    {
+        string inline = File.ReadAllText(Corpus("train.txt"))[..1800];
+        var recipe = new TuneSettings
+        {
+            Window = 2, Rank = 4, Steps = 12, LearningRate = 5e-3f, SequenceLength = 32, RehearsalSequences = 4, BaseSequences = 4,
+            RehearsalDistill = true, RehearsalWeight = 2f, LearningRateDecay = true,
+        };
+        float[] measuredLogits;
+        using (Board b = Start())
+        {
+            TuneReply t = b.Client.Tune(recipe, false, inline, null, measure: true);
+            Assert.True(t.Measured);
+            output.WriteLine($"board held-out loss {t.HeldOutLossBefore:F4} → {t.HeldOutLossAfter:F4}; base-sample loss {t.BaseLossBefore:F4} → {t.BaseLossAfter:F4}");
+            Assert.True(t.HeldOutLossAfter < t.HeldOutLossBefore, "tuning on the text lowers the loss on its held-out tenth");
+            Assert.True(t.BaseLossBefore > 0 && t.BaseLossAfter > 0);
+            measuredLogits = TopLogits(b.Client, [1, 60, 61, 62]);
+
+            // A schedule byte with an undefined bit: a clear error, and the board keeps serving its tuned adapters.
+            byte[] payload = Frames.Payload(w => DeviceClient.WriteTuneRequest(w, recipe, false, inline));
+            int scheduleAt = 1 + 2 + 2 + 4 + 4 + 4 + 1 + 4 + 2 + 8 + 1 + 2 + 2 + 4; // flags … base sequences, rehearsal weight
+            Assert.Equal(DeviceProtocol.ScheduleLrDecay, payload[scheduleAt]);
+            payload[scheduleAt] = 0x80;
+            PayloadWriter w = b.Client.Begin();
+            foreach (byte x in payload) w.WriteByte(x);
+            var e = Assert.Throws<DeviceErrorException>(() => b.Client.Call(DeviceProtocol.Tune));
+            Assert.Equal(ErrorCode.BadArgument, e.Code);
+            Assert.Contains("schedule bits", e.Message);
+            Assert.Equal(measuredLogits, TopLogits(b.Client, [1, 60, 61, 62]));
+        }
+
+        // Measuring before and after does not change what is trained: the same request without it gives the same adapters.
+        using (Board b = Start())
+        {
+            TuneReply t = b.Client.Tune(recipe, false, inline, null);
+            Assert.False(t.Measured);
+            Assert.Equal(measuredLogits, TopLogits(b.Client, [1, 60, 61, 62]));
+        }
+    }
+
+    [Fact]
     public void Version_1_frames_are_answered_in_version_1_and_tune_needs_version_2()
     {
         using Board b = Start();

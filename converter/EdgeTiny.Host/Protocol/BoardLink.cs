@@ -1,9 +1,8 @@
 using EdgeTiny.Converter;
-using EdgeTiny.Host.Protocol;
 using EdgeTiny.Runtime.Links;
 using EdgeTiny.Runtime.Protocol;
 
-namespace EdgeTiny.Cli.Commands;
+namespace EdgeTiny.Host.Protocol;
 
 /// <summary>A board reached through --target (tcp://HOST:PORT or serial:/dev/ttyX): the link, a client and its hello.</summary>
 public sealed class BoardLink : IDisposable
