@@ -10,7 +10,7 @@ public static class ProgressBars
     {
         IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
         return console.Progress().AutoClear(false).Columns(
-                new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+                new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
             .Start(ctx => work(new Sink(ctx)));
     }
 
@@ -21,7 +21,7 @@ public static class ProgressBars
         public void Stage(string name, int total)
         {
             if (_task is not null) _task.Value = _task.MaxValue;
-            _task = ctx.AddTask(name, maxValue: Math.Max(1, total));
+            _task = ctx.AddTask($"{name} ({total})", maxValue: Math.Max(1, total));
         }
 
         public void Advance(int done)

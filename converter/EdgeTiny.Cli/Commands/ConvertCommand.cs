@@ -30,12 +30,15 @@ public static class ConvertCommand
         var energy = new Option<double>("--ffn-energy") { Description = "Packed FFNs: share of FFN output energy active neurons keep (sets per-layer thresholds)", DefaultValueFactory = _ => 0.99 };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the sampled calibration data", DefaultValueFactory = _ => 1234 };
         var output = new Option<string>("--output", "-o") { Description = "The .etb file to write", Required = true };
-        var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text" };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text (progress events go to stderr, one JSON object a line)" };
+        var shard = new Option<string?>("--sensitivity-shard") { Description = "Measure only shard i/n of the sensitivity sweep and write it to -o (JSON); merge with --sensitivity-from" };
+        var sweep = new Option<string>("--sweep") { Description = "luc's sweep: fast (layer output error for every candidate, whole-model KL only for an anchor per matrix and the knapsack's picks) or full (every candidate's KL on the whole model; what shards hold)", DefaultValueFactory = _ => "fast" };
         var report = new ReportOption();
+        var from = new Option<string[]>("--sensitivity-from") { Description = "Sensitivity shard files (from --sensitivity-shard) to merge instead of sweeping here", AllowMultipleArgumentsPerToken = true };
 
         var command = new Command("convert", "Convert a trained model into a compact .etb file.")
         {
-            source, tokenizer, policy, bits, sparsity, budget, board, group, calib, sensitivity, pack, tunable, energy, seed, output, json,
+            source, tokenizer, policy, bits, sparsity, budget, board, group, calib, sensitivity, pack, tunable, energy, seed, output, json, shard, from, sweep,
         };
         report.AddTo(command);
         command.SetAction(parse =>
@@ -62,20 +65,46 @@ public static class ConvertCommand
                     "mse" => SensitivityMetric.Mse,
                     var other => throw new InputException("--sensitivity", $"'{other}' must be kl or mse"),
                 },
+                SensitivityFrom = parse.GetValue(from) is { Length: > 0 } parts ? parts : null,
+                Sweep = parse.GetValue(sweep)!,
             };
+            SweepShard? sweepShard = parse.GetValue(shard) is string text ? SweepShard.Parse(text, "--sensitivity-shard") : null;
+            if (sweepShard is not null && options.SensitivityFrom is not null)
+                throw new InputException("--sensitivity-shard", "measures a shard; --sensitivity-from merges them: give one of the two");
             options.Validate();
             SourceModel model = Llama2cCheckpoint.Read(parse.GetValue(source)!, parse.GetValue(tokenizer));
             string path = parse.GetValue(output)!;
-            ConversionReport converted = Console.IsErrorRedirected || (!options.Compresses && options.Pack == "none")
-                ? ModelConverter.Convert(model, options, path)
-                : ProgressBars.Run(p => ModelConverter.Convert(model, options, path, p));
+            bool asJson = parse.GetValue(json);
+            if (sweepShard is not null)
+            {
+                SensitivityTable part = WithProgress(asJson, p => ModelConverter.MeasureShard(model, options, sweepShard, path, p));
+                var summary = new JsonObject
+                {
+                    ["output"] = path, ["shard"] = sweepShard.ToString(), ["scored"] = part.Counts.Scored,
+                    ["forward_passes"] = part.Counts.ForwardPasses, ["seconds"] = Math.Round(part.Elapsed.TotalSeconds, 2),
+                };
+                if (asJson) JsonOutput.Write(summary);
+                else AnsiConsole.MarkupLineInterpolated($"wrote [bold]{path}[/]: sensitivity shard {sweepShard}, {part.Counts.Scored} candidates in {part.Elapsed.TotalSeconds:F1} s");
+                return Cli.ExitOk;
+            }
+            ConversionReport converted = WithProgress(asJson, p => ModelConverter.Convert(model, options, path, p));
             JsonObject result = ConversionJson.ToJson(converted);
             report.WriteIfAsked(parse, result, ConvertReport.Build);
-            if (parse.GetValue(json)) JsonOutput.Write(result);
+            if (asJson) JsonOutput.Write(result);
             else Print(converted);
             return Cli.ExitOk;
         });
         return command;
+    }
+
+    /// <summary>Progress bars on a terminal; lines on a redirected stderr; JSON events with --json.</summary>
+    private static T WithProgress<T>(bool json, Func<IConversionProgress, T> work)
+    {
+        if (!json && !Console.IsErrorRedirected) return ProgressBars.Run(work);
+        var lines = new ProgressLines(Console.Error, json);
+        T result = work(lines);
+        lines.Finish();
+        return result;
     }
 
     private static void Print(ConversionReport r)

@@ -35,8 +35,9 @@ public sealed class DenseModel
     /// <paramref name="cache"/> holds per-layer residual inputs: when given with <paramref name="fromLayer"/> &gt; 0, the
     /// run resumes from the cached input of that layer instead of recomputing the layers below it.
     /// </summary>
+    /// <param name="logits">Where to write the logits (at least T × vocab; returned); null = a new array.</param>
     public float[] Forward(int[] tokens, IReadOnlyDictionary<string, float[]>? swaps = null, Action<string, float[], int>? capture = null,
-        LayerCache? cache = null, int fromLayer = 0)
+        LayerCache? cache = null, int fromLayer = 0, float[]? logits = null)
     {
         ModelConfig c = Config;
         int T = tokens.Length, dim = c.Dim, kv = c.KvDim, hidden = c.HiddenDim;
@@ -103,7 +104,7 @@ public sealed class DenseModel
         RmsNorm(x, W(TensorNames.RmsFinal), xb, T, dim, c.NormEps);
         string classifier = c.SharedClassifier ? TensorNames.TokenEmbedding : TensorNames.Classifier;
         capture?.Invoke(classifier, xb, dim);
-        var logits = new float[T * c.VocabSize];
+        logits ??= new float[T * c.VocabSize];
         MatMul(xb, W(classifier), logits, T, c.VocabSize, dim);
         return logits;
     }

@@ -9,28 +9,38 @@ public static class LogitMetrics
         var output = new float[logits.Length];
         for (int at = 0; at < logits.Length; at += vocab)
         {
-            ReadOnlySpan<float> row = logits.AsSpan(at, vocab);
-            double max = double.NegativeInfinity;
-            foreach (float v in row) max = Math.Max(max, v);
-            double sum = 0;
-            foreach (float v in row) sum += Math.Exp(v - max);
-            double log = Math.Log(sum) + max;
-            for (int i = 0; i < vocab; i++) output[at + i] = (float)(row[i] - log);
+            double log = LogSumExp(logits.AsSpan(at, vocab));
+            for (int i = 0; i < vocab; i++) output[at + i] = (float)(logits[at + i] - log);
         }
         return output;
     }
 
-    /// <summary>Σ over rows of KL(p ‖ q), given p's log-probabilities and q's raw logits.</summary>
+    /// <summary>
+    /// Σ over rows of KL(p ‖ q), given p's log-probabilities and q's raw logits (the rows p has; <paramref name="logits"/>
+    /// may be longer). Row by row, without a copy: the same float log-probabilities <see cref="LogSoftmax"/> gives.
+    /// </summary>
     public static double KlSum(float[] referenceLogProbs, float[] logits, int vocab)
     {
-        float[] lq = LogSoftmax(logits, vocab);
         double kl = 0;
-        for (int i = 0; i < lq.Length; i++)
+        for (int at = 0; at < referenceLogProbs.Length; at += vocab)
         {
-            double lp = referenceLogProbs[i];
-            kl += Math.Exp(lp) * (lp - lq[i]);
+            double log = LogSumExp(logits.AsSpan(at, vocab));
+            for (int i = at; i < at + vocab; i++)
+            {
+                double lp = referenceLogProbs[i];
+                kl += Math.Exp(lp) * (lp - (float)(logits[i] - log));
+            }
         }
         return kl;
+    }
+
+    private static double LogSumExp(ReadOnlySpan<float> row)
+    {
+        double max = double.NegativeInfinity;
+        foreach (float v in row) max = Math.Max(max, v);
+        double sum = 0;
+        foreach (float v in row) sum += Math.Exp(v - max);
+        return Math.Log(sum) + max;
     }
 
     /// <summary>Rows where both logit sets have the same arg-max.</summary>

@@ -18,7 +18,7 @@ public static class ReferenceRuntime
         writer.AddRaw(TensorNames.Config, SectionKind.Config, source.Config.ToBytes());
         writer.AddRaw(TensorNames.Tokenizer, SectionKind.Tokenizer, TokenizerSection.Encode(source.Tokenizer));
         foreach (SourceTensor t in source.Tensors) writer.AddTensor(t.Name, EncodedTensor.F32(t.Data, t.Rows, t.Cols));
-        var stream = new MemoryStream();
+        var stream = new MemoryStream(checked((int)writer.Length)); // sized once: no doubling copies of a large model
         writer.WriteTo(stream);
         stream.Position = 0;
         return EtbModel.Load(new StreamBlockSource(stream, ownsStream: true));

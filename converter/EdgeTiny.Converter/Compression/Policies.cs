@@ -1,4 +1,5 @@
 using EdgeTiny.Converter.Analysis;
+using EdgeTiny.Converter.Import;
 using EdgeTiny.Runtime.Format;
 using EdgeTiny.Runtime.Model;
 
@@ -24,6 +25,19 @@ public static class Policies
         return new CompressionPlan("uniform", Enumerable.Range(0, t.Matrices.Count).Select(i => Choice(t, i, k)).ToList(), $"every matrix {c}");
     }
 
+    /// <summary>
+    /// Every matrix stored as <paramref name="c"/>, encoded directly: no sensitivity table (what a fixed bit width
+    /// needs). <paramref name="inputNorms"/> are Wanda's activation norms when <paramref name="c"/> prunes, else null.
+    /// </summary>
+    public static CompressionPlan Uniform(SourceModel source, Candidate c, IReadOnlyDictionary<string, float[]>? inputNorms, int groupSize)
+    {
+        string[] matrices = LlamaWeights.MatrixNames(source.Config);
+        var choices = new TensorChoice[matrices.Length];
+        Parallel.For(0, matrices.Length, i => choices[i] = new TensorChoice(matrices[i], c.Bits, c.Sparsity,
+            c.Encode(source.Tensor(matrices[i]), inputNorms?.GetValueOrDefault(matrices[i]), groupSize), double.NaN));
+        return new CompressionPlan("uniform", choices, $"every matrix {c}");
+    }
+
     /// <summary>The uniform candidate with the lowest summed sensitivity among those that fit.</summary>
     public static CompressionPlan Uniform(SensitivityTable t, long matrixBudget)
     {
@@ -36,6 +50,33 @@ public static class Policies
     }
 
     public static CompressionPlan Luc(SensitivityTable t, long matrixBudget)
+    {
+        (int[] pick, string detail) = LucPicks(t, matrixBudget);
+        return new CompressionPlan("luc", [.. Enumerable.Range(0, pick.Length).Select(i => Choice(t, i, pick[i]))], detail);
+    }
+
+    /// <summary>
+    /// LUC on a fast table (<see cref="SensitivityTable.Estimate"/>): solve on the estimates, measure on the whole
+    /// model the picks that were estimates, solve again — until every pick is measured or after
+    /// <paramref name="rounds"/> rounds. So full-model KL is computed only for candidates the knapsack chose.
+    /// </summary>
+    /// <param name="stage">Progress per round of measuring (see <see cref="SensitivityTable.MeasureExactly"/>).</param>
+    public static CompressionPlan LucMeasured(SensitivityTable t, long matrixBudget, int rounds = 6,
+        Func<string, int, IProgress<(int Done, int Total)>?>? stage = null)
+    {
+        int measured = 0;
+        for (int round = 1; ; round++)
+        {
+            (int[] pick, string detail) = LucPicks(t, matrixBudget);
+            int now = t.MeasureExactly(pick.Select((k, i) => (i, k)), stage is null ? null : (name, n) => stage($"{name}, round {round}", n));
+            measured += now;
+            if (now == 0 || round == rounds)
+                return new CompressionPlan("luc", [.. Enumerable.Range(0, pick.Length).Select(i => Choice(t, i, pick[i]))],
+                    $"{detail}; fast sweep: layer output error for all, full-model KL for the anchor and {measured} picks in {round} rounds");
+        }
+    }
+
+    private static (int[] Pick, string Detail) LucPicks(SensitivityTable t, long matrixBudget)
     {
         int n = t.Matrices.Count, K = t.Candidates.Count, S = EtbLayout.SectorBytes;
         var units = new int[n, K];
@@ -53,8 +94,7 @@ public static class Policies
         }
         int cap = (int)Math.Min(matrixBudget / S, maximum);
         int[] pick = Knapsack.Solve(cost, units, cap) ?? throw Infeasible("luc", matrixBudget, minimum * S);
-        var choices = Enumerable.Range(0, n).Select(i => Choice(t, i, pick[i])).ToList();
-        return new CompressionPlan("luc", choices, $"exact multiple-choice knapsack over {K} candidates × {n} matrices within {cap} sectors");
+        return (pick, $"exact multiple-choice knapsack over {K} candidates × {n} matrices within {cap} sectors");
     }
 
     /// <summary>
@@ -156,8 +196,19 @@ public static class Policies
     }
 
     private static TensorChoice Choice(SensitivityTable t, int i, int k) =>
-        new(t.Matrices[i], t.Candidates[k].Bits, t.Candidates[k].Sparsity, t.Encoded[i, k], t.Sensitivity[i, k]);
+        new(t.Matrices[i], t.Candidates[k].Bits, t.Candidates[k].Sparsity, t.Encode(i, k), t.Sensitivity[i, k]);
 
-    private static InputException Infeasible(string policy, long budget, long minimum) =>
+    /// <summary>
+    /// The fewest bytes any policy can store the matrices in (each as its smallest candidate), from the codec sizes
+    /// alone: a budget below it is refused before anything is measured.
+    /// </summary>
+    public static long SmallestMatrixBytes(SourceModel source, int groupSize) =>
+        LlamaWeights.MatrixNames(source.Config).Sum(m =>
+        {
+            SourceTensor t = source.Tensor(m);
+            return Candidate.Grid.Min(c => EtbLayout.AlignToSector(CodecBytes(t.Rows, t.Cols, groupSize, c.Bits, c.Sparsity)));
+        });
+
+    internal static InputException Infeasible(string policy, long budget, long minimum) =>
         new("--budget", $"{policy}: {budget} bytes for the weight matrices is below the smallest this policy can make ({minimum} bytes)");
 }

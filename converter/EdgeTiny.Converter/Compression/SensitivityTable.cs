@@ -15,8 +15,11 @@ public enum SensitivityMetric
 }
 
 /// <summary>
-/// For every weight matrix and every <see cref="Candidate"/>: the encoded tensor, its file bytes and its sensitivity.
-/// Built once per conversion (or study) from calibration data; the policies only choose from it.
+/// For every weight matrix and every <see cref="Candidate"/>: its file bytes and its sensitivity. Built once per
+/// conversion (or study) from calibration data — in one process, or as shards (<see cref="SweepShard"/>) that any job
+/// runner schedules and <see cref="SensitivityParts"/> merges; the policies only choose from it. Only numbers are
+/// kept: a candidate is encoded while it is scored and dropped, and a policy encodes its choice again
+/// (<see cref="Encode"/>), so memory stays at about one candidate per core whatever the model.
 /// </summary>
 public sealed class SensitivityTable
 {
@@ -29,91 +32,187 @@ public sealed class SensitivityTable
     public SensitivityMetric Metric { get; }
     /// <summary>‖x_j‖ of each matrix's input columns over the calibration tokens (Wanda's activation norms).</summary>
     public IReadOnlyDictionary<string, float[]> InputNorms { get; }
+    /// <summary>[matrix, candidate]; NaN where this table's shard did not score it.</summary>
     public double[,] Sensitivity { get; }
-    public EncodedTensor[,] Encoded { get; }
-    public TimeSpan Elapsed { get; }
+    /// <summary>
+    /// [matrix, candidate]: true where <see cref="Sensitivity"/> was measured on the whole model, false where a fast
+    /// table (<see cref="Estimate"/>) estimated it from the matrix's own output error.
+    /// </summary>
+    public bool[,] Measured { get; }
+    public TimeSpan Elapsed { get; private set; }
+    /// <summary>What the sweep did: candidates scored and forward passes run (reference passes included).</summary>
+    public SweepCounts Counts { get; private set; }
+    /// <summary>Which part of the sweep this table holds (<see cref="SweepShard.All"/> for a whole one).</summary>
+    public SweepShard Shard { get; }
 
-    private SensitivityTable(SourceModel source, DenseModel model, TokenSequences calibration, IReadOnlyList<Candidate> candidates,
-        IReadOnlyList<string> matrices, int groupSize, SensitivityMetric metric, IReadOnlyDictionary<string, float[]> norms,
-        double[,] sensitivity, EncodedTensor[,] encoded, TimeSpan elapsed)
+    private readonly long[,] _bytes;
+    /// <summary>What measuring more entries resumes from (fast tables only).</summary>
+    private readonly CalibrationPass? _pass;
+
+    internal SensitivityTable(SourceModel source, DenseModel model, TokenSequences calibration, IReadOnlyList<Candidate> candidates,
+        int groupSize, SensitivityMetric metric, IReadOnlyDictionary<string, float[]> norms, double[,] sensitivity,
+        TimeSpan elapsed, SweepCounts counts, SweepShard shard, bool[,]? measured = null, CalibrationPass? pass = null)
     {
-        Source = source; Model = model; Calibration = calibration; Candidates = candidates; Matrices = matrices;
-        GroupSize = groupSize; Metric = metric; InputNorms = norms; Sensitivity = sensitivity; Encoded = encoded; Elapsed = elapsed;
+        Source = source; Model = model; Calibration = calibration; Candidates = candidates; Matrices = LlamaWeights.MatrixNames(source.Config);
+        GroupSize = groupSize; Metric = metric; InputNorms = norms; Sensitivity = sensitivity; Elapsed = elapsed; Counts = counts; Shard = shard;
+        _pass = pass;
+        Measured = measured ?? new bool[Matrices.Count, candidates.Count];
+        if (measured is null)
+            for (int job = 0; job < Matrices.Count * candidates.Count; job++) Measured[job / candidates.Count, job % candidates.Count] = shard.Owns(job);
+        _bytes = new long[Matrices.Count, candidates.Count];
+        for (int i = 0; i < Matrices.Count; i++)
+        {
+            SourceTensor t = source.Tensor(Matrices[i]);
+            for (int k = 0; k < candidates.Count; k++)
+                _bytes[i, k] = Runtime.Format.EtbLayout.AlignToSector(Policies.CodecBytes(t.Rows, t.Cols, groupSize, candidates[k].Bits, candidates[k].Sparsity));
+        }
     }
 
     public int IndexOf(string tensor) => Matrices.ToList().IndexOf(tensor);
     public int IndexOf(Candidate c) => Candidates.ToList().IndexOf(c);
-    public long Bytes(int tensor, int candidate) => Candidate.SectionBytes(Encoded[tensor, candidate]);
 
-    /// <param name="progress">Reports (done, total) over the candidate evaluations.</param>
+    /// <summary>File bytes of matrix <paramref name="tensor"/> stored as candidate <paramref name="candidate"/> (whole sectors), from the codec sizes.</summary>
+    public long Bytes(int tensor, int candidate) => _bytes[tensor, candidate];
+
+    /// <summary>Matrix <paramref name="tensor"/> stored as candidate <paramref name="candidate"/> (encoded now; the table keeps no weights).</summary>
+    public EncodedTensor Encode(int tensor, int candidate)
+    {
+        SourceTensor t = Source.Tensor(Matrices[tensor]);
+        return Candidates[candidate].Encode(t, InputNorms.GetValueOrDefault(t.Name), GroupSize);
+    }
+
+    /// <param name="progress">Reports (done, total) over this shard's candidate evaluations.</param>
+    /// <param name="shard">Which jobs (matrix × candidate) to score; the others stay NaN. Null = all.</param>
     public static SensitivityTable Build(SourceModel source, TokenSequences calibration, IReadOnlyList<Candidate> candidates,
-        int groupSize, SensitivityMetric metric, IProgress<(int Done, int Total)>? progress = null)
+        int groupSize, SensitivityMetric metric, IProgress<(int Done, int Total)>? progress = null, SweepShard? shard = null)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
+        SweepShard part = shard ?? SweepShard.All;
         var model = new DenseModel(source);
-        ModelConfig c = source.Config;
-        int vocab = c.VocabSize;
-        string[] matrices = LlamaWeights.MatrixNames(c);
-
-        // Reference pass: log-probabilities, per-layer inputs (to resume from), and every matrix's inputs.
-        var sums = new Dictionary<string, double[]>();
-        var inputs = metric == SensitivityMetric.Mse ? new Dictionary<string, List<float[]>>() : null;
-        var caches = new LayerCache[calibration.Sequences.Length];
-        var reference = new float[calibration.Sequences.Length][];
-        for (int s = 0; s < calibration.Sequences.Length; s++)
-        {
-            caches[s] = new LayerCache(c.Layers);
-            float[] logits = model.Forward(calibration.Sequences[s], capture: (name, x, cols) =>
-            {
-                if (!sums.TryGetValue(name, out double[]? acc)) sums[name] = acc = new double[cols];
-                Wanda.AccumulateSquares(x, cols, acc);
-                if (inputs is not null)
-                {
-                    if (!inputs.TryGetValue(name, out var list)) inputs[name] = list = [];
-                    list.Add((float[])x.Clone());
-                }
-            }, cache: caches[s]);
-            reference[s] = LogitMetrics.LogSoftmax(logits, vocab);
-        }
-        var norms = sums.ToDictionary(p => p.Key, p => p.Value.Select(v => (float)Math.Sqrt(v)).ToArray());
-        if (!c.SharedClassifier) norms.Remove(TensorNames.TokenEmbedding); // a lookup table has no input features: plain magnitude
+        int vocab = source.Config.VocabSize;
+        string[] matrices = LlamaWeights.MatrixNames(source.Config);
+        CalibrationPass pass = CalibrationPass.ForSweep(model, calibration, metric);
 
         int N = matrices.Length, K = candidates.Count;
         var sensitivity = new double[N, K];
-        var encoded = new EncodedTensor[N, K];
-        int done = 0, total = N * K;
-        int tokens = calibration.Tokens;
-        Parallel.For(0, total, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, job =>
+        int[] jobs = [.. Enumerable.Range(0, N * K).Where(part.Owns)];
+        foreach (int job in Enumerable.Range(0, N * K).Where(j => !part.Owns(j))) sensitivity[job / K, job % K] = double.NaN;
+        int forward = calibration.Sequences.Length + Score(source, model, calibration, pass, candidates, groupSize, metric, jobs, sensitivity, progress, 0, jobs.Length);
+        return new SensitivityTable(source, model, calibration, candidates, groupSize, metric, pass.InputNorms, sensitivity,
+            clock.Elapsed, new SweepCounts(jobs.Length, forward), part);
+    }
+
+    /// <summary>
+    /// Scores <paramref name="jobs"/> (matrix × candidate, matrix-major) into <paramref name="sensitivity"/> on all
+    /// cores; returns the forward passes run. Each job is computed by one thread from start to end in a fixed order, so
+    /// the values do not depend on how many cores ran them or in which order they finished.
+    /// </summary>
+    private static int Score(SourceModel source, DenseModel model, TokenSequences calibration, CalibrationPass pass, IReadOnlyList<Candidate> candidates,
+        int groupSize, SensitivityMetric metric, IReadOnlyList<int> jobs, double[,] sensitivity, IProgress<(int Done, int Total)>? progress, int doneBefore, int total)
+    {
+        string[] matrices = LlamaWeights.MatrixNames(source.Config);
+        int K = candidates.Count, sequences = calibration.Sequences.Length, tokens = calibration.Tokens, vocab = source.Config.VocabSize;
+        int done = doneBefore, forward = 0;
+        Parallel.ForEach(jobs, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, job =>
         {
             int i = job / K, k = job % K;
-            SourceTensor t = source.Tensor(matrices[i]);
-            EncodedTensor e = candidates[k].Encode(t, norms.GetValueOrDefault(t.Name), groupSize);
-            encoded[i, k] = e;
             if (candidates[k].Bits != 32)
             {
-                float[] w = e.Decode();
-                sensitivity[i, k] = metric == SensitivityMetric.Kl
-                    ? KlIncrease(model, calibration, caches, reference, t.Name, w, vocab) / tokens
-                    : OutputMse(t, w, inputs![t.Name]);
+                SourceTensor t = source.Tensor(matrices[i]);
+                float[] w = candidates[k].Encode(t, pass.InputNorms.GetValueOrDefault(t.Name), groupSize).Decode();
+                if (metric == SensitivityMetric.Kl)
+                {
+                    sensitivity[i, k] = KlIncrease(model, calibration, pass, t.Name, w, vocab) / tokens;
+                    Interlocked.Add(ref forward, sequences);
+                }
+                else sensitivity[i, k] = OutputMse(t, w, pass.MatrixInputs![t.Name]);
             }
             progress?.Report((Interlocked.Increment(ref done), total));
         });
-        return new SensitivityTable(source, model, calibration, candidates, matrices, groupSize, metric, norms, sensitivity, encoded, clock.Elapsed);
+        return forward;
+    }
+
+    /// <summary>The candidate a fast table measures on the whole model for every matrix, to scale its output errors to KL.</summary>
+    public static readonly Candidate Anchor = new(4, 0);
+
+    /// <summary>
+    /// A fast table: every candidate scored on the matrix's own output (<see cref="LayerError"/>: cheap, no forward
+    /// pass), and for each matrix one candidate (<see cref="Anchor"/>) measured on the whole model; the KL of the others
+    /// is estimated as the anchor's KL scaled by their output error. Policies then measure exactly the candidates they
+    /// weigh (<see cref="MeasureExactly"/>). Metric KL only.
+    /// </summary>
+    /// <param name="stage">Called at each of the two steps with its name and job count; returns where to report (done, total).</param>
+    public static SensitivityTable Estimate(SourceModel source, TokenSequences calibration, IReadOnlyList<Candidate> candidates,
+        int groupSize, Func<string, int, IProgress<(int Done, int Total)>?>? stage = null)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var model = new DenseModel(source);
+        string[] matrices = LlamaWeights.MatrixNames(source.Config);
+        CalibrationPass pass = CalibrationPass.ForSweep(model, calibration, SensitivityMetric.Kl);
+        int N = matrices.Length, K = candidates.Count, anchor = candidates.ToList().IndexOf(Anchor);
+        if (anchor < 0) throw new ArgumentException($"a fast table needs the anchor candidate {Anchor}", nameof(candidates));
+        var error = new double[N, K];
+        int done = 0, total = N * K;
+        IProgress<(int Done, int Total)>? progress = stage?.Invoke("layer output errors", total);
+        Parallel.For(0, N * K, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, job =>
+        {
+            int i = job / K, k = job % K;
+            SourceTensor t = source.Tensor(matrices[i]);
+            float[]? norms = pass.InputNorms.GetValueOrDefault(t.Name);
+            if (candidates[k].Bits != 32) error[i, k] = LayerError.Of(t, candidates[k].Encode(t, norms, groupSize), norms);
+            progress?.Report((Interlocked.Increment(ref done), total));
+        });
+        var sensitivity = new double[N, K];
+        var measured = new bool[N, K];
+        int forward = calibration.Sequences.Length + Score(source, model, calibration, pass, candidates, groupSize, SensitivityMetric.Kl,
+            [.. Enumerable.Range(0, N).Select(i => i * K + anchor)], sensitivity, stage?.Invoke($"whole-model KL at {Anchor} (anchors)", N), 0, N);
+        for (int i = 0; i < N; i++)
+        {
+            double scale = error[i, anchor] > 0 ? sensitivity[i, anchor] / error[i, anchor] : 0;
+            for (int k = 0; k < K; k++)
+            {
+                measured[i, k] = k == anchor || candidates[k].Bits == 32;
+                if (k != anchor) sensitivity[i, k] = scale * error[i, k];
+            }
+        }
+        return new SensitivityTable(source, model, calibration, candidates, groupSize, SensitivityMetric.Kl, pass.InputNorms, sensitivity,
+            clock.Elapsed, new SweepCounts(N * K, forward), SweepShard.All, measured, pass);
+    }
+
+    /// <summary>Measures on the whole model those of <paramref name="entries"/> that are estimates; returns how many it measured.</summary>
+    public int MeasureExactly(IEnumerable<(int Tensor, int Candidate)> entries, Func<string, int, IProgress<(int Done, int Total)>?>? stage = null)
+    {
+        int K = Candidates.Count;
+        int[] jobs = [.. entries.Where(e => !Measured[e.Tensor, e.Candidate]).Select(e => e.Tensor * K + e.Candidate).Distinct().Order()];
+        if (jobs.Length == 0) return 0;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var values = new double[Matrices.Count, K];
+        int forward = Score(Source, Model, Calibration, _pass ?? throw new InvalidOperationException("only a fast table measures more"),
+            Candidates, GroupSize, Metric, jobs, values, stage?.Invoke("whole-model KL of the knapsack's picks", jobs.Length), 0, jobs.Length);
+        foreach (int job in jobs)
+        {
+            Sensitivity[job / K, job % K] = values[job / K, job % K];
+            Measured[job / K, job % K] = true;
+        }
+        Counts = Counts with { ForwardPasses = Counts.ForwardPasses + forward };
+        Elapsed += clock.Elapsed;
+        return jobs.Length;
     }
 
     /// <summary>Σ over calibration tokens of KL(reference ‖ model with <paramref name="tensor"/> replaced), resuming at its layer.</summary>
-    private static double KlIncrease(DenseModel model, TokenSequences calibration, LayerCache[] caches, float[][] reference,
-        string tensor, float[] weights, int vocab)
+    private static double KlIncrease(DenseModel model, TokenSequences calibration, CalibrationPass pass, string tensor, float[] weights, int vocab)
     {
         var swap = new Dictionary<string, float[]> { [tensor] = weights };
         int from = model.FirstLayerAffected(tensor);
         double kl = 0;
+        // One logits buffer per job, reused for every sequence (a 32,000-token vocabulary makes it 16 MB).
+        var buffer = new float[calibration.Sequences.Max(s => s.Length) * vocab];
         for (int s = 0; s < calibration.Sequences.Length; s++)
         {
             float[] logits = from > 0
-                ? model.Forward(calibration.Sequences[s], swap, cache: caches[s], fromLayer: from)
-                : model.Forward(calibration.Sequences[s], swap);
-            kl += LogitMetrics.KlSum(reference[s], logits, vocab);
+                ? model.Forward(calibration.Sequences[s], swap, cache: pass.Caches![s], fromLayer: from, logits: buffer)
+                : model.Forward(calibration.Sequences[s], swap, logits: buffer);
+            kl += LogitMetrics.KlSum(pass.ReferenceLogProbs![s], logits, vocab);
         }
         return kl;
     }

@@ -21,7 +21,7 @@ public sealed record PackingLayerInsight(int Layer, int Neurons, int Blocks, dou
 /// </summary>
 /// <param name="Chosen">Per matrix: the bit width and sparsity the policy chose (Edge-LLM's sparsities fall between the candidates').</param>
 public sealed record ConversionInsight(string Metric, IReadOnlyList<Candidate> Candidates, IReadOnlyList<string> Matrices, double[][] Sensitivity,
-    IReadOnlyList<Candidate> Chosen, IReadOnlyList<PolicyPoint> Policies, IReadOnlyList<PackingLayerInsight> Packing)
+    IReadOnlyList<Candidate> Chosen, IReadOnlyList<PolicyPoint> Policies, int MeasuredCells, IReadOnlyList<PackingLayerInsight> Packing)
 {
     /// <summary>Neurons are averaged into at most this many blocks per side of a co-activation heatmap.</summary>
     public const int MaxBlocks = 32;

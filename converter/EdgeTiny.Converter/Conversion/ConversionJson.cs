@@ -24,6 +24,14 @@ public static class ConversionJson
             ["tokens"] = r.Calibration.Tokens,
         },
         ["seconds"] = r.Seconds is double s ? Math.Round(s, 2) : null,
+        ["counts"] = r.Counts is not ConversionCounts c ? null : new JsonObject
+        {
+            ["calibration_sequences"] = c.CalibrationSequences,
+            ["sensitivity_table"] = c.SensitivityTable,
+            ["candidates_scored"] = c.CandidatesScored,
+            ["forward_passes"] = c.ForwardPasses,
+            ["matrices_encoded"] = c.MatricesEncoded,
+        },
         ["tensors"] = new JsonArray(r.Tensors.Select(t => (JsonNode)new JsonObject
         {
             ["name"] = t.Name,
@@ -50,6 +58,7 @@ public static class ConversionJson
         ["chosen_bits"] = Numbers(i.Chosen.Select(c => (double)c.Bits)),
         ["chosen_sparsity"] = Numbers(i.Chosen.Select(c => Math.Round(c.Sparsity, 4))),
         ["values"] = new JsonArray([.. i.Sensitivity.Select(row => (JsonNode)Numbers(row.Select(v => Math.Round(v, 8))))]),
+        ["measured_cells"] = i.MeasuredCells,
     };
 
     private static JsonNode Policy(PolicyPoint p) => new JsonObject
@@ -76,5 +85,6 @@ public static class ConversionJson
     };
 
     private static JsonArray Strings(IEnumerable<string> values) => new([.. values.Select(v => (JsonNode)v)]);
-    private static JsonArray Numbers(IEnumerable<double> values) => new([.. values.Select(v => (JsonNode)v)]);
+    /// <summary>NaN (a cell a shard did not score) is written as null: JSON has no NaN.</summary>
+    private static JsonArray Numbers(IEnumerable<double> values) => new([.. values.Select(v => double.IsFinite(v) ? (JsonNode)v : null)]);
 }

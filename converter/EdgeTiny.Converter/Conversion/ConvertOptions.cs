@@ -43,7 +43,32 @@ public sealed record ConvertOptions
 
     public static readonly string[] Policies = ["none", "uniform", "luc", "edge-llm"];
 
+    /// <summary>Build the sensitivity table even when the policy does not need it (e.g. for a report that shows it).</summary>
+    public bool MeasureSensitivity { get; init; }
+
+    /// <summary>Shard files of the sensitivity sweep (`--sensitivity-from`) to merge instead of sweeping here; null = sweep.</summary>
+    public IReadOnlyList<string>? SensitivityFrom { get; init; }
+
+    /// <summary>
+    /// luc's sensitivity sweep: fast (every candidate scored on the matrix's own output error, whole-model KL for one
+    /// anchor per matrix and for the candidates the knapsack picks; within ~2% of full's KL at equal bytes on
+    /// stories260K and the demo model, 7–12× fewer forward passes: results/sweep-quality.json) or full (every candidate's
+    /// KL on the whole model). edge-llm, uniform --budget, shards and --sensitivity-from always use the full table.
+    /// </summary>
+    public string Sweep { get; init; } = "fast";
+
+    public static readonly string[] Sweeps = ["full", "fast"];
+
     public bool Compresses => Policy != "none";
+
+    /// <summary>Whether this conversion sweeps fast (see <see cref="Sweep"/>): luc, KL, measured here.</summary>
+    public bool FastSweep => Policy == "luc" && Sweep == "fast" && Metric == SensitivityMetric.Kl && SensitivityFrom is not { Count: > 0 };
+
+    /// <summary>
+    /// Whether this conversion needs the sensitivity table: luc, edge-llm and uniform fitting a budget choose from it;
+    /// none and uniform with a given bit width encode directly (or when asked, <see cref="MeasureSensitivity"/>).
+    /// </summary>
+    public bool NeedsSensitivity => Policy is "luc" or "edge-llm" || (Policy == "uniform" && Bits == 0) || (Compresses && MeasureSensitivity);
 
     public void Validate()
     {
@@ -62,6 +87,11 @@ public sealed record ConvertOptions
         if (TunableLayers < 0) throw new InputException("--tunable-layers", $"{TunableLayers} must be >= 0");
         if (FfnEnergy <= 0 || FfnEnergy > 1) throw new InputException("--ffn-energy", $"{FfnEnergy} must be in (0, 1]");
         if (GroupSize < 1 || GroupSize > 4096) throw new InputException("--group-size", $"{GroupSize} is out of range (1..4096)");
+        if (SensitivityFrom is { Count: > 0 } && !NeedsSensitivity)
+            throw new InputException("--sensitivity-from", $"policy {Policy}{(Policy == "uniform" ? " with --bits" : "")} uses no sensitivity table (luc, edge-llm and uniform --budget do)");
+        foreach (string part in SensitivityFrom ?? [])
+            if (!File.Exists(part)) throw new InputException(part, "--sensitivity-from: file not found");
+        if (!Sweeps.Contains(Sweep)) throw new InputException("--sweep", $"'{Sweep}' must be one of: {string.Join(", ", Sweeps)}");
         if (CalibrationSequences < 1 || CalibrationLength < 2) throw new InputException("--calib-tokens", "calibration needs at least one sequence of 2 tokens");
     }
 }

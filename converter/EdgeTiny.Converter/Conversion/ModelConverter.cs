@@ -20,12 +20,24 @@ public sealed record TensorReport(string Name, int Rows, int Cols, string Codec,
 
 /// <summary>What a conversion produced.</summary>
 public sealed record ConversionReport(string Output, long FileBytes, long SourceBytes, long Parameters, ConvertOptions Options,
-    IReadOnlyList<TensorReport> Tensors, string? PolicyDetail = null, TokenSequences? Calibration = null, double? Seconds = null,
-    ConversionInsight? Insight = null)
+    IReadOnlyList<TensorReport> Tensors, string? PolicyDetail = null, TokenSequences? Calibration = null, double? Seconds = null)
 {
+    public ConversionCounts? Counts { get; init; }
+
+    /// <summary>What the converter measured on the way to its decisions, for `convert --report`.</summary>
+    public ConversionInsight? Insight { get; init; }
+
     /// <summary>File bits per model parameter, all sections and padding included.</summary>
     public double BitsPerParameter => FileBytes * 8.0 / Parameters;
 }
+
+/// <summary>What a conversion did, in counts that do not depend on the machine (what the tests and benchmarks read).</summary>
+/// <param name="CalibrationSequences">Calibration sequences sampled or read (0: none were needed).</param>
+/// <param name="SensitivityTable">Whether a sensitivity table was built or merged.</param>
+/// <param name="CandidatesScored">Matrix × candidate jobs this process scored.</param>
+/// <param name="ForwardPasses">Float-model passes over one calibration sequence (reference, resumed, profiling).</param>
+/// <param name="MatricesEncoded">Weight matrices the plan encoded.</param>
+public sealed record ConversionCounts(int CalibrationSequences, bool SensitivityTable, int CandidatesScored, int ForwardPasses, int MatricesEncoded);
 
 /// <summary>Progress of the slow steps, for progress bars.</summary>
 public interface IConversionProgress
@@ -48,39 +60,64 @@ public static class ModelConverter
         options.Validate();
         var clock = System.Diagnostics.Stopwatch.StartNew();
         TokenSequences? calibration = null;
-        CompressionPlan? plan = null;
-        SensitivityTable? table = null;
-        long matrixBudget = 0;
-        if (options.Compresses)
+        int forwardPasses = 0;
+        TokenSequences Calibrate()
         {
+            if (calibration is not null) return calibration;
             progress?.Stage("calibration", options.CalibrationSequences);
-            calibration = options.CalibrationText is null
-                ? TokenSequences.SampleFromModel(model, options.CalibrationSequences, options.CalibrationLength, options.Seed)
-                : TokenSequences.FromText(options.CalibrationText, model, options.CalibrationSequences, options.CalibrationLength, "--calib");
+            calibration = Calibration(model, options);
             progress?.Advance(options.CalibrationSequences);
-            progress?.Stage("sensitivity", LlamaWeights.MatrixNames(model.Config).Length * Candidate.Grid.Length);
-            table = SensitivityTable.Build(model, calibration, Candidate.Grid, options.GroupSize, options.Metric, new SyncProgress(progress));
-            matrixBudget = options.BudgetBytes > 0 ? options.BudgetBytes - FixedBytes(model, options, calibration) : 0;
+            return calibration;
+        }
+
+        CompressionPlan? plan = null;
+        SweepCounts? sweep = null;
+        SensitivityTable? measuredTable = null;
+        long planBudget = 0;
+        if (options.NeedsSensitivity)
+        {
+            Calibrate();
+            long matrixBudget = options.BudgetBytes > 0 ? options.BudgetBytes - FixedBytes(model, options, calibration) : 0;
             if (options.BudgetBytes > 0 && matrixBudget <= 0)
                 throw new InputException("--budget", $"{options.BudgetBytes} bytes does not even hold the config, tokenizer and norms ({FixedBytes(model, options, calibration)} bytes)");
-            progress?.Stage("policy", 1);
+            long smallest = Policies.SmallestMatrixBytes(model, options.GroupSize);
+            if (options.BudgetBytes > 0 && matrixBudget < smallest) throw Policies.Infeasible(options.Policy, matrixBudget, smallest);
+            SensitivityTable table = MergeOrMeasureTable(model, options, calibration!, progress);
+            if (!options.FastSweep) progress?.Stage("policy", 1);
             plan = options.Policy switch
             {
+                "luc" when options.FastSweep => Policies.LucMeasured(table, matrixBudget, stage: Stages(progress)),
                 "luc" => Policies.Luc(table, matrixBudget),
                 "edge-llm" => Policies.EdgeLlm(table, matrixBudget),
                 _ => options.Bits == 0 ? Policies.Uniform(table, matrixBudget) : Policies.Uniform(table, new Candidate(options.Bits, options.Sparsity)),
             };
+            if (!options.FastSweep) progress?.Advance(1);
+            (measuredTable, planBudget) = (table, matrixBudget);
+            sweep = table.Counts; // after the policy: a fast table measures its picks there. The table (and the
+            forwardPasses += sweep.ForwardPasses; // reference log-probabilities it holds) is not needed from here on.
+        }
+        else if (options.Compresses)
+        {
+            // A fixed bit width and sparsity: encode directly. Calibration only when pruning needs activation norms.
+            var candidate = new Candidate(options.Bits, options.Sparsity);
+            IReadOnlyDictionary<string, float[]>? norms = null;
+            if (candidate.Sparsity > 0)
+            {
+                norms = CalibrationPass.Norms(new DenseModel(model), Calibrate()).InputNorms;
+                forwardPasses += calibration!.Sequences.Length;
+            }
+            progress?.Stage("encode", 1);
+            plan = Policies.Uniform(model, candidate, norms, options.GroupSize);
             progress?.Advance(1);
         }
 
         ActivationProfile? profile = null;
         if (options.Pack != "none")
         {
+            Calibrate();
             progress?.Stage("activation profile", 1);
-            calibration ??= options.CalibrationText is null
-                ? TokenSequences.SampleFromModel(model, options.CalibrationSequences, options.CalibrationLength, options.Seed)
-                : TokenSequences.FromText(options.CalibrationText, model, options.CalibrationSequences, options.CalibrationLength, "--calib");
-            profile = ActivationProfile.Measure(model, calibration, options.FfnEnergy);
+            profile = ActivationProfile.Measure(model, calibration!, options.FfnEnergy);
+            forwardPasses += calibration!.Sequences.Length;
             progress?.Advance(1);
         }
 
@@ -129,23 +166,69 @@ public static class ModelConverter
         }
 
         // Last, so it is computed on every other section exactly as written; verified again on the written file.
+        progress?.Stage("self-check and write", 1);
         writer.AddRaw(TensorNames.SelfCheck, SectionKind.SelfCheck, SelfCheckSection.Compute(writer, model));
         writer.WriteFile(outputPath, SelfCheckSection.Verify);
+        progress?.Advance(1);
         long fileBytes = new FileInfo(outputPath).Length;
         if (options.BudgetBytes > 0 && options.Compresses && fileBytes > options.BudgetBytes)
             throw new InvalidOperationException($"planned within {options.BudgetBytes} bytes but wrote {fileBytes}");
         return new ConversionReport(outputPath, fileBytes, new FileInfo(model.SourcePath).Length, model.ParameterCount, options, reports,
-            plan?.Detail, calibration, clock.Elapsed.TotalSeconds, Insight(table, plan, matrixBudget, packing));
+            plan?.Detail, calibration, clock.Elapsed.TotalSeconds)
+        {
+            Counts = new ConversionCounts(calibration?.Sequences.Length ?? 0, sweep is not null, sweep?.Scored ?? 0,
+                forwardPasses, plan?.Choices.Count ?? 0),
+            Insight = Insight(measuredTable, plan, planBudget, packing),
+        };
     }
 
     private static ConversionInsight? Insight(SensitivityTable? table, CompressionPlan? plan, long matrixBudget, List<PackingLayerInsight> packing)
     {
-        if (table is null || plan is null) return packing.Count == 0 ? null : new ConversionInsight("", [], [], [], [], [], packing);
+        if (table is null || plan is null) return packing.Count == 0 ? null : new ConversionInsight("", [], [], [], [], [], 0, packing);
         double[][] sensitivity = [.. Enumerable.Range(0, table.Matrices.Count)
             .Select(i => Enumerable.Range(0, table.Candidates.Count).Select(k => table.Sensitivity[i, k]).ToArray())];
+        int measured = 0;
+        foreach (bool m in table.Measured) if (m) measured++;
         Candidate[] chosen = [.. table.Matrices.Select(m => plan.Choices.First(c => c.Tensor == m)).Select(c => new Candidate(c.Bits, c.Sparsity))];
         return new ConversionInsight(table.Metric == SensitivityMetric.Kl ? "kl" : "mse", table.Candidates, table.Matrices,
-            sensitivity, chosen, ConversionInsight.PolicyPoints(table, plan, matrixBudget), packing);
+            sensitivity, chosen, ConversionInsight.PolicyPoints(table, plan, matrixBudget), measured, packing);
+    }
+
+    /// <summary>
+    /// One shard of the sensitivity sweep a conversion with <paramref name="options"/> would run, written to
+    /// <paramref name="outputPath"/> (<see cref="SensitivityParts"/>); `convert --sensitivity-from` merges the shards.
+    /// </summary>
+    public static SensitivityTable MeasureShard(SourceModel model, ConvertOptions options, SweepShard shard, string outputPath, IConversionProgress? progress = null)
+    {
+        options.Validate();
+        progress?.Stage("calibration", options.CalibrationSequences);
+        TokenSequences calibration = Calibration(model, options);
+        progress?.Advance(options.CalibrationSequences);
+        progress?.Stage($"sensitivity {shard}", Jobs(model) / shard.Count + 1);
+        SensitivityTable table = SensitivityTable.Build(model, calibration, Candidate.Grid, options.GroupSize, options.Metric, new SyncProgress(progress), shard);
+        SensitivityParts.Write(table, outputPath);
+        return table;
+    }
+
+    private static TokenSequences Calibration(SourceModel model, ConvertOptions options) => options.CalibrationText is null
+        ? TokenSequences.SampleFromModel(model, options.CalibrationSequences, options.CalibrationLength, options.Seed)
+        : TokenSequences.FromText(options.CalibrationText, model, options.CalibrationSequences, options.CalibrationLength, "--calib");
+
+    private static int Jobs(SourceModel model) => LlamaWeights.MatrixNames(model.Config).Length * Candidate.Grid.Length;
+
+    /// <summary>The table from shard files (--sensitivity-from), else measured here on all cores.</summary>
+    private static SensitivityTable MergeOrMeasureTable(SourceModel model, ConvertOptions options, TokenSequences calibration, IConversionProgress? progress)
+    {
+        if (options.SensitivityFrom is { Count: > 0 } parts)
+        {
+            progress?.Stage("sensitivity (merging shards)", 1);
+            SensitivityTable merged = SensitivityParts.Merge(parts, model, calibration, Candidate.Grid, options.GroupSize, options.Metric, "--sensitivity-from");
+            progress?.Advance(1);
+            return merged;
+        }
+        if (options.FastSweep) return SensitivityTable.Estimate(model, calibration, Candidate.Grid, options.GroupSize, Stages(progress));
+        progress?.Stage("sensitivity", Jobs(model));
+        return SensitivityTable.Build(model, calibration, Candidate.Grid, options.GroupSize, options.Metric, new SyncProgress(progress));
     }
 
     /// <summary>Ripple placement of one layer's neurons from their calibration co-activations.</summary>
@@ -201,7 +284,7 @@ public static class ModelConverter
                 ["sequences"] = calibration.Sequences.Length,
                 ["tokens"] = calibration.Tokens,
                 ["seed"] = calibration.Seed,
-                ["sensitivity"] = options.Metric == SensitivityMetric.Kl ? "kl" : "mse",
+                ["sensitivity"] = !options.NeedsSensitivity ? null : options.Metric == SensitivityMetric.Kl ? "kl" : "mse",
             },
             ["plan"] = plan?.Detail,
             ["ffn"] = profile is null ? null : new JsonObject
@@ -214,6 +297,13 @@ public static class ModelConverter
         };
         return Encoding.UTF8.GetBytes(json.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));
     }
+
+    /// <summary>Starts a stage on <paramref name="progress"/> and hands back its thread-safe (done, total) sink.</summary>
+    private static Func<string, int, IProgress<(int Done, int Total)>?> Stages(IConversionProgress? progress) => (name, total) =>
+    {
+        progress?.Stage(name, total);
+        return new SyncProgress(progress);
+    };
 
     /// <summary>Forwards the sweep's thread-pool progress to the caller's progress sink, in order.</summary>
     private sealed class SyncProgress(IConversionProgress? sink) : IProgress<(int Done, int Total)>

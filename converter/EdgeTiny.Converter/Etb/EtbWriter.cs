@@ -36,19 +36,28 @@ public sealed class EtbWriter
         _sections.Add(p);
     }
 
+    /// <summary>Bytes of the file <see cref="WriteTo"/> writes for the sections added so far.</summary>
+    public long Length => Place().Length;
+
+    /// <summary>Where each section starts (sector-aligned, after header and directory) and where the file ends.</summary>
+    private (long[] Offsets, long Length) Place()
+    {
+        long position = EtbLayout.AlignToSector(EtbLayout.HeaderBytes + (long)_sections.Count * EtbLayout.DirectoryEntryBytes);
+        var offsets = new long[_sections.Count];
+        for (int i = 0; i < _sections.Count; i++)
+        {
+            offsets[i] = position;
+            position = EtbLayout.AlignToSector(position + _sections[i].Payload.Length);
+        }
+        return (offsets, position);
+    }
+
     /// <summary>Writes the whole file to <paramref name="output"/>; returns its length.</summary>
     public long WriteTo(Stream output)
     {
         int count = _sections.Count;
         long dirOffset = EtbLayout.HeaderBytes;
-        long position = EtbLayout.AlignToSector(dirOffset + (long)count * EtbLayout.DirectoryEntryBytes);
-        var offsets = new long[count];
-        for (int i = 0; i < count; i++)
-        {
-            offsets[i] = position;
-            position = EtbLayout.AlignToSector(position + _sections[i].Payload.Length);
-        }
-        long fileLength = position;
+        (long[] offsets, long fileLength) = Place();
 
         byte[] dir = new byte[count * EtbLayout.DirectoryEntryBytes];
         for (int i = 0; i < count; i++)

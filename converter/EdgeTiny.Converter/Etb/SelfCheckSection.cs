@@ -63,7 +63,7 @@ public static class SelfCheckSection
     /// </summary>
     public static byte[] Compute(EtbWriter writer, SourceModel model)
     {
-        var memory = new MemoryStream();
+        var memory = new MemoryStream(checked((int)writer.Length)); // sized once: no doubling copies of a large model
         writer.WriteTo(memory);
         memory.Position = 0;
         using var source = new StreamBlockSource(memory, ownsStream: true);

@@ -30,23 +30,34 @@ public static class Llama2cCheckpoint
 
     public static SourceModel Read(string checkpointPath, string? tokenizerPath)
     {
-        byte[] bytes = ReadFile(checkpointPath, "checkpoint");
-        int version = VersionOf(bytes);
-        ModelConfig config = ParseHeader(checkpointPath, bytes);
+        if (Directory.Exists(checkpointPath)) throw new InputException(checkpointPath, "is a directory, expected a checkpoint file");
+        if (!File.Exists(checkpointPath)) throw new InputException(checkpointPath, "checkpoint file not found");
+        using var stream = new FileStream(checkpointPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        long length = stream.Length;
+        var head = new byte[(int)Math.Min(length, V1HeaderBytes)];
+        stream.ReadExactly(head);
+        int version = VersionOf(head);
+        ModelConfig config = ParseHeader(checkpointPath, head);
         long expected = ExpectedBytes(config, version);
-        if (bytes.Length < expected)
-            throw new InputException(checkpointPath, $"truncated: the header ({Describe(config)}) needs {expected} bytes, the file has {bytes.Length}");
-        if (bytes.Length > expected)
-            throw new InputException(checkpointPath, $"size {bytes.Length} bytes disagrees with the header ({Describe(config)}), which needs exactly {expected} bytes");
+        if (length < expected)
+            throw new InputException(checkpointPath, $"truncated: the header ({Describe(config)}) needs {expected} bytes, the file has {length}");
+        if (length > expected)
+            throw new InputException(checkpointPath, $"size {length} bytes disagrees with the header ({Describe(config)}), which needs exactly {expected} bytes");
 
-        var byName = new Dictionary<string, SourceTensor>();
+        // Each tensor is read from the file straight into its array, hashing as it goes: no copy of the whole file
+        // (a 135M-parameter model is 540 MB).
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         int at = version == 0 ? HeaderBytes : V1HeaderBytes;
+        sha.AppendData(head.AsSpan(0, at));
+        stream.Position = at;
+        var byName = new Dictionary<string, SourceTensor>();
         foreach (Slot slot in Layout(config, version))
         {
-            int count = checked(slot.Rows * slot.Cols);
-            if (slot.Name != null)
-                byName[slot.Name] = new SourceTensor(slot.Name, slot.Rows, slot.Cols, MemoryMarshal.Cast<byte, float>(bytes.AsSpan(at, count * 4)).ToArray());
-            at += count * 4;
+            var data = new float[checked(slot.Rows * slot.Cols)];
+            Span<byte> bytes = MemoryMarshal.AsBytes(data.AsSpan());
+            stream.ReadExactly(bytes);
+            sha.AppendData(bytes);
+            if (slot.Name != null) byName[slot.Name] = new SourceTensor(slot.Name, slot.Rows, slot.Cols, data);
         }
         // Tensors are handed on in version 0's order whatever the file's, so converted files are identical.
         List<SourceTensor> tensors = [.. Layout(config, 0).Where(s => s.Name != null).Select(s => byName[s.Name!])];
@@ -57,8 +68,7 @@ public static class Llama2cCheckpoint
 
         string tokPath = tokenizerPath ?? FindTokenizer(checkpointPath, config.VocabSize);
         SourceTokenizer tokenizer = Llama2cTokenizer.Read(tokPath, config.VocabSize);
-        string sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
-        return new SourceModel(config, tensors, tokenizer, checkpointPath, sha) { SourceFormat = "llama2c-v" + version };
+        return new SourceModel(config, tensors, tokenizer, checkpointPath, Convert.ToHexStringLower(sha.GetHashAndReset())) { SourceFormat = "llama2c-v" + version };
     }
 
     /// <summary>

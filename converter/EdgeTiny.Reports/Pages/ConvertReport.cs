@@ -98,8 +98,10 @@ public static class ConvertReport
         for (int i = 0; i < chosenBits.Length && i < matrices.Length; i++)
             for (int k = 0; k < bits.Length; k++)
                 if (bits[k] == chosenBits[i] && Math.Abs(sparsity[k] - chosenSparsity[i]) < 1e-3) marks.Add((k, i));
-        return HeatmapChart.Draw("sensitivity", "Measured sensitivity over the candidates",
-            $"Each cell: {metric} with only that matrix stored that way (float costs nothing); white squares mark the policy's choice, which buys low cells where bytes are cheap.",
+        double cells = matrices.Length * candidates.Length, measured = t.Number("measured_cells") ?? cells;
+        string how = measured >= cells ? "" : $" {measured:N0} of {cells:N0} cells were measured on the whole model; the rest are estimates scaled from each matrix's own output error (the fast sweep).";
+        return HeatmapChart.Draw("sensitivity", "Sensitivity over the candidates",
+            $"Each cell: {metric} with only that matrix stored that way (float costs nothing); white squares mark the policy's choice, which buys low cells where bytes are cheap.{how}",
             "candidate (bits, @ sparsity)", "", metric, grid, candidates, matrices, logScale: true, height: 150 + 16 * matrices.Length, marks: marks);
     }
 
