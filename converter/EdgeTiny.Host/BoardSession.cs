@@ -1,4 +1,5 @@
 using EdgeTiny.Converter;
+using EdgeTiny.Host.Prediction;
 using EdgeTiny.Runtime;
 using EdgeTiny.Runtime.Generation;
 using EdgeTiny.Runtime.Memory;
@@ -26,13 +27,17 @@ public sealed class BoardSession : IDisposable
     /// <summary>What every generation pass of this session adds to the model: the loaded adapters, or none.</summary>
     public ForwardHooks Hooks { get; } = ForwardHooks.None;
 
+    /// <summary>Counts what generation asks of the kernels, for the on-board prediction (every session counts).</summary>
+    public CountingKernels Counter { get; }
+
     private BoardSession(string path, EtbModel model, SessionOptions options)
     {
         ModelPath = path;
         Model = model;
         Options = options;
-        Transformer = model.CreateTransformer(options.Kernels);
-        Sampler = model.CreateSampler(options.Runtime.Temperature, options.Runtime.TopP, options.Seed, options.Kernels);
+        Counter = new CountingKernels(options.Kernels);
+        Transformer = model.CreateTransformer(Counter);
+        Sampler = model.CreateSampler(options.Runtime.Temperature, options.Runtime.TopP, options.Seed, Counter);
         if (options.AdaptersPath is not null)
         {
             string adapters = options.AdaptersPath;
@@ -160,6 +165,7 @@ public sealed class BoardSession : IDisposable
         Model.Device.ResetCounters();
         Model.Cache.ResetCounters();
         Model.Storage?.ResetSimulation();
+        Counter.Counts.Clear();
     }
 
     /// <summary>Counters of generation so far, per forward pass where that is the natural unit.</summary>
@@ -169,12 +175,9 @@ public sealed class BoardSession : IDisposable
         int passes = Math.Max(1, ForwardPasses);
         double simulatedMsPerToken = simulatedNs / 1e6 / passes;
         long macs = MacsPerToken(Model.Config, ForwardPasses == 0 ? 0 : ForwardPasses / 2);
-        double? predicted = null;
-        if (Options.Board is not null)
-        {
-            double computeMs = macs * 1000.0 / Options.Board.KernelMacsPerSecond;
-            predicted = 1000.0 / (computeMs + simulatedMsPerToken);
-        }
+        // Kernel counts and SD time cover the same passes: both are cleared by ResetCounters, both grow with each pass.
+        (PredictedTime NativeKernels, PredictedTime PortableOnly)? predicted = Options.Board is null ? null
+            : OnBoardPrediction.Both(Options.Board, Counter.Counts, passes, simulatedMsPerToken);
         return new SessionStats
         {
             ForwardPasses = ForwardPasses,
@@ -182,7 +185,8 @@ public sealed class BoardSession : IDisposable
             SimulatedMsPerToken = Model.Storage is null ? null : simulatedMsPerToken,
             CacheHits = Model.Cache.Hits, CacheMisses = Model.Cache.Misses,
             PeakBytes = Model.Ledger.PeakBytes, BudgetBytes = Options.EffectiveBudget,
-            MacsPerToken = macs, PredictedTokensPerSecond = predicted,
+            MacsPerToken = macs, Kernels = Counter.Counts.Copy(),
+            Predicted = predicted?.NativeKernels, PredictedPortableOnly = predicted?.PortableOnly,
         };
     }
 
@@ -227,8 +231,14 @@ public sealed record SessionStats
     public required long PeakBytes { get; init; }
     public required long BudgetBytes { get; init; }
     public required long MacsPerToken { get; init; }
-    /// <summary>Predicted on-board tokens/s (native kernel rate + simulated SD); null without a board.</summary>
-    public required double? PredictedTokensPerSecond { get; init; }
+    /// <summary>Kernel calls and operations over the <see cref="ForwardPasses"/> (since the last counter reset).</summary>
+    public required KernelCounts Kernels { get; init; }
+    /// <summary>Predicted time per token on the board with the EdgeTiny native kernels; null without a board.</summary>
+    public required PredictedTime? Predicted { get; init; }
+    /// <summary>The same on a stock firmware, every kernel interpreted; null without a board.</summary>
+    public required PredictedTime? PredictedPortableOnly { get; init; }
+    /// <summary>Predicted on-board tokens/s with the native kernels; null without a board.</summary>
+    public double? PredictedTokensPerSecond => Predicted?.TokensPerSecond;
 
     public double ReadsPerToken => ForwardPasses == 0 ? 0 : (double)Reads / ForwardPasses;
     public double BytesPerToken => ForwardPasses == 0 ? 0 : (double)Bytes / ForwardPasses;

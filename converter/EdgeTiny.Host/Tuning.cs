@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using EdgeTiny.Converter;
 using EdgeTiny.Converter.Analysis;
+using EdgeTiny.Host.Prediction;
 using EdgeTiny.Runtime;
 using EdgeTiny.Runtime.IO;
 using EdgeTiny.Runtime.Model;
@@ -89,10 +90,16 @@ public sealed record TuneResult
     public required double Seconds { get; init; }
 
     // What a step costs on the board: multiply-accumulates (training passes on the text and rehearsal), the simulated SD
-    // time the steps measured (frozen weights streamed), and the prediction at the board's native kernel rate.
+    // time the steps measured (frozen weights streamed), the kernel work the steps did (counted), and the prediction
+    // for a firmware with and without the native kernels.
     public required long StepMacs { get; init; }
     public required double? SimulatedSdMsPerStep { get; init; }
-    public required double? PredictedMsPerStep { get; init; }
+    /// <summary>Kernel calls and operations over all <see cref="Steps"/> steps.</summary>
+    public required KernelCounts StepKernels { get; init; }
+    public required PredictedTime? PredictedStep { get; init; }
+    public required PredictedTime? PredictedStepPortableOnly { get; init; }
+    /// <summary>Predicted ms per step with the native kernels; null without a board.</summary>
+    public double? PredictedMsPerStep => PredictedStep?.TotalMs;
 }
 
 /// <summary>
@@ -164,12 +171,16 @@ public static class Tuning
 
         var curve = new float[o.Steps];
         long sdBefore = model.Storage?.SimulatedNanoseconds ?? 0;
+        s.Counter.Counts.Clear(); // from here to the end of the loop: the steps' kernel work only
         for (int step = 0; step < o.Steps; step++)
         {
             curve[step] = tuning.Step();
             onStep?.Invoke(step + 1, o.Steps, curve[step]);
         }
         double? sdMsPerStep = model.Storage is null ? null : (model.Storage.SimulatedNanoseconds - sdBefore) / 1e6 / o.Steps;
+        KernelCounts stepKernels = s.Counter.Counts.Copy();
+        (PredictedTime Native, PredictedTime Portable)? predicted = session.Board is null ? null
+            : OnBoardPrediction.Both(session.Board, stepKernels, o.Steps, sdMsPerStep ?? 0);
         long stepMacs = StepMacs(config, settings);
 
         double heldAfter = Loss(t, tuning.Applied, heldOutSequences), baseAfter = Loss(t, tuning.Applied, baseText);
@@ -199,8 +210,8 @@ public static class Tuning
             }),
             FullFineTuning = TuningMemory.FullFineTuning(config, T, o.Optimizer),
             Generation = generation, Seconds = clock.Elapsed.TotalSeconds,
-            StepMacs = stepMacs, SimulatedSdMsPerStep = sdMsPerStep,
-            PredictedMsPerStep = session.Board is null ? null : PredictedMsPerStep(stepMacs, session.Board, sdMsPerStep ?? 0),
+            StepMacs = stepMacs, SimulatedSdMsPerStep = sdMsPerStep, StepKernels = stepKernels,
+            PredictedStep = predicted?.Native, PredictedStepPortableOnly = predicted?.Portable,
         };
     }
 
@@ -216,7 +227,11 @@ public static class Tuning
             + (s.RehearsalDistill ? s.RehearsalSteps * Enumerable.Range(0, T - 1).Sum(p => BoardSession.MacsPerToken(c, p)) : 0);
     }
 
-    /// <summary>A step's predicted time on <paramref name="board"/>: its MACs at the board's kernel rate plus the simulated SD time it measured.</summary>
+    /// <summary>
+    /// A step's predicted time on <paramref name="board"/> from its MACs alone (the board's native kernel rate plus the
+    /// simulated SD time it measured): for a step run on a device over the protocol, whose kernel work the host cannot
+    /// count. A step run here is predicted from its counted kernel work instead (<see cref="TuneResult.PredictedStep"/>).
+    /// </summary>
     public static double PredictedMsPerStep(long stepMacs, EdgeTiny.Host.Boards.BoardProfile board, double sdMsPerStep) =>
         stepMacs * 1000.0 / board.KernelMacsPerSecond + sdMsPerStep;
 

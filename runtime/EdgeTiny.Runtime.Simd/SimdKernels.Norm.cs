@@ -45,6 +45,10 @@ public sealed unsafe partial class SimdKernels
         }
     }
 
+    /// <summary>RoPE is a few dozen pairs per head: the portable loop (bit-exact with it, which the golden tests rely on).</summary>
+    public void Rope(float[] cos, float[] sin, float[] v, int vOff, int length, int headSize) =>
+        Model.Rope.Rotate(v, vOff, length, headSize, cos, sin);
+
     public void Softmax(float[] x, int off, int size)
     {
         ArgumentNullException.ThrowIfNull(x);

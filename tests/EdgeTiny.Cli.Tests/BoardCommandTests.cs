@@ -18,6 +18,8 @@ public sealed class BoardCommandTests(CliModels models)
         {
             Assert.True(b!["sources"]!.AsObject().Count >= 8);
             Assert.True((long)b["memory"]!["model_budget_bytes"]! <= (long)b["memory"]!["managed_heap_bytes"]!);
+            // nanoFramework boards carry the interpreter figures the prediction prices C# with; .NET boards have none.
+            Assert.Equal((string)b["runtime"]! == "nanoframework", b["interpreter"] is JsonObject);
         }
     }
 

@@ -61,12 +61,17 @@ public sealed class TuneCommandTests(CliModels models, ITestOutputHelper output)
         Assert.True((long)m["tuning_peak_bytes"]! <= (long)m["budget_bytes"]!);
         Assert.True((long)m["full_fine_tuning"]!["total_bytes"]! > fullDepth);
 
-        // The cost of a step on the board: its MACs at the board's native rate plus the simulated SD time it measured.
+        // The cost of a step on the board: the steps' counted kernel work split by firmware, plus the simulated SD time
+        // the steps measured; the headline figure is the firmware with native kernels.
         JsonObject cost = r.Json["cost_per_step"]!.AsObject();
         long macs = (long)cost["macs"]!;
         double sd = (double)cost["simulated_sd_ms"]!, predicted = (double)cost["predicted_ms_on_board"]!;
         Assert.True(macs > 0 && sd >= 0);
-        Assert.Equal(macs * 1000.0 / BoardProfiles.WroverKit.KernelMacsPerSecond + sd, predicted, 0.01);
+        JsonNode native = cost["predicted"]!["native_kernels"]!["ms_per_step"]!, portable = cost["predicted"]!["portable_only"]!["ms_per_step"]!;
+        Assert.Equal((double)native["total"]!, predicted, 0.01);
+        Assert.Equal(sd, (double)native["sd"]!, 0.01);
+        Assert.True((double)portable["total"]! > (double)native["total"]!);
+        Assert.True((double)cost["predicted"]!["by_kernel"]!["MatTVecQ"]!["calls"]! > 0, "the backward pass's transposed products are counted");
     }
 
     [SharedDataFact]

@@ -47,7 +47,21 @@ public sealed class BoardProfileTests
         Assert.Equal(BoardProfileReader.MemoryFields.Order(), Names("memory"));
         Assert.Equal(BoardProfileReader.StorageFields.Order(), Names("storage"));
         Assert.Equal(BoardProfileReader.PinFields.Order(), Names("sd_pins"));
+        Assert.Equal(BoardProfileReader.InterpreterFields.Order(), Names("interpreter"));
         Assert.Equal(BoardProfileReader.StorageKinds.Order(), props.GetProperty("storage").GetProperty("properties").GetProperty("kind").GetProperty("enum").EnumerateArray().Select(e => e.GetString()!).Order());
+    }
+
+    [Fact]
+    public void The_interpreter_figures_are_required_on_nanoframework_boards_refused_on_dotnet_ones_and_sourced()
+    {
+        Assert.Equal("interpreter: required for a nanoframework board: the prediction prices interpreted C# with it",
+            Refused(Edit(o => o.Remove("interpreter"))).Message);
+        Assert.Equal("interpreter: a dotnet board has no interpreter (.NET compiles the C#)",
+            Refused(Edit(o => { o["runtime"] = "dotnet"; o["storage"]!["kind"] = "os-file"; o.Remove("sd_pins"); o["sources"]!.AsObject().Remove("sd_pins"); })).Message);
+        Assert.Equal("sources.interpreter.instructions_per_second: missing: every number needs its source",
+            Refused(Edit(o => o["sources"]!.AsObject().Remove("interpreter.instructions_per_second"))).Message);
+        Assert.Equal("interpreter.speed: unknown field", Refused(Edit(o => o["interpreter"]!["speed"] = 1)).Message);
+        Assert.StartsWith("interpreter.instructions_per_second: 0 is out of range", Refused(Edit(o => o["interpreter"]!["instructions_per_second"] = 0)).Message);
     }
 
     [Fact]

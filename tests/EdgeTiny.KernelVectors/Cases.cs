@@ -11,7 +11,7 @@ namespace EdgeTiny.KernelVectors;
 /// every array padded with random bytes or floats before the offset and after the end; outputs computed by
 /// <see cref="PortableKernels"/>.
 /// </summary>
-public sealed class Cases(int seed)
+public sealed partial class Cases(int seed)
 {
     private readonly Random _rng = new(seed);
     private readonly PortableKernels _ref = new();

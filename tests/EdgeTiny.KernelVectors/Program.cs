@@ -53,6 +53,29 @@ cases.Ffn(Codec.Q, 4, 8, 32, 32, zeroShare: 1.0);   // every bundle inactive: ou
 cases.Ffn(Codec.F32, 0, 8, 32, 0, zeroShare: 1.0);
 cases.Ffn(Codec.Q, 3, 16, 24, 16, zeroShare: 0.0);  // every bundle active
 
+// The float, per-vector, attention and transposed kernels (the rest of IKernels).
+foreach ((int rows, int cols) in new[] { (1, 1), (172, 64), (64, 172), (9, 75) }) cases.MatVecF32(rows, cols);
+foreach (var s in new (int Rows, int Cols, int Group)[] { (172, 64, 32), (9, 75, 32), (6, 40, 7), (3, 33, 1) })
+{
+    cases.Transposed(Codec.F32, 0, 0, s.Rows, s.Cols, s.Group);
+    for (int bits = Codec.MinBits; bits <= Codec.MaxBits; bits++)
+    {
+        cases.Transposed(Codec.Q, bits, 0, s.Rows, s.Cols, s.Group);
+        cases.Transposed(Codec.SparseQ, bits, s.Cols / 2, s.Rows, s.Cols, s.Group);
+    }
+}
+cases.Transposed(Codec.SparseQ, 4, 0, 5, 16, 8);   // nothing kept
+cases.Transposed(Codec.Q, 8, 0, 0, 16, 8);         // no rows
+foreach (int size in new[] { 1, 7, 64, 172 }) cases.RmsNorm(size, 1e-5f);
+cases.RmsNorm(64, 1e-2f);
+foreach (int size in new[] { 1, 2, 9, 77, 512 }) cases.Softmax(size, 1f);
+cases.Softmax(64, 30f); // large spread: most outputs underflow towards 0
+foreach ((int length, int head) in new[] { (64, 8), (32, 8), (6, 6), (4, 8), (0, 8), (48, 16) }) cases.Rope(length, head);
+foreach (int n in new[] { 0, 1, 8, 64, 333 }) cases.Vectors(n);
+foreach (int n in new[] { 1, 172, 13 }) { cases.GatedActivation(n, 0); cases.GatedActivation(n, 1); }
+foreach ((int count, int head, int stride, int scaleStride) in new[] { (1, 8, 32, 4), (77, 8, 32, 4), (5, 16, 16, 1), (12, 4, 9, 3), (0, 8, 32, 4) })
+    cases.Attention(count, head, stride, scaleStride);
+
 Directory.CreateDirectory(args[0]);
 string path = Path.Combine(args[0], "kernel-vectors.bin");
 VectorFile.Write(path, cases.All);

@@ -102,6 +102,7 @@ public static class BenchCommand
     {
         ["model"] = path,
         ["board"] = SessionJson.Board(s, st),
+        ["predicted"] = SessionJson.Predicted(s, st),
         ["kernels"] = s.Options.Kernels.GetType().Name,
         ["tokens"] = r.Tokens,
         ["seconds"] = Math.Round(r.Seconds, 4),
@@ -130,7 +131,14 @@ public static class BenchCommand
         Row("simulated SD ms/token", r["io"]!["simulated_ms_per_token"]);
         Row("context / KV cache", JsonValue.Create($"{r["memory"]!["context"]} / {r["memory"]!["kv_cache"]}"));
         Row("streamed tensors", r["memory"]!["streamed_tensors"]);
-        Row("predicted on-board tokens/s", r["board"]?["predicted_tokens_per_second"]);
+        foreach (string firmware in new[] { "native_kernels", "portable_only" })
+            if (r["predicted"]?[firmware] is JsonObject p)
+            {
+                JsonNode ms = p["ms_per_token"]!;
+                Row($"predicted on-board tokens/s, {p["firmware"]}", p["tokens_per_second"]);
+                Row("  ms/token: native kernels / interpreted kernels / glue / SD", JsonValue.Create(
+                    $"{ms["kernels_native"]} / {ms["kernels_interpreted"]} / {ms["glue"]} / {ms["sd"]} (most: {p["dominant"]})"));
+            }
         AnsiConsole.Write(table);
     }
 }

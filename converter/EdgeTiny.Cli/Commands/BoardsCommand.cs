@@ -38,15 +38,22 @@ public static class BoardsCommand
         },
         ["sd_pins"] = b.SdPins is null ? null : new JsonObject(b.SdPins.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value))),
         ["kernel_macs_per_second"] = b.KernelMacsPerSecond,
+        ["interpreter"] = b.Interpreter is not InterpreterSpec i ? null : new JsonObject
+        {
+            ["instructions_per_operation"] = i.InstructionsPerOperation,
+            ["glue_instructions_per_kernel_call"] = i.GlueInstructionsPerKernelCall,
+            ["instructions_per_second"] = i.InstructionsPerSecond,
+        },
         ["sources"] = new JsonObject(b.Sources.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value))),
     };
 
     private static void Print(IReadOnlyList<BoardProfile> boards)
     {
-        var table = new Table().AddColumns("id", "runtime", "cpu", "heap", "model budget", "storage", "latency", "bandwidth", "kernel MAC/s");
+        var table = new Table().AddColumns("id", "runtime", "cpu", "heap", "model budget", "storage", "latency", "bandwidth", "kernel MAC/s", "interpreted instr/s");
         foreach (var b in boards)
             table.AddRow(b.Id, b.Runtime, $"{b.Cpu.Name} {b.Cpu.Mhz} MHz x{b.Cpu.Cores}", Bytes(b.Memory.ManagedHeapBytes), Bytes(b.Memory.ModelBudgetBytes),
-                b.Storage.Kind, $"{b.Storage.CommandLatencyUs} us", $"{b.Storage.BandwidthBytesPerSecond / 1e6:F2} MB/s", $"{b.KernelMacsPerSecond / 1e6:N0} M");
+                b.Storage.Kind, $"{b.Storage.CommandLatencyUs} us", $"{b.Storage.BandwidthBytesPerSecond / 1e6:F2} MB/s", $"{b.KernelMacsPerSecond / 1e6:N0} M",
+                b.Interpreter is null ? "- (JIT)" : $"{b.Interpreter.InstructionsPerSecond / 1e6:N0} M");
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine($"{boards.Count} profiles, all valid. Sources of every number: [bold]edgetiny boards --json[/].");
     }

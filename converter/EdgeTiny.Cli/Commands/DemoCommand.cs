@@ -66,8 +66,10 @@ public static class DemoCommand
         table.AddRow("mean", "", r.Generation.PeakBytes.ToString("N0") + $" of {r.Generation.BudgetBytes:N0}", r.Tokens.Average(t => t.Reads).ToString("F1"),
             r.Tokens.Average(t => t.Bytes).ToString("N0"), r.Tokens.Average(t => t.SimulatedMs).ToString("F2"));
         AnsiConsole.Write(table);
-        if (r.Generation.PredictedTokensPerSecond is double tps)
-            AnsiConsole.MarkupLine($"predicted on the board: {tps:F1} tokens/s (kernel compute + simulated SD time)");
+        if (r.Generation.Predicted is { } native && r.Generation.PredictedPortableOnly is { } stock)
+            AnsiConsole.MarkupLine(Markup.Escape($"predicted on the board, {native.Firmware}: {native.TokensPerSecond:F1} tokens/s "
+                + $"(ms/token: native kernels {native.KernelsNativeMs:F1}, interpreted kernels {native.KernelsInterpretedMs:F1}, glue {native.GlueMs:F1}, "
+                + $"SD {native.SdMs:F1}; most: {native.Dominant}); {stock.Firmware}: {stock.TokensPerSecond:F2} tokens/s"));
 
         BoardTuning t2 = r.Tuning;
         AnsiConsole.MarkupLine($"\n[bold]3. Tuned on the board[/] over the device protocol ({Markup.Escape(t2.Target)}, card folder {DemoTuning.CardFolder}/): "

@@ -113,6 +113,7 @@ public static class RunCommand
     {
         ["model"] = path,
         ["board"] = SessionJson.Board(s, st),
+        ["predicted"] = SessionJson.Predicted(s, st),
         ["prompt"] = prompt,
         ["prompt_tokens"] = JsonOutput.Array(r.PromptTokens),
         ["tokens"] = JsonOutput.Array(r.Tokens),

@@ -92,7 +92,7 @@ public static class TuneCommand
                     var task = ctx.AddTask("tuning", maxValue: tune.Steps);
                     return Tuning.Run(path, session, tune, textPath, parse.GetValue(heldOut), outPath, (done, _, _) => task.Value = done);
                 });
-            JsonObject result = ToJson(outPath, r);
+            JsonObject result = ToJson(outPath, r, session.Board);
             report.WriteIfAsked(parse, result, TuneReport.Build);
             if (parse.GetValue(json)) JsonOutput.Write(result);
             else Print(result);
@@ -188,7 +188,7 @@ public static class TuneCommand
         ["parameters_bytes"] = m.Parameters,
     };
 
-    private static JsonObject ToJson(string output, TuneResult r) => new()
+    private static JsonObject ToJson(string output, TuneResult r, EdgeTiny.Host.Boards.BoardProfile? board) => new()
     {
         ["adapters"] = output,
         ["generation"] = r.Generation,
@@ -222,6 +222,8 @@ public static class TuneCommand
             ["macs"] = r.StepMacs,
             ["simulated_sd_ms"] = r.SimulatedSdMsPerStep is double sd ? Math.Round(sd, 3) : null,
             ["predicted_ms_on_board"] = r.PredictedMsPerStep is double ms ? Math.Round(ms, 2) : null,
+            ["predicted"] = r.PredictedStep is null || r.PredictedStepPortableOnly is null || board is null ? null
+                : SessionJson.Predicted(board, r.StepKernels, r.Steps, r.PredictedStep, r.PredictedStepPortableOnly, "step"),
         },
         ["seconds"] = Math.Round(r.Seconds, 2),
     };
@@ -232,7 +234,13 @@ public static class TuneCommand
         foreach (string key in new[] { "heldout_loss_before", "heldout_loss_after", "heldout_loss_drop", "heldout_loss_voting_max", "base_perplexity_before", "base_perplexity_after", "seconds" })
             table.AddRow(key, r[key]!.ToJsonString());
         table.AddRow("tuning peak bytes", r["memory"]!["tuning_peak_bytes"]!.ToJsonString());
-        if (r["cost_per_step"]!["predicted_ms_on_board"] is JsonNode ms) table.AddRow("predicted ms per step on the board", ms.ToJsonString());
+        foreach (string firmware in new[] { "native_kernels", "portable_only" })
+            if (r["cost_per_step"]!["predicted"]?[firmware] is JsonObject p)
+            {
+                JsonNode ms = p["ms_per_step"]!;
+                table.AddRow($"predicted ms per step, {p["firmware"]}", ms["total"]!.ToJsonString());
+                table.AddRow("  native kernels / interpreted kernels / glue / SD", $"{ms["kernels_native"]} / {ms["kernels_interpreted"]} / {ms["glue"]} / {ms["sd"]} (most: {p["dominant"]})");
+            }
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLineInterpolated($"wrote [bold]{r["adapters"]}[/] (generation {r["generation"]})");
     }

@@ -10,11 +10,12 @@ namespace EdgeTiny.Host.Boards;
 /// </summary>
 public static class BoardProfileReader
 {
-    public static readonly string[] TopFields = ["id", "name", "runtime", "cpu", "memory", "storage", "sd_pins", "kernel_macs_per_second", "sources"];
+    public static readonly string[] TopFields = ["id", "name", "runtime", "cpu", "memory", "storage", "sd_pins", "kernel_macs_per_second", "interpreter", "sources"];
     public static readonly string[] Required = ["id", "name", "runtime", "cpu", "memory", "storage", "kernel_macs_per_second", "sources"];
     public static readonly string[] CpuFields = ["name", "mhz", "cores"];
     public static readonly string[] MemoryFields = ["managed_heap_bytes", "model_budget_bytes"];
     public static readonly string[] StorageFields = ["kind", "command_latency_us", "bandwidth_bytes_per_second", "sector_bytes"];
+    public static readonly string[] InterpreterFields = ["instructions_per_operation", "glue_instructions_per_kernel_call", "instructions_per_second"];
     public static readonly string[] PinFields = ["mosi", "miso", "clock", "chip_select", "command", "d0", "d1", "d2", "d3"];
     public static readonly string[] Runtimes = ["nanoframework", "dotnet"];
     public static readonly string[] StorageKinds = ["sd-spi", "sd-mmc-1bit", "sd-mmc-4bit", "os-file"];
@@ -77,6 +78,7 @@ public static class BoardProfileReader
                     (int)v.Integer(sto, "sector_bytes", 1, 4096, "storage.")),
                 root.TryGetProperty("sd_pins", out JsonElement pins) ? v.Pins(pins) : null,
                 v.Integer(root, "kernel_macs_per_second", 1, long.MaxValue),
+                root.TryGetProperty("interpreter", out JsonElement interp) ? v.Interpreter(interp) : null,
                 v.Sources(root.GetProperty("sources")),
                 path);
 
@@ -95,10 +97,16 @@ public static class BoardProfileReader
                 foreach (string pin in needed)
                     if (!profile.SdPins.ContainsKey(pin)) v.Fail($"sd_pins.{pin}", $"required for storage kind {profile.Storage.Kind}");
             }
-            foreach (string field in SourcedFields.Concat(profile.SdPins is null ? [] : new[] { "sd_pins" }))
+            if (profile.Runtime == "nanoframework" && profile.Interpreter is null)
+                v.Fail("interpreter", "required for a nanoframework board: the prediction prices interpreted C# with it");
+            if (profile.Runtime == "dotnet" && profile.Interpreter is not null)
+                v.Fail("interpreter", "a dotnet board has no interpreter (.NET compiles the C#)");
+            string[] optional = [.. (profile.SdPins is null ? [] : new[] { "sd_pins" }),
+                                 .. (profile.Interpreter is null ? [] : InterpreterFields.Select(f => "interpreter." + f))];
+            foreach (string field in SourcedFields.Concat(optional))
                 if (!profile.Sources.ContainsKey(field)) v.Fail($"sources.{field}", "missing: every number needs its source");
             foreach (string key in profile.Sources.Keys)
-                if (!SourcedFields.Contains(key) && key != "sd_pins")
+                if (!SourcedFields.Contains(key) && !optional.Contains(key))
                     v.Fail($"sources.{key}", "names no field of the profile");
             string stem = System.IO.Path.GetFileNameWithoutExtension(path);
             if (path.EndsWith(".json", StringComparison.OrdinalIgnoreCase) && stem != id)
@@ -144,6 +152,15 @@ public static class BoardProfileReader
             n = v.GetInt64();
             if (n < min || n > max) Fail(prefix + field, $"{n} is out of range ({min}..{max})");
             return n;
+        }
+
+        public InterpreterSpec Interpreter(JsonElement e)
+        {
+            Object(e, "interpreter", InterpreterFields, InterpreterFields);
+            return new InterpreterSpec(
+                Integer(e, "instructions_per_operation", 1, 1_000_000_000, "interpreter."),
+                Integer(e, "glue_instructions_per_kernel_call", 0, 1_000_000_000, "interpreter."),
+                Integer(e, "instructions_per_second", 1, long.MaxValue, "interpreter."));
         }
 
         public IReadOnlyDictionary<string, int> Pins(JsonElement e)

@@ -36,5 +36,75 @@ namespace EdgeTiny.Firmware.Interop
         [MethodImpl(MethodImplOptions.InternalCall)]
         public static extern void FfnBundles(byte[] data, int dataOff, float[] x, int xOff, float[] act, int actOff,
             float[] output, int outOff, int count, int dim, int codec, int bits, int groupSize);
+
+        /// <summary><c>IKernels.MatVecF32</c>.</summary>
+        [MethodImpl(MethodImplOptions.InternalCall)]
+        public static extern void MatVecF32(float[] w, int wOff, float[] x, int xOff, float[] y, int yOff, int rows, int cols);
+
+        /// <summary><c>IKernels.MatTVecF32</c>: the transposed product of tuning, accumulated.</summary>
+        [MethodImpl(MethodImplOptions.InternalCall)]
+        public static extern void MatTVecF32(float[] w, int wOff, float[] dy, int dyOff, float[] dx, int dxOff, int rows, int cols);
+
+        /// <summary><c>IKernels.MatTVecQ</c>.</summary>
+        [MethodImpl(MethodImplOptions.InternalCall)]
+        public static extern void MatTVecQ(byte[] w, int wOff, float[] dy, int dyOff, float[] dx, int dxOff,
+            int rows, int cols, int bits, int groupSize);
+
+        /// <summary><c>IKernels.MatTVecSparseQ</c>.</summary>
+        [MethodImpl(MethodImplOptions.InternalCall)]
+        public static extern void MatTVecSparseQ(byte[] w, int wOff, float[] dy, int dyOff, float[] dx, int dxOff,
+            int rows, int cols, int bits, int kept, int groupSize);
+
+        /// <summary><c>IKernels.RmsNorm</c> (<paramref name="o"/> may be <paramref name="x"/>).</summary>
+        [MethodImpl(MethodImplOptions.InternalCall)]
+        public static extern void RmsNorm(float[] x, float[] w, int wOff, float[] o, int size, float eps);
+
+        /// <summary><c>IKernels.Softmax</c>, in place.</summary>
+        [MethodImpl(MethodImplOptions.InternalCall)]
+        public static extern void Softmax(float[] x, int off, int size);
+
+        /// <summary><c>IKernels.Rope</c>, in place.</summary>
+        [MethodImpl(MethodImplOptions.InternalCall)]
+        public static extern void Rope(float[] cos, float[] sin, float[] v, int vOff, int length, int headSize);
+
+        /// <summary><c>IKernels.Dot</c>.</summary>
+        [MethodImpl(MethodImplOptions.InternalCall)]
+        public static extern float Dot(float[] a, int aOff, float[] b, int bOff, int n);
+
+        /// <summary><c>IKernels.Axpy</c>.</summary>
+        [MethodImpl(MethodImplOptions.InternalCall)]
+        public static extern void Axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n);
+
+        /// <summary><c>IKernels.GatedActivation</c>, in place on <paramref name="gate"/>.</summary>
+        [MethodImpl(MethodImplOptions.InternalCall)]
+        public static extern void GatedActivation(float[] gate, float[] up, int n, int activation);
+
+        /// <summary><c>IKernels.AttentionScores</c>.</summary>
+        [MethodImpl(MethodImplOptions.InternalCall)]
+        public static extern void AttentionScores(float[] q, int qOff, float[] keys, int keyOff, float[] scores, int sOff,
+            int count, int headSize, int stride, float scale);
+
+        /// <summary><c>IKernels.AttentionValues</c>.</summary>
+        [MethodImpl(MethodImplOptions.InternalCall)]
+        public static extern void AttentionValues(float[] weights, int wOff, float[] values, int valOff, float[] output, int outOff,
+            int count, int headSize, int stride);
+
+        /// <summary><c>IKernels.AttentionScoresQ8</c>.</summary>
+        [MethodImpl(MethodImplOptions.InternalCall)]
+        public static extern void AttentionScoresQ8(float[] q, int qOff, byte[] keys, int keyOff, float[] keyScales, int scaleOff,
+            float[] scores, int sOff, int count, int headSize, int stride, int scaleStride, float scale);
+
+        /// <summary><c>IKernels.AttentionValuesQ8</c>.</summary>
+        [MethodImpl(MethodImplOptions.InternalCall)]
+        public static extern void AttentionValuesQ8(float[] weights, int wOff, byte[] values, int valOff, float[] valueScales, int scaleOff,
+            float[] output, int outOff, int count, int headSize, int stride, int scaleStride);
+
+        /// <summary><c>IKernels.DotQ8</c>.</summary>
+        [MethodImpl(MethodImplOptions.InternalCall)]
+        public static extern float DotQ8(float[] a, int aOff, byte[] q, int qOff, int n);
+
+        /// <summary><c>IKernels.AxpyQ8</c>.</summary>
+        [MethodImpl(MethodImplOptions.InternalCall)]
+        public static extern void AxpyQ8(float alpha, byte[] q, int qOff, float[] y, int yOff, int n);
     }
 }

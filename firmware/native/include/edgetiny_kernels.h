@@ -21,6 +21,12 @@
  * Memory: kernels read only the bytes the layout defines (never past the last packed byte), need no alignment
  * (floats are assembled from bytes), allocate nothing and keep no state. Inputs and outputs must not overlap.
  *
+ * Memory exceptions: et_rmsnorm's output may be its input (o == x); et_softmax, et_rope and et_gated_activation work in
+ * place.
+ *
+ * Math: et_rmsnorm, et_softmax and et_gated_activation (silu) need sqrtf / expf (compiler builtins: a libm call, or an
+ * instruction where the FPU has one); everything else is multiplies and adds.
+ *
  * Return values: ET_OK, or ET_EINVAL for a bad parameter (nothing is written then).
  */
 #ifndef EDGETINY_KERNELS_H
@@ -36,6 +42,10 @@ extern "C" {
 #define ET_OK 0
 #define ET_EINVAL (-1) /* bits outside 2..8, group_size < 1, negative count, kept > cols, unknown codec, NULL */
 #define ET_ERANGE (-2) /* (checked entry points) an offset + length outside its array */
+
+/* Activation numbers, as in ModelConfig: silu (SwiGLU) and relu. */
+#define ET_ACT_SILU 0
+#define ET_ACT_RELU 1
 
 /* Codec numbers, as in Codec (EtbLayout.cs). */
 #define ET_CODEC_F32 1
@@ -81,6 +91,54 @@ int et_matvec_sparse_q(const uint8_t *w, const float *x, float *y, int rows, int
 int et_ffn_bundles(const uint8_t *data, const float *x, const float *act, float *out, int count, int dim, int codec,
                    int bits, int group_size);
 
+/* W (rows, cols) float @ x (cols) -> y (rows), overwritten (IKernels.MatVecF32). */
+int et_matvec_f32(const float *w, const float *x, float *y, int rows, int cols);
+
+/*
+ * The transposed products of tuning, accumulated (IKernels.MatTVecF32, MatTVecQ, MatTVecSparseQ): W (rows, cols)^T @
+ * dy (rows) -> dx (cols): dx[c] += dy[r] * weight(r, c); rows whose dy is exactly 0 are skipped. MatTVecQ takes any
+ * width 2..8 (8 bits as int8 bytes).
+ */
+int et_mattvec_f32(const float *w, const float *dy, float *dx, int rows, int cols);
+int et_mattvec_q(const uint8_t *w, const float *dy, float *dx, int rows, int cols, int bits, int group_size);
+int et_mattvec_sparse_q(const uint8_t *w, const float *dy, float *dx, int rows, int cols, int bits, int kept,
+                        int group_size);
+
+/* Vector helpers (IKernels.Dot, Axpy, DotQ8, AxpyQ8): sum a[i] * b[i]; y[i] += alpha * x[i]; the same over int8 q. */
+float et_dot(const float *a, const float *b, int n);
+void et_axpy(float alpha, const float *x, float *y, int n);
+float et_dot_q8(const float *a, const uint8_t *q, int n);
+void et_axpy_q8(float alpha, const uint8_t *q, float *y, int n);
+
+/* x (size), w (size) -> o (size): o[i] = w[i] * (x[i] / sqrt(mean(x^2) + eps)) (IKernels.RmsNorm). size >= 1. */
+int et_rmsnorm(const float *x, const float *w, float *o, int size, float eps);
+
+/* In-place softmax of x[0 .. size) (IKernels.Softmax). size >= 1. */
+int et_softmax(float *x, int size);
+
+/*
+ * Rotary position embedding in place (IKernels.Rope): for i even in [0, length), p = (i mod head_size) / 2,
+ * (v[i], v[i+1]) <- (v[i] cos[p] - v[i+1] sin[p], v[i] sin[p] + v[i+1] cos[p]). length and head_size even.
+ */
+int et_rope(const float *cos_table, const float *sin_table, float *v, int length, int head_size);
+
+/* gate[i] = act(gate[i]) * up[i]; act = silu (ET_ACT_SILU) or relu (ET_ACT_RELU) (IKernels.GatedActivation). */
+int et_gated_activation(float *gate, const float *up, int n, int activation);
+
+/*
+ * Attention of one head (IKernels.AttentionScores, AttentionValues, AttentionScoresQ8, AttentionValuesQ8). Key / value
+ * row s starts at s * stride; its int8 scale at s * scale_stride.
+ *   scores[s] = (q . key_s) / scale;                    int8: (q . key_s) * key_scales[s * scale_stride] / scale
+ *   out = sum_s weights[s] * value_s (out overwritten); int8: value_s scaled by value_scales[s * scale_stride]
+ */
+int et_attention_scores(const float *q, const float *keys, float *scores, int count, int head_size, int stride,
+                        float scale);
+int et_attention_values(const float *weights, const float *values, float *out, int count, int head_size, int stride);
+int et_attention_scores_q8(const float *q, const uint8_t *keys, const float *key_scales, float *scores, int count,
+                           int head_size, int stride, int scale_stride, float scale);
+int et_attention_values_q8(const float *weights, const uint8_t *values, const float *value_scales, float *out,
+                           int count, int head_size, int stride, int scale_stride);
+
 /*
  * Checked entry points with the C# signatures of IKernels: whole arrays (first element + length in elements) and
  * offsets, for the nanoFramework interop glue (Array->GetFirstElement(), Array->m_numOfElements). They check every
@@ -99,6 +157,51 @@ int et_ffn_bundles_checked(const uint8_t *data, int32_t data_len, int32_t data_o
                            const float *x, int32_t x_len, int32_t x_off, const float *act, int32_t act_len,
                            int32_t act_off, float *out, int32_t out_len, int32_t out_off,
                            int count, int dim, int codec, int bits, int group_size);
+
+/*
+ * The same for the other IKernels members. Arrays the C# signature passes without an offset (RmsNorm's x and o,
+ * GatedActivation's gate and up, Rope's tables) come with their length only. Dot and DotQ8 return their value
+ * through `result` (written only on ET_OK).
+ */
+int et_matvec_f32_checked(const float *w, int32_t w_len, int32_t w_off, const float *x, int32_t x_len, int32_t x_off,
+                          float *y, int32_t y_len, int32_t y_off, int rows, int cols);
+int et_mattvec_f32_checked(const float *w, int32_t w_len, int32_t w_off, const float *dy, int32_t dy_len,
+                           int32_t dy_off, float *dx, int32_t dx_len, int32_t dx_off, int rows, int cols);
+int et_mattvec_q_checked(const uint8_t *w, int32_t w_len, int32_t w_off, const float *dy, int32_t dy_len,
+                         int32_t dy_off, float *dx, int32_t dx_len, int32_t dx_off, int rows, int cols, int bits,
+                         int group_size);
+int et_mattvec_sparse_q_checked(const uint8_t *w, int32_t w_len, int32_t w_off, const float *dy, int32_t dy_len,
+                                int32_t dy_off, float *dx, int32_t dx_len, int32_t dx_off, int rows, int cols,
+                                int bits, int kept, int group_size);
+int et_rmsnorm_checked(const float *x, int32_t x_len, const float *w, int32_t w_len, int32_t w_off, float *o,
+                       int32_t o_len, int size, float eps);
+int et_softmax_checked(float *x, int32_t x_len, int32_t off, int size);
+int et_rope_checked(const float *cos_table, int32_t cos_len, const float *sin_table, int32_t sin_len, float *v,
+                    int32_t v_len, int32_t v_off, int length, int head_size);
+int et_dot_checked(const float *a, int32_t a_len, int32_t a_off, const float *b, int32_t b_len, int32_t b_off, int n,
+                   float *result);
+int et_axpy_checked(float alpha, const float *x, int32_t x_len, int32_t x_off, float *y, int32_t y_len, int32_t y_off,
+                    int n);
+int et_dot_q8_checked(const float *a, int32_t a_len, int32_t a_off, const uint8_t *q, int32_t q_len, int32_t q_off,
+                      int n, float *result);
+int et_axpy_q8_checked(float alpha, const uint8_t *q, int32_t q_len, int32_t q_off, float *y, int32_t y_len,
+                       int32_t y_off, int n);
+int et_gated_activation_checked(float *gate, int32_t gate_len, const float *up, int32_t up_len, int n, int activation);
+int et_attention_scores_checked(const float *q, int32_t q_len, int32_t q_off, const float *keys, int32_t keys_len,
+                                int32_t keys_off, float *scores, int32_t scores_len, int32_t scores_off, int count,
+                                int head_size, int stride, float scale);
+int et_attention_values_checked(const float *weights, int32_t weights_len, int32_t weights_off, const float *values,
+                                int32_t values_len, int32_t values_off, float *out, int32_t out_len, int32_t out_off,
+                                int count, int head_size, int stride);
+int et_attention_scores_q8_checked(const float *q, int32_t q_len, int32_t q_off, const uint8_t *keys,
+                                   int32_t keys_len, int32_t keys_off, const float *key_scales, int32_t scales_len,
+                                   int32_t scales_off, float *scores, int32_t scores_len, int32_t scores_off,
+                                   int count, int head_size, int stride, int scale_stride, float scale);
+int et_attention_values_q8_checked(const float *weights, int32_t weights_len, int32_t weights_off,
+                                   const uint8_t *values, int32_t values_len, int32_t values_off,
+                                   const float *value_scales, int32_t scales_len, int32_t scales_off, float *out,
+                                   int32_t out_len, int32_t out_off, int count, int head_size, int stride,
+                                   int scale_stride);
 
 #ifdef __cplusplus
 }

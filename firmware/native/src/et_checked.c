@@ -4,20 +4,13 @@
  */
 #include "et_internal.h"
 
-/* [off, off + n) lies inside an array of len elements; an empty range always does. */
-static int in_range(int32_t len, int32_t off, int64_t n)
-{
-    if (n == 0) return 1;
-    return n > 0 && off >= 0 && (int64_t)off + n <= (int64_t)len;
-}
-
 /* Shared by the three matvecs once the row size is known (row_bytes < 0: bad parameters). */
 static int check_matvec(int64_t row_bytes, int rows, int cols, int32_t w_len, int32_t w_off,
                         int32_t x_len, int32_t x_off, int32_t y_len, int32_t y_off)
 {
     if (row_bytes < 0 || rows < 0) return ET_EINVAL;
-    if (!in_range(w_len, w_off, (int64_t)rows * row_bytes) || !in_range(y_len, y_off, rows)) return ET_ERANGE;
-    if (rows > 0 && !in_range(x_len, x_off, cols)) return ET_ERANGE;
+    if (!et_in_range(w_len, w_off, (int64_t)rows * row_bytes) || !et_in_range(y_len, y_off, rows)) return ET_ERANGE;
+    if (rows > 0 && !et_in_range(x_len, x_off, cols)) return ET_ERANGE;
     return ET_OK;
 }
 
@@ -55,8 +48,8 @@ int et_ffn_bundles_checked(const uint8_t *data, int32_t data_len, int32_t data_o
     int64_t row_bytes = et_bundle_row_bytes(dim, codec, bits, group_size);
     if (row_bytes < 0 || count < 0) return ET_EINVAL;
     if (count == 0) return ET_OK;
-    if (!in_range(data_len, data_off, (int64_t)count * row_bytes) || !in_range(act_len, act_off, count)
-        || !in_range(x_len, x_off, dim) || !in_range(out_len, out_off, dim))
+    if (!et_in_range(data_len, data_off, (int64_t)count * row_bytes) || !et_in_range(act_len, act_off, count)
+        || !et_in_range(x_len, x_off, dim) || !et_in_range(out_len, out_off, dim))
         return ET_ERANGE;
     return et_ffn_bundles(data + data_off, x + x_off, act + act_off, out + out_off, count, dim, codec, bits,
                           group_size);

@@ -65,6 +65,23 @@ static inline int et_bits_next(et_bits *r)
     return (v ^ r->sign) - r->sign; /* sign-extend from b bits */
 }
 
+/* [off, off + n) lies inside an array of len elements; an empty range always does. */
+static inline int et_in_range(int32_t len, int32_t off, int64_t n)
+{
+    if (n == 0) return 1;
+    return n > 0 && off >= 0 && (int64_t)off + n <= (int64_t)len;
+}
+
+/*
+ * count rows of width elements, row s starting at off + s * stride, lie inside an array of len elements (nothing is
+ * read when count or width is 0). stride >= 0.
+ */
+static inline int et_in_range_strided(int32_t len, int32_t off, int count, int64_t stride, int64_t width)
+{
+    if (count == 0 || width == 0) return 1;
+    return et_in_range(len, off, (int64_t)(count - 1) * stride + width);
+}
+
 static inline int et_bits_valid(int bits)
 {
     return bits >= 2 && bits <= 8;

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <climits>
+#include <cmath>
 #include <cstring>
 #include <vector>
 
@@ -192,4 +193,61 @@ TEST(Checked, RangesOutsideTheirArraysAreRejectedBeforeAnyWrite)
     EXPECT_EQ(ffn(23, 2, 0, 4), ET_ERANGE);
     EXPECT_EQ(ffn(24, 2, 1, 4), ET_ERANGE);
     EXPECT_EQ(ffn(24, 2, 0, 3), ET_ERANGE);
+}
+
+TEST(Known, RopeSoftmaxRmsNormActivation)
+{
+    // A quarter turn of the first pair (cos 0, sin 1) and none of the second (cos 1, sin 0): (1, 2) -> (-2, 1).
+    std::vector<float> cos_t{0, 1}, sin_t{1, 0}, v{1, 2, 3, 4};
+    ASSERT_EQ(et_rope_checked(cos_t.data(), 2, sin_t.data(), 2, v.data(), 4, 0, 4, 4), ET_OK);
+    EXPECT_EQ(v, (std::vector<float>{-2, 1, 3, 4}));
+    std::vector<float> s{0, 0, 0, 0};
+    ASSERT_EQ(et_softmax_checked(s.data(), 4, 1, 2), ET_OK);
+    EXPECT_EQ(s, (std::vector<float>{0, 0.5f, 0.5f, 0}));
+    std::vector<float> x{3, 4}, w{1, 2}; // mean of squares 12.5
+    ASSERT_EQ(et_rmsnorm_checked(x.data(), 2, w.data(), 2, 0, x.data(), 2, 2, 0.0f), ET_OK); // in place
+    EXPECT_FLOAT_EQ(x[0], 3 / std::sqrt(12.5f));
+    EXPECT_FLOAT_EQ(x[1], 8 / std::sqrt(12.5f));
+    std::vector<float> gate{-1, 2}, up{5, 3};
+    ASSERT_EQ(et_gated_activation_checked(gate.data(), 2, up.data(), 2, 2, ET_ACT_RELU), ET_OK);
+    EXPECT_EQ(gate, (std::vector<float>{0, 6}));
+}
+
+TEST(Known, AttentionQ8UsesEachPositionsScale)
+{
+    std::vector<float> q{1, 2}, scales{0.5f, 0, 2, 0}, scores(2); // scale stride 2
+    std::vector<uint8_t> keys{1, 1, 0xFF, 3};                     // rows (1, 1), (-1, 3), stride 2
+    ASSERT_EQ(et_attention_scores_q8_checked(q.data(), 2, 0, keys.data(), 4, 0, scales.data(), 4, 0, scores.data(), 2, 0,
+                                             2, 2, 2, 2, 2.0f),
+              ET_OK);
+    EXPECT_EQ(scores, (std::vector<float>{0.75f, 5.0f})); // 3 * 0.5 / 2, 5 * 2 / 2
+    std::vector<float> weights{1, 0.5f}, out{9, 9};
+    ASSERT_EQ(et_attention_values_q8_checked(weights.data(), 2, 0, keys.data(), 4, 0, scales.data(), 4, 0, out.data(), 2,
+                                             0, 2, 2, 2, 2),
+              ET_OK);
+    EXPECT_EQ(out, (std::vector<float>{0.5f - 1, 0.5f + 3})); // overwritten, not accumulated
+}
+
+TEST(Checked, NewKernelsRejectBadArgumentsBeforeAnyWrite)
+{
+    std::vector<float> a(16, 1.0f), y(16, 7.0f);
+    std::vector<uint8_t> q(16, 1);
+    float r = 42;
+    EXPECT_EQ(et_gated_activation_checked(y.data(), 16, a.data(), 16, 4, 2), ET_EINVAL);                 // activation
+    EXPECT_EQ(et_rope_checked(a.data(), 4, a.data(), 4, y.data(), 16, 0, 3, 8), ET_EINVAL);              // odd length
+    EXPECT_EQ(et_rope_checked(a.data(), 3, a.data(), 4, y.data(), 16, 0, 8, 8), ET_ERANGE);              // table short
+    EXPECT_EQ(et_softmax_checked(y.data(), 16, 10, 7), ET_ERANGE);                                       // one past
+    EXPECT_EQ(et_rmsnorm_checked(a.data(), 16, a.data(), 16, 1, y.data(), 16, 16, 1e-5f), ET_ERANGE);    // w_off
+    EXPECT_EQ(et_dot_checked(a.data(), 16, 8, a.data(), 16, 0, 9, &r), ET_ERANGE);
+    EXPECT_EQ(r, 42.0f);
+    EXPECT_EQ(et_axpy_q8_checked(1.0f, q.data(), 16, -1, y.data(), 16, 0, 4), ET_ERANGE);
+    // Key row 3 (of 4, stride 4) would end at 3 * 4 + 5 = 17 > 16.
+    EXPECT_EQ(et_attention_scores_checked(a.data(), 16, 0, a.data(), 16, 0, y.data(), 16, 0, 4, 5, 4, 1.0f), ET_ERANGE);
+    EXPECT_EQ(et_attention_values_checked(a.data(), 16, 0, a.data(), 16, 0, y.data(), 16, 0, 2, 4, -1), ET_EINVAL);
+    EXPECT_EQ(et_attention_scores_q8_checked(a.data(), 16, 0, q.data(), 16, 0, a.data(), 3, 0, y.data(), 16, 0, 2, 4, 4, 3,
+                                             1.0f),
+              ET_ERANGE); // the second scale sits at 3
+    EXPECT_EQ(et_mattvec_q_checked(q.data(), 16, 0, a.data(), 16, 0, y.data(), 16, 0, 2, 8, 8, 8), ET_ERANGE); // 2 x 12 B
+    EXPECT_EQ(et_mattvec_f32_checked(a.data(), 16, 0, a.data(), 16, 0, y.data(), 16, 0, 4, 5), ET_ERANGE);
+    EXPECT_EQ(y, std::vector<float>(16, 7.0f));
 }

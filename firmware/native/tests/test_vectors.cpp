@@ -15,24 +15,66 @@ namespace
 // Sums may be formed in another order (or with fused multiply-adds): allow 1e-5 of the sum of |terms|.
 constexpr double kRelative = 1e-5;
 
+int32_t Len(const std::vector<float> &v) { return static_cast<int32_t>(v.size()); }
+int32_t Len(const std::vector<uint8_t> &v) { return static_cast<int32_t>(v.size()); }
+
+// Runs the case's kernel through its checked entry point, arguments as VectorCase.cs lays them out.
 int RunKernel(const VectorCase &c, std::vector<float> &y)
 {
-    const int32_t wn = static_cast<int32_t>(c.w.size()), xn = static_cast<int32_t>(c.x.size());
-    const int32_t yn = static_cast<int32_t>(y.size()), an = static_cast<int32_t>(c.act.size());
+    const uint8_t *w = c.w.data();
+    const float *x = c.x.data(), *act = c.act.data(), *m = c.c.data();
+    const int32_t wn = Len(c.w), xn = Len(c.x), an = Len(c.act), mn = Len(c.c), yn = Len(y);
     switch (c.kind)
     {
     case Kind::MatVecQ8:
-        return et_matvec_q8_checked(c.w.data(), wn, c.w_off, c.x.data(), xn, c.x_off, y.data(), yn, c.y_off, c.rows,
-                                    c.cols, c.group_size);
+        return et_matvec_q8_checked(w, wn, c.w_off, x, xn, c.x_off, y.data(), yn, c.y_off, c.rows, c.cols, c.group_size);
     case Kind::MatVecQ:
-        return et_matvec_q_checked(c.w.data(), wn, c.w_off, c.x.data(), xn, c.x_off, y.data(), yn, c.y_off, c.rows,
-                                   c.cols, c.bits, c.group_size);
+        return et_matvec_q_checked(w, wn, c.w_off, x, xn, c.x_off, y.data(), yn, c.y_off, c.rows, c.cols, c.bits,
+                                   c.group_size);
     case Kind::MatVecSparseQ:
-        return et_matvec_sparse_q_checked(c.w.data(), wn, c.w_off, c.x.data(), xn, c.x_off, y.data(), yn, c.y_off,
-                                          c.rows, c.cols, c.bits, c.kept, c.group_size);
+        return et_matvec_sparse_q_checked(w, wn, c.w_off, x, xn, c.x_off, y.data(), yn, c.y_off, c.rows, c.cols, c.bits,
+                                          c.kept, c.group_size);
     case Kind::FfnBundles:
-        return et_ffn_bundles_checked(c.w.data(), wn, c.w_off, c.x.data(), xn, c.x_off, c.act.data(), an, c.act_off,
-                                      y.data(), yn, c.y_off, c.rows, c.cols, c.codec, c.bits, c.group_size);
+        return et_ffn_bundles_checked(w, wn, c.w_off, x, xn, c.x_off, act, an, c.act_off, y.data(), yn, c.y_off, c.rows,
+                                      c.cols, c.codec, c.bits, c.group_size);
+    case Kind::MatVecF32:
+        return et_matvec_f32_checked(m, mn, c.c_off, x, xn, c.x_off, y.data(), yn, c.y_off, c.rows, c.cols);
+    case Kind::MatTVecF32:
+        return et_mattvec_f32_checked(m, mn, c.c_off, x, xn, c.x_off, y.data(), yn, c.y_off, c.rows, c.cols);
+    case Kind::MatTVecQ:
+        return et_mattvec_q_checked(w, wn, c.w_off, x, xn, c.x_off, y.data(), yn, c.y_off, c.rows, c.cols, c.bits,
+                                    c.group_size);
+    case Kind::MatTVecSparseQ:
+        return et_mattvec_sparse_q_checked(w, wn, c.w_off, x, xn, c.x_off, y.data(), yn, c.y_off, c.rows, c.cols, c.bits,
+                                           c.kept, c.group_size);
+    case Kind::RmsNorm:
+        return et_rmsnorm_checked(x, xn, m, mn, c.c_off, y.data(), yn, c.cols, c.scalar);
+    case Kind::Softmax:
+        return et_softmax_checked(y.data(), yn, c.y_off, c.cols);
+    case Kind::Rope:
+        return et_rope_checked(x, xn, act, an, y.data(), yn, c.y_off, c.cols, c.stride);
+    case Kind::Dot:
+        return et_dot_checked(x, xn, c.x_off, m, mn, c.c_off, c.cols, &y[static_cast<size_t>(c.y_off)]);
+    case Kind::Axpy:
+        return et_axpy_checked(c.scalar, x, xn, c.x_off, y.data(), yn, c.y_off, c.cols);
+    case Kind::DotQ8:
+        return et_dot_q8_checked(x, xn, c.x_off, w, wn, c.w_off, c.cols, &y[static_cast<size_t>(c.y_off)]);
+    case Kind::AxpyQ8:
+        return et_axpy_q8_checked(c.scalar, w, wn, c.w_off, y.data(), yn, c.y_off, c.cols);
+    case Kind::GatedActivation:
+        return et_gated_activation_checked(y.data(), yn, x, xn, c.cols, c.activation);
+    case Kind::AttentionScores:
+        return et_attention_scores_checked(x, xn, c.x_off, m, mn, c.c_off, y.data(), yn, c.y_off, c.rows, c.cols,
+                                           c.stride, c.scalar);
+    case Kind::AttentionValues:
+        return et_attention_values_checked(act, an, c.act_off, m, mn, c.c_off, y.data(), yn, c.y_off, c.rows, c.cols,
+                                           c.stride);
+    case Kind::AttentionScoresQ8:
+        return et_attention_scores_q8_checked(x, xn, c.x_off, w, wn, c.w_off, m, mn, c.c_off, y.data(), yn, c.y_off,
+                                              c.rows, c.cols, c.stride, c.scale_stride, c.scalar);
+    case Kind::AttentionValuesQ8:
+        return et_attention_values_q8_checked(act, an, c.act_off, w, wn, c.w_off, m, mn, c.c_off, y.data(), yn, c.y_off,
+                                              c.rows, c.cols, c.stride, c.scale_stride);
     }
     return -100;
 }

@@ -58,7 +58,7 @@ std::vector<VectorCase> ReadVectorFile(const std::string &path)
     char magic[4];
     r.Bytes(magic, 4);
     if (std::memcmp(magic, "ETKV", 4) != 0) r.Fail("not a kernel vector file");
-    if (int32_t v = r.Int(); v != 1) r.Fail("version " + std::to_string(v) + ", expected 1");
+    if (int32_t v = r.Int(); v != 2) r.Fail("version " + std::to_string(v) + ", expected 2");
     std::vector<VectorCase> cases(static_cast<size_t>(r.Count()));
     for (VectorCase &c : cases)
     {
@@ -66,12 +66,15 @@ std::vector<VectorCase> ReadVectorFile(const std::string &path)
         c.name.resize(static_cast<size_t>(r.Count()));
         r.Bytes(c.name.data(), c.name.size());
         for (int32_t *p : {&c.w_off, &c.bits, &c.kept, &c.group_size, &c.rows, &c.cols, &c.codec, &c.x_off, &c.y_off,
-                           &c.act_off})
+                           &c.act_off, &c.c_off, &c.stride, &c.scale_stride, &c.activation})
             *p = r.Int();
+        uint32_t bits = static_cast<uint32_t>(r.Int());
+        std::memcpy(&c.scalar, &bits, 4);
         c.w.resize(static_cast<size_t>(r.Count()));
         r.Bytes(c.w.data(), c.w.size());
         c.x = r.Floats();
         c.act = r.Floats();
+        c.c = r.Floats();
         c.y0 = r.Floats();
         c.expected = r.Floats();
         c.magnitude = r.Floats();

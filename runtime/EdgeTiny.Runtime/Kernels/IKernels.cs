@@ -63,6 +63,13 @@ namespace EdgeTiny.Runtime.Kernels
         /// <summary>In-place softmax of x[off .. off + size).</summary>
         void Softmax(float[] x, int off, int size);
 
+        /// <summary>
+        /// cos, sin (headSize / 2) -> v (length), in place: rotary position embedding of whole heads. Each pair
+        /// (v[vOff + i], v[vOff + i + 1]), i even, with p = (i mod headSize) / 2, becomes
+        /// (v0·cos[p] − v1·sin[p], v0·sin[p] + v1·cos[p]); the angles come from <see cref="Model.Rope.Angles"/>.
+        /// </summary>
+        void Rope(float[] cos, float[] sin, float[] v, int vOff, int length, int headSize);
+
         /// <summary>Σ a[aOff + i] · b[bOff + i] for i in [0, n).</summary>
         float Dot(float[] a, int aOff, float[] b, int bOff, int n);
 

@@ -184,6 +184,11 @@ namespace EdgeTiny.Runtime.Kernels
             for (int i = 0; i < size; i++) x[off + i] *= inv;
         }
 
+        public void Rope(float[] cos, float[] sin, float[] v, int vOff, int length, int headSize)
+        {
+            Model.Rope.Rotate(v, vOff, length, headSize, cos, sin);
+        }
+
         public float Dot(float[] a, int aOff, float[] b, int bOff, int n)
         {
             float sum = 0f;

@@ -140,8 +140,8 @@ namespace EdgeTiny.Runtime.Model
                 hooks.Adapt(l, AdapterSet.K, _xb, _k);
                 hooks.Adapt(l, AdapterSet.V, _xb, _v);
                 // RoPE on every query and key head; then this position's key and value go into the cache.
-                Rope.Rotate(_q, 0, dim, headSize, _ropeCos, _ropeSin);
-                Rope.Rotate(_k, 0, c.KvDim, headSize, _ropeCos, _ropeSin);
+                _kern.Rope(_ropeCos, _ropeSin, _q, 0, dim, headSize);
+                _kern.Rope(_ropeCos, _ropeSin, _k, 0, c.KvDim, headSize);
                 _cache.Store(l, pos, _k, _v);
                 hooks.Save(l, pos, ActivationSlot.Query, _q);
 
