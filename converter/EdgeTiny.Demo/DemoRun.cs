@@ -9,6 +9,7 @@ using EdgeTiny.Converter.IO;
 using EdgeTiny.Runtime;
 using EdgeTiny.Runtime.Kernels;
 using EdgeTiny.Runtime.Training;
+using EdgeTiny.Reports.Pages;
 
 namespace EdgeTiny.Demo;
 
@@ -67,6 +68,8 @@ public sealed record DemoResult
     public required string AdaptationPath { get; init; }
     public required BoardTuning Tuning { get; init; }
     public required string SummaryPath { get; init; }
+    /// <summary>report.html: the summary drawn as charts (self-contained page).</summary>
+    public required string ReportPath { get; init; }
     public required double Seconds { get; init; }
 }
 
@@ -117,13 +120,15 @@ public static class DemoRun
         BoardTuning tuned = DemoTuning.OverProtocol(etb, o.Board, o.Kernels, o.Recipe(), adaptation, heldOut, village, o.DomainPrompts,
             o.PromptTokens, o.OutputDirectory, p => progress?.Advance(p.Step));
 
-        string summary = Path.Combine(o.OutputDirectory, "summary.json");
+        string summary = Path.Combine(o.OutputDirectory, "summary.json"), report = Path.Combine(o.OutputDirectory, "report.html");
         var result = new DemoResult
         {
             Conversion = conversion, EtbPath = etb, Tokens = tokens, Generation = stats, TextBefore = before,
-            AdaptationPath = adaptation, Tuning = tuned, SummaryPath = summary, Seconds = clock.Elapsed.TotalSeconds,
+            AdaptationPath = adaptation, Tuning = tuned, SummaryPath = summary, ReportPath = report, Seconds = clock.Elapsed.TotalSeconds,
         };
-        AtomicFile.WriteAllText(summary, Summary(result, o).ToJsonString(new() { WriteIndented = true }) + "\n");
+        JsonObject summaryJson = Summary(result, o);
+        AtomicFile.WriteAllText(summary, summaryJson.ToJsonString(new() { WriteIndented = true }) + "\n");
+        DemoReport.Build(summaryJson).Write(report);
         return result;
     }
 
@@ -161,6 +166,7 @@ public static class DemoRun
             ["policy"] = "luc",
             ["pack"] = "coactivation",
             ["dense_top_layers"] = o.TuneLayers,
+            ["details"] = ConversionJson.ToJson(r.Conversion),
         },
         ["generate"] = new JsonObject
         {
@@ -175,6 +181,13 @@ public static class DemoRun
             ["bytes_per_token"] = Math.Round(r.Tokens.Average(t => (double)t.Bytes), 1),
             ["simulated_ms_per_token"] = Math.Round(r.Tokens.Average(t => t.SimulatedMs), 3),
             ["predicted_tokens_per_second"] = r.Generation.PredictedTokensPerSecond is double p ? Math.Round(p, 2) : null,
+            ["per_token"] = new JsonObject
+            {
+                ["reads"] = new JsonArray([.. r.Tokens.Select(t => (JsonNode)t.Reads)]),
+                ["bytes"] = new JsonArray([.. r.Tokens.Select(t => (JsonNode)t.Bytes)]),
+                ["simulated_ms"] = new JsonArray([.. r.Tokens.Select(t => (JsonNode)Math.Round(t.SimulatedMs, 4))]),
+                ["peak_bytes"] = new JsonArray([.. r.Tokens.Select(t => (JsonNode)t.PeakBytes)]),
+            },
         },
         ["tune"] = Tune(r.Tuning, r.AdaptationPath),
     };

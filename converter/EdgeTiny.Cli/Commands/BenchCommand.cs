@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using EdgeTiny.Host.Boards;
 using EdgeTiny.Host;
+using EdgeTiny.Reports.Pages;
 using Spectre.Console;
 
 namespace EdgeTiny.Cli.Commands;
@@ -21,10 +22,13 @@ public static class BenchCommand
         var prompt = new Option<string>("--prompt") { Description = "Prompt to start from", DefaultValueFactory = _ => "Once upon a time" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a table" };
         var board = new BoardOptions();
+        var report = new ReportOption();
         var command = new Command("bench", "Measure decode speed and per-token costs of an .etb model.") { model, tokens, prompt, json };
         board.AddTo(command);
+        report.AddTo(command);
         command.SetAction(parse =>
         {
+            report.Check(parse);
             int count = parse.GetValue(tokens);
             Cli.Require(count > 0, "--tokens", $"{count} must be > 0");
             string path = parse.GetValue(model)!;
@@ -39,7 +43,9 @@ public static class BenchCommand
                 BenchResult r = Measure(session, promptTokens, count);
                 results.Add(ToJson(path, session, r, session.Stats()));
             }
-            if (parse.GetValue(json)) JsonOutput.Write(results.Count == 1 ? results[0] : new JsonObject { ["boards"] = new JsonArray([.. results]) });
+            JsonObject result = results.Count == 1 ? results[0] : new JsonObject { ["boards"] = new JsonArray([.. results]) };
+            report.WriteIfAsked(parse, result, BenchReport.Build);
+            if (parse.GetValue(json)) JsonOutput.Write(result);
             else results.ForEach(Print);
             return Cli.ExitOk;
         });

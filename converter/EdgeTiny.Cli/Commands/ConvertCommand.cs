@@ -5,6 +5,7 @@ using EdgeTiny.Host.Boards;
 using EdgeTiny.Converter.Compression;
 using EdgeTiny.Converter.Conversion;
 using EdgeTiny.Converter.Import;
+using EdgeTiny.Reports.Pages;
 using Spectre.Console;
 
 namespace EdgeTiny.Cli.Commands;
@@ -32,14 +33,17 @@ public static class ConvertCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text (progress events go to stderr, one JSON object a line)" };
         var shard = new Option<string?>("--sensitivity-shard") { Description = "Measure only shard i/n of the sensitivity sweep and write it to -o (JSON); merge with --sensitivity-from" };
         var sweep = new Option<string>("--sweep") { Description = "luc's sweep: fast (layer output error for every candidate, whole-model KL only for an anchor per matrix and the knapsack's picks) or full (every candidate's KL on the whole model; what shards hold)", DefaultValueFactory = _ => "fast" };
+        var report = new ReportOption();
         var from = new Option<string[]>("--sensitivity-from") { Description = "Sensitivity shard files (from --sensitivity-shard) to merge instead of sweeping here", AllowMultipleArgumentsPerToken = true };
 
         var command = new Command("convert", "Convert a trained model into a compact .etb file.")
         {
             source, tokenizer, policy, bits, sparsity, budget, board, group, calib, sensitivity, pack, tunable, energy, seed, output, json, shard, from, sweep,
         };
+        report.AddTo(command);
         command.SetAction(parse =>
         {
+            report.Check(parse);
             string policyName = parse.GetValue(policy)!;
             SourceModel model = ModelImport.Read(parse.GetValue(source)!, parse.GetValue(tokenizer));
             // An int8 source (llama2.c version 2) converted with --policy none keeps its int8 values and groups
@@ -87,9 +91,11 @@ public static class ConvertCommand
                 else AnsiConsole.MarkupLineInterpolated($"wrote [bold]{path}[/]: sensitivity shard {sweepShard}, {part.Counts.Scored} candidates in {part.Elapsed.TotalSeconds:F1} s");
                 return Cli.ExitOk;
             }
-            ConversionReport report = WithProgress(asJson, p => ModelConverter.Convert(model, options, path, p));
-            if (asJson) JsonOutput.Write(ToJson(report));
-            else Print(report);
+            ConversionReport converted = WithProgress(asJson, p => ModelConverter.Convert(model, options, path, p));
+            JsonObject result = ConversionJson.ToJson(converted);
+            report.WriteIfAsked(parse, result, ConvertReport.Build);
+            if (asJson) JsonOutput.Write(result);
+            else Print(converted);
             return Cli.ExitOk;
         });
         return command;
@@ -104,45 +110,6 @@ public static class ConvertCommand
         lines.Finish();
         return result;
     }
-
-    private static JsonObject ToJson(ConversionReport r) => new()
-    {
-        ["output"] = r.Output,
-        ["file_bytes"] = r.FileBytes,
-        ["source_bytes"] = r.SourceBytes,
-        ["parameters"] = r.Parameters,
-        ["bits_per_parameter"] = Math.Round(r.BitsPerParameter, 4),
-        ["policy"] = r.Options.Policy,
-        ["budget_bytes"] = r.Options.BudgetBytes > 0 ? r.Options.BudgetBytes : null,
-        ["group_size"] = r.Options.GroupSize,
-        ["plan"] = r.PolicyDetail,
-        ["calibration"] = r.Calibration is null ? null : new JsonObject
-        {
-            ["source"] = r.Calibration.Source,
-            ["sequences"] = r.Calibration.Sequences.Length,
-            ["tokens"] = r.Calibration.Tokens,
-        },
-        ["seconds"] = r.Seconds is double s ? Math.Round(s, 2) : null,
-        ["counts"] = r.Counts is not ConversionCounts c ? null : new JsonObject
-        {
-            ["calibration_sequences"] = c.CalibrationSequences,
-            ["sensitivity_table"] = c.SensitivityTable,
-            ["candidates_scored"] = c.CandidatesScored,
-            ["forward_passes"] = c.ForwardPasses,
-            ["matrices_encoded"] = c.MatricesEncoded,
-        },
-        ["tensors"] = new JsonArray(r.Tensors.Select(t => (JsonNode)new JsonObject
-        {
-            ["name"] = t.Name,
-            ["rows"] = t.Rows,
-            ["cols"] = t.Cols,
-            ["codec"] = t.Codec,
-            ["group_size"] = t.GroupSize,
-            ["bytes"] = t.Bytes,
-            ["bits_per_weight"] = Math.Round(t.BitsPerWeight, 4),
-            ["sensitivity"] = t.Sensitivity,
-        }).ToArray()),
-    };
 
     private static void Print(ConversionReport r)
     {

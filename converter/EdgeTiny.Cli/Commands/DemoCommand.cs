@@ -88,6 +88,6 @@ public static class DemoCommand
         AnsiConsole.Write(texts);
 
         AnsiConsole.MarkupLine($"\n[bold]4. Saved[/] in {Markup.Escape(o.OutputDirectory)}: {Path.GetFileName(r.EtbPath)}, {DemoTuning.CardFolder}/{EdgeTiny.Host.BoardSim.SimulatedBoard.AdaptersFile}, "
-            + $"{Path.GetFileName(r.SummaryPath)}, {Path.GetFileName(r.AdaptationPath)} ({r.Seconds:F0} s)");
+            + $"{Path.GetFileName(r.SummaryPath)}, {Path.GetFileName(r.ReportPath)}, {Path.GetFileName(r.AdaptationPath)} ({r.Seconds:F0} s)");
     }
 }

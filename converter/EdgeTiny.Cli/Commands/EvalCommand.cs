@@ -6,6 +6,7 @@ using EdgeTiny.Host;
 using EdgeTiny.Converter.Import;
 using EdgeTiny.Runtime;
 using EdgeTiny.Runtime.Model;
+using EdgeTiny.Reports.Pages;
 using Spectre.Console;
 
 namespace EdgeTiny.Cli.Commands;
@@ -27,13 +28,16 @@ public static class EvalCommand
         var seed = new Option<ulong>("--seed") { Description = "Seed of the text sampled from the reference (differs from the converter's calibration seed)", DefaultValueFactory = _ => 4321 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a table" };
         var board = new BoardOptions();
+        var report = new ReportOption();
         var command = new Command("eval", "Measure an .etb model: KL and top-1 against its source model, or perplexity on a text.")
         {
             model, text, reference, tokenizer, sequences, length, seed, json,
         };
         board.AddTo(command);
+        report.AddTo(command);
         command.SetAction(parse =>
         {
+            report.Check(parse);
             string? textPath = parse.GetValue(text), refPath = parse.GetValue(reference);
             if (textPath is null && refPath is null) throw new InputException("--text", "give --text FILE or --reference SOURCE.bin (or both)");
             int count = parse.GetValue(sequences), len = parse.GetValue(length);
@@ -66,6 +70,7 @@ public static class EvalCommand
                 ["reference_perplexity"] = r.ReferencePerplexity is double rp ? Math.Round(rp, 4) : null,
                 ["file_bytes"] = new FileInfo(path).Length,
             };
+            report.WriteIfAsked(parse, result, EvalReport.Build);
             if (parse.GetValue(json)) JsonOutput.Write(result);
             else
             {

@@ -5,6 +5,7 @@ using EdgeTiny.Host;
 using EdgeTiny.Host.Protocol;
 using EdgeTiny.Runtime.Protocol;
 using EdgeTiny.Runtime.Training;
+using EdgeTiny.Reports.Pages;
 using Spectre.Console;
 
 namespace EdgeTiny.Cli.Commands;
@@ -38,13 +39,16 @@ public static class TuneCommand
         var timeout = new Option<int>("--timeout") { Description = "With --target: seconds to wait for each reply or progress frame", DefaultValueFactory = _ => 600 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text" };
         var board = new BoardOptions();
+        var report = new ReportOption();
         var command = new Command("tune", "Tune the last layers on your text (LoRA) and save the adapters crash-safely.")
         {
             model, text, heldOut, layers, rank, steps, lr, optimizer, schedule, seqLen, rehearsal, distill, weight, decay, seed, output, resume, target, timeout, json,
         };
         board.AddTo(command);
+        report.AddTo(command);
         command.SetAction(parse =>
         {
+            report.Check(parse);
             string opt = parse.GetValue(optimizer)!, sched = parse.GetValue(schedule)!;
             Cli.Require(opt is "adam" or "sgd", "--optimizer", $"'{opt}' must be adam or sgd");
             Cli.Require(sched is "last" or "adaptive", "--schedule", $"'{sched}' must be last or adaptive");
@@ -73,7 +77,10 @@ public static class TuneCommand
                 Cli.Require(parse.GetValue(output) is null, "--output", "not with --target: the board saves the adapters on its card");
                 Cli.Require(parse.GetValue(heldOut) is null, "--heldout", "not with --target: the board holds out the last tenth of --text");
                 Cli.Require(parse.GetValue(timeout) > 0, "--timeout", "must be > 0");
-                return OnBoard(parse.GetValue(model)!, parse.GetValue(text)!, tune, targetValue, parse.GetValue(timeout), parse.GetValue(json));
+                JsonObject onBoard = OnBoard(parse.GetValue(model)!, parse.GetValue(text)!, tune, targetValue, parse.GetValue(timeout), parse.GetValue(json));
+                report.WriteIfAsked(parse, onBoard, TuneReport.Build);
+                if (parse.GetValue(json)) JsonOutput.Write(onBoard);
+                return Cli.ExitOk;
             }
             Cli.Require(parse.GetValue(output) is not null, "--output", "is required (or --target to tune on a board)");
             SessionOptions session = board.Read(parse, 0) with { AdaptersPath = null };
@@ -86,6 +93,7 @@ public static class TuneCommand
                     return Tuning.Run(path, session, tune, textPath, parse.GetValue(heldOut), outPath, (done, _, _) => task.Value = done);
                 });
             JsonObject result = ToJson(outPath, r, session.Board);
+            report.WriteIfAsked(parse, result, TuneReport.Build);
             if (parse.GetValue(json)) JsonOutput.Write(result);
             else Print(result);
             return Cli.ExitOk;
@@ -98,7 +106,7 @@ public static class TuneCommand
     /// sent), the text goes up in chunks (upload), the board tunes (a line per step as its progress frames arrive) and
     /// saves crash-safely on its card.
     /// </summary>
-    private static int OnBoard(string modelPath, string textPath, TuneOptions tune, string target, int timeoutSeconds, bool json)
+    private static JsonObject OnBoard(string modelPath, string textPath, TuneOptions tune, string target, int timeoutSeconds, bool json)
     {
         var config = EtbFile.ReadHead(modelPath).Config;
         TuneSettings settings = tune.ToSettings();
@@ -164,11 +172,10 @@ public static class TuneCommand
             ["adapters_bytes"] = saved.Bytes,
             ["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 2),
         };
-        if (json) JsonOutput.Write(result);
-        else Console.Out.WriteLine($"tuned {reply.Steps} steps on {board.Hello.BoardId}: held-out loss {reply.HeldOutLossBefore:F4} -> {reply.HeldOutLossAfter:F4}, "
+        if (!json) Console.Out.WriteLine($"tuned {reply.Steps} steps on {board.Hello.BoardId}: held-out loss {reply.HeldOutLossBefore:F4} -> {reply.HeldOutLossAfter:F4}, "
             + $"base perplexity {Math.Exp(reply.BaseLossBefore):F3} -> {Math.Exp(reply.BaseLossAfter):F3}, "
             + $"tuning peak {reply.TuningPeakBytes} bytes; saved generation {saved.Generation} ({saved.Bytes} bytes) on the board");
-        return Cli.ExitOk;
+        return result;
     }
 
     private static JsonObject Memory(TuningMemory m) => new()
@@ -195,6 +202,7 @@ public static class TuneCommand
         ["heldout_loss_before"] = Math.Round(r.HeldOutLossBefore, 4),
         ["heldout_loss_after"] = Math.Round(r.HeldOutLossAfter, 4),
         ["heldout_loss_drop"] = Math.Round(r.HeldOutLossDrop, 4),
+        ["loss_curve"] = new JsonArray([.. r.LossCurve.Select(l => (JsonNode)Math.Round(l, 5))]),
         ["exits"] = r.Exits,
         ["heldout_loss_voting_max"] = Math.Round(r.HeldOutLossVotingMax, 4),
         ["heldout_loss_voting_weighted"] = Math.Round(r.HeldOutLossVotingWeighted, 4),

@@ -24,6 +24,9 @@ public sealed record ConversionReport(string Output, long FileBytes, long Source
 {
     public ConversionCounts? Counts { get; init; }
 
+    /// <summary>What the converter measured on the way to its decisions, for `convert --report`.</summary>
+    public ConversionInsight? Insight { get; init; }
+
     /// <summary>File bits per model parameter, all sections and padding included.</summary>
     public double BitsPerParameter => FileBytes * 8.0 / Parameters;
 }
@@ -69,6 +72,8 @@ public static class ModelConverter
 
         CompressionPlan? plan = null;
         SweepCounts? sweep = null;
+        SensitivityTable? measuredTable = null;
+        long planBudget = 0;
         if (options.NeedsSensitivity)
         {
             Calibrate();
@@ -87,6 +92,7 @@ public static class ModelConverter
                 _ => options.Bits == 0 ? Policies.Uniform(table, matrixBudget) : Policies.Uniform(table, new Candidate(options.Bits, options.Sparsity)),
             };
             if (!options.FastSweep) progress?.Advance(1);
+            (measuredTable, planBudget) = (table, matrixBudget);
             sweep = table.Counts; // after the policy: a fast table measures its picks there. The table (and the
             forwardPasses += sweep.ForwardPasses; // reference log-probabilities it holds) is not needed from here on.
         }
@@ -134,6 +140,7 @@ public static class ModelConverter
             reports.Add(new TensorReport(name, e.Rows, e.Cols, e.Describe(), e.GroupSize, e.Payload.Length,
                 choice is null || double.IsNaN(choice.Sensitivity) ? null : choice.Sensitivity));
         }
+        var packing = new List<PackingLayerInsight>();
         int firstTunable = model.Config.Layers - options.TunableLayers;
         bool PackedLayerOf(SourceTensor t, out int layer)
         {
@@ -150,6 +157,7 @@ public static class ModelConverter
                 int[] order = options.Pack == "original" ? [.. Enumerable.Range(0, model.Config.HiddenDim)] : PlaceNeurons(profile!, layer);
                 int bits = BundleBits(model, options, plan, layer);
                 PackedFfn packed = FfnPacker.Pack(model, layer, order, Encode(t), bits, options.GroupSize);
+                packing.Add(ConversionInsight.MeasurePacking(layer, profile!.Masks[layer], order));
                 Add(t.Name, packed.Gate);
                 Add(TensorNames.Layer(layer, TensorNames.FfnBundles), packed.Bundles);
                 writer.AddRaw(TensorNames.Layer(layer, TensorNames.FfnPermutation), SectionKind.Data, FfnPacker.Int32s(order));
@@ -171,7 +179,20 @@ public static class ModelConverter
         {
             Counts = new ConversionCounts(calibration?.Sequences.Length ?? 0, sweep is not null, sweep?.Scored ?? 0,
                 forwardPasses, plan?.Choices.Count ?? 0),
+            Insight = Insight(measuredTable, plan, planBudget, packing),
         };
+    }
+
+    private static ConversionInsight? Insight(SensitivityTable? table, CompressionPlan? plan, long matrixBudget, List<PackingLayerInsight> packing)
+    {
+        if (table is null || plan is null) return packing.Count == 0 ? null : new ConversionInsight("", [], [], [], [], [], 0, packing);
+        double[][] sensitivity = [.. Enumerable.Range(0, table.Matrices.Count)
+            .Select(i => Enumerable.Range(0, table.Candidates.Count).Select(k => table.Sensitivity[i, k]).ToArray())];
+        int measured = 0;
+        foreach (bool m in table.Measured) if (m) measured++;
+        Candidate[] chosen = [.. table.Matrices.Select(m => plan.Choices.First(c => c.Tensor == m)).Select(c => new Candidate(c.Bits, c.Sparsity))];
+        return new ConversionInsight(table.Metric == SensitivityMetric.Kl ? "kl" : "mse", table.Candidates, table.Matrices,
+            sensitivity, chosen, ConversionInsight.PolicyPoints(table, plan, matrixBudget), measured, packing);
     }
 
     /// <summary>
