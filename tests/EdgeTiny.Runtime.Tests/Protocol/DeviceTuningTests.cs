@@ -180,10 +180,15 @@ public sealed class DeviceTuningTests(DemoF32File demo, ITestOutputHelper output
         Assert.Equal(1, FrameCodec.Version(reader.Buffer));
     }
 
-    /// <summary>Hands the device a fixed script of request frames, then closes; replies are dropped (no buffering, no allocation).</summary>
+    /// <summary>
+    /// Hands the device a fixed script of request frames, then closes; replies are dropped (no buffering, no allocation),
+    /// but the bytes this thread had allocated when each reply frame went out are noted (in a preallocated array).
+    /// </summary>
     private sealed class ScriptLink(byte[] script) : IDeviceLink
     {
         private int _at;
+        public readonly long[] AllocatedAtWrite = new long[256];
+        public int Writes;
         public int Read(byte[] buffer, int offset, int count)
         {
             if (_at >= script.Length) return LinkRead.Closed;
@@ -192,49 +197,44 @@ public sealed class DeviceTuningTests(DemoF32File demo, ITestOutputHelper output
             _at += n;
             return n;
         }
-        public void Write(byte[] buffer, int offset, int count) { }
+        public void Write(byte[] buffer, int offset, int count)
+        {
+            if (Writes < AllocatedAtWrite.Length) AllocatedAtWrite[Writes] = GC.GetAllocatedBytesForCurrentThread();
+            Writes++;
+        }
     }
 
     [Fact]
     public void Tuning_steps_allocate_nothing_on_the_board()
     {
-        // Set-up (tokenizing, the tuning plan, re-opening the serving plan) allocates; the steps must not. Ten more steps
-        // may cost only the loss array's ten more floats, which the plan sizes by the step count. The server runs on this
-        // thread over a scripted link, so the count is the server's alone.
+        // Set-up (tokenizing, the tuning plan, re-opening the serving plan) allocates; the steps must not. The board
+        // writes a progress frame after every step, so the bytes this thread allocated between the frames of steps 2
+        // and 12 are what those ten steps allocated. The server runs on this thread over a scripted link, so the count
+        // is the server's alone; a first request warms the JIT up (its own allocations would land on this thread too).
         var board = Start();
         board.Dispose();
-        var seen = new List<long>();
-        var observer = new TuneAllocations(seen);
-        board.Server.Observer = observer;
         string inline = File.ReadAllText(Corpus("train.txt"))[..1500];
         var script = new List<byte>();
         uint id = 100;
-        // Two warm-up requests of the longer kind first, so the JIT has compiled (and tiered up) the step path before
-        // the two measured requests; otherwise its own allocations on this thread could land in the count under load.
-        foreach (int steps in new[] { 12, 12, 2, 12 })
+        const int steps = 12;
+        foreach (bool distill in new[] { true, true })
         {
-            var s = new TuneSettings { Window = 1, Rank = 2, Steps = steps, SequenceLength = 16, RehearsalSequences = 2, BaseSequences = 0, LearningRate = 1e-3f };
-            script.AddRange(Frames.Build(DeviceProtocol.Tune, id++, Frames.Payload(w => WriteTune(w, s, inline))));
+            var s = new TuneSettings
+            {
+                Window = 1, Rank = 2, Steps = steps, SequenceLength = 16, RehearsalSequences = 2, BaseSequences = 2, LearningRate = 1e-3f,
+                RehearsalDistill = distill, RehearsalWeight = 2f, LearningRateDecay = true,
+            };
+            script.AddRange(Frames.Build(DeviceProtocol.Tune, id++, Frames.Payload(w => DeviceClient.WriteTuneRequest(w, s, false, inline, measure: true))));
         }
-        board.Server.Serve(new ScriptLink([.. script]));
-        Assert.Equal(4, seen.Count);
-        output.WriteLine($"tune request: {seen[2]} bytes allocated with 2 steps, {seen[3]} with 12");
-        Assert.InRange(seen[3] - seen[2], 0, 10 * 4 + 8);
+        var link = new ScriptLink([.. script]);
+        board.Server.Serve(link);
+        Assert.Equal(2 * (steps + 1), link.Writes); // per request: a progress frame per step, then the reply
+        int second = steps + 1; // the measured request's first progress frame
+        long tenSteps = link.AllocatedAtWrite[second + steps - 1] - link.AllocatedAtWrite[second + 1];
+        output.WriteLine($"bytes allocated by steps 3..12 of a tune request: {tenSteps}");
+        Assert.Equal(0, tenSteps);
     }
 
-    private static void WriteTune(PayloadWriter w, TuneSettings s, string text) => DeviceClient.WriteTuneRequest(w, s, false, text);
-
-    private sealed class TuneAllocations(List<long> seen) : IDeviceObserver
-    {
-        private long _start;
-        public void RequestStarted(int kind) { if (kind == DeviceProtocol.Tune) _start = GC.GetAllocatedBytesForCurrentThread(); }
-        public void RequestFinished(int kind, int errorCode)
-        {
-            Assert.Equal(0, errorCode);
-            if (kind == DeviceProtocol.Tune) seen.Add(GC.GetAllocatedBytesForCurrentThread() - _start);
-        }
-        public void FrameRejected(int errorCode) { }
-    }
 
     public void Dispose() => _card.Dispose();
 }
