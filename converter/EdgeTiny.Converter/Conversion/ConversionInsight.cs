@@ -9,10 +9,12 @@ public sealed record PolicyPoint(string Policy, string Label, long MatrixBytes, 
 /// <summary>
 /// One packed layer's co-activation, for people to look at: the pairwise co-activation rate in original and in packed
 /// neuron order, averaged over blocks of neurons (so it stays small), and per calibration token the number of
-/// contiguous runs of active neurons in each order (each run is one SD read before nearby runs are merged).
+/// contiguous runs of active neurons in each order (each run is one SD read before nearby runs are merged) and the
+/// bytes those reads take from the card: each run's bundles, widened to whole 512-byte sectors.
 /// </summary>
 public sealed record PackingLayerInsight(int Layer, int Neurons, int Blocks, double[] OriginalBlocks, double[] PackedBlocks,
-    double MeanActive, double MeanRunsOriginal, double MeanRunsPacked, int[] RunLengthsOriginal, int[] RunLengthsPacked);
+    double MeanActive, double MeanRunsOriginal, double MeanRunsPacked, int[] RunLengthsOriginal, int[] RunLengthsPacked,
+    double MeanBytesOriginal, double MeanBytesPacked);
 
 /// <summary>
 /// What the converter measured on the way to its decisions, kept for the report (`convert --report`): the sensitivity
@@ -53,8 +55,10 @@ public sealed record ConversionInsight(string Metric, IReadOnlyList<Candidate> C
         return points;
     }
 
-    public static PackingLayerInsight MeasurePacking(int layer, NeuronMasks masks, int[] order)
+    /// <param name="rowBytes">Bytes of one neuron's bundle in the file.</param>
+    public static PackingLayerInsight MeasurePacking(int layer, NeuronMasks masks, int[] order, int rowBytes)
     {
+        const int sector = EdgeTiny.Runtime.Format.EtbLayout.SectorBytes;
         int n = masks.Neurons;
         (int[] pairs, int[] singles) = masks.CoActivation();
         int blocks = Math.Min(MaxBlocks, n);
@@ -74,11 +78,11 @@ public sealed record ConversionInsight(string Metric, IReadOnlyList<Candidate> C
                 }
             return [.. sum.Select((s, c) => Math.Round(s / Math.Max(1, count[c]), 5))];
         }
-        (double meanRuns, int[] lengths) Runs(int[]? map)
+        (double meanRuns, int[] lengths, double meanBytes) Runs(int[]? map)
         {
             var active = new int[n];
             var lengths = new int[MaxRunLength];
-            long runs = 0;
+            long runs = 0, bytes = 0;
             for (int t = 0; t < masks.Tokens; t++)
             {
                 int k = masks.ActivePositions(t, map, active);
@@ -88,14 +92,17 @@ public sealed record ConversionInsight(string Metric, IReadOnlyList<Candidate> C
                     while (e < k && active[e] == active[e - 1] + 1) e++;
                     lengths[Math.Min(e - s, MaxRunLength) - 1]++;
                     runs++;
+                    long first = (long)active[s] * rowBytes, end = (long)(active[e - 1] + 1) * rowBytes;
+                    bytes += (end + sector - 1) / sector * sector - first / sector * sector;
                     s = e;
                 }
             }
-            return (Math.Round((double)runs / Math.Max(1, masks.Tokens), 3), lengths);
+            int tokens = Math.Max(1, masks.Tokens);
+            return (Math.Round((double)runs / tokens, 3), lengths, Math.Round((double)bytes / tokens, 1));
         }
-        (double runsOriginal, int[] lengthsOriginal) = Runs(null);
-        (double runsPacked, int[] lengthsPacked) = Runs(positionOf);
+        (double runsOriginal, int[] lengthsOriginal, double bytesOriginal) = Runs(null);
+        (double runsPacked, int[] lengthsPacked, double bytesPacked) = Runs(positionOf);
         return new PackingLayerInsight(layer, n, blocks, Blocks(a => a), Blocks(a => order[a]), Math.Round(masks.MeanActiveFraction, 4),
-            runsOriginal, runsPacked, lengthsOriginal, lengthsPacked);
+            runsOriginal, runsPacked, lengthsOriginal, lengthsPacked, bytesOriginal, bytesPacked);
     }
 }

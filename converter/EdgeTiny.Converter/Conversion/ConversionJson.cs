@@ -78,6 +78,8 @@ public static class ConversionJson
         ["active_fraction"] = l.MeanActive,
         ["runs_per_token_original"] = l.MeanRunsOriginal,
         ["runs_per_token_packed"] = l.MeanRunsPacked,
+        ["bytes_per_token_original"] = l.MeanBytesOriginal,
+        ["bytes_per_token_packed"] = l.MeanBytesPacked,
         ["run_lengths_original"] = Numbers(l.RunLengthsOriginal.Select(v => (double)v)),
         ["run_lengths_packed"] = Numbers(l.RunLengthsPacked.Select(v => (double)v)),
         ["coactivation_original"] = Numbers(l.OriginalBlocks),

@@ -157,7 +157,7 @@ public static class ModelConverter
                 int[] order = options.Pack == "original" ? [.. Enumerable.Range(0, model.Config.HiddenDim)] : PlaceNeurons(profile!, layer);
                 int bits = BundleBits(model, options, plan, layer);
                 PackedFfn packed = FfnPacker.Pack(model, layer, order, Encode(t), bits, options.GroupSize);
-                packing.Add(ConversionInsight.MeasurePacking(layer, profile!.Masks[layer], order));
+                packing.Add(ConversionInsight.MeasurePacking(layer, profile!.Masks[layer], order, packed.Bundles.Payload.Length / packed.Bundles.Rows));
                 Add(t.Name, packed.Gate);
                 Add(TensorNames.Layer(layer, TensorNames.FfnBundles), packed.Bundles);
                 writer.AddRaw(TensorNames.Layer(layer, TensorNames.FfnPermutation), SectionKind.Data, FfnPacker.Int32s(order));

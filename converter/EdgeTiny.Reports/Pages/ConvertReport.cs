@@ -61,12 +61,17 @@ public static class ConvertReport
             "layer", "runs per token", [.. layers.Select(l => $"L{l.Number("layer")}")],
             new BarChart.Series("original order", [.. layers.Select(l => l.Number("runs_per_token_original") ?? 0)]),
             new BarChart.Series("packed order", [.. layers.Select(l => l.Number("runs_per_token_packed") ?? 0)])));
+        page.Add(BarChart.Draw("bytes-per-token", "Bytes read per token: original vs packed order",
+            "Each run's neuron bundles, widened to whole 512-byte SD sectors, per calibration token: packing should lower the packed bars (fewer partly used sectors).",
+            "layer", "KB per token", [.. layers.Select(l => $"L{l.Number("layer")}")],
+            new BarChart.Series("original order", [.. layers.Select(l => (l.Number("bytes_per_token_original") ?? 0) / 1024)]),
+            new BarChart.Series("packed order", [.. layers.Select(l => (l.Number("bytes_per_token_packed") ?? 0) / 1024)])));
         double[] orig = Sum(layers, "run_lengths_original"), packed = Sum(layers, "run_lengths_packed");
         page.Add(BarChart.Draw("run-lengths", "Run lengths of active neurons",
             "How many active neurons each read covers (all packed layers, calibration tokens); longer runs mean fewer, larger reads.",
             "neurons in the run (last bin: that many or more)", "runs", [.. Enumerable.Range(1, orig.Length).Select(i => i.ToString())],
             new BarChart.Series("original order", orig), new BarChart.Series("packed order", packed)));
-        page.Note("Bytes read per token with each order are measured by the benchmarks (tests/EdgeTiny.Benchmarks/results/ffn-io.json); the runs above are the converter's own count on its calibration tokens.");
+        page.Note("Runs and bytes above are the converter's own count on its calibration tokens, before nearby runs are merged; the runtime's measured reads are in the benchmarks (tests/EdgeTiny.Benchmarks/results/ffn-io.json).");
     }
 
     /// <summary>The policy's choice per weight matrix (packed layers write w2 and w3 together as bundles, at the wider of their widths).</summary>

@@ -31,8 +31,11 @@ public sealed class ReportTests(CliModels models, ITestOutputHelper output) : ID
             "--pack", "coactivation", "-o", _dir.File("luc.etb"), "--report", html, "--json");
         string[] charts = ReportPageCheck.Check(html, r.Json, "convert-stories260K-luc-200KB", output);
         Assert.Equal(["bits-per-matrix", "choice-per-matrix", "bytes-per-matrix", "sensitivity", "size-vs-kl",
-            "coactivation-original", "coactivation-packed", "runs-per-token", "run-lengths"], charts);
+            "coactivation-original", "coactivation-packed", "runs-per-token", "bytes-per-token", "run-lengths"], charts);
         Assert.Empty(ReportPageCheck.MissingChartSentences(html));
+        // Packing by co-activation reads fewer sectors per token than the checkpoint's own neuron order, in every layer.
+        foreach (System.Text.Json.Nodes.JsonNode? l in r.Json["packing"]!.AsArray())
+            Assert.True((double)l!["bytes_per_token_packed"]! < (double)l["bytes_per_token_original"]!, l.ToJsonString()[..200]);
     }
 
     [BrowserFact]
