@@ -8,6 +8,7 @@ using EdgeTiny.Converter.Import;
 using EdgeTiny.Converter.IO;
 using EdgeTiny.Runtime;
 using EdgeTiny.Runtime.Kernels;
+using EdgeTiny.Runtime.Model;
 using EdgeTiny.Runtime.Training;
 using EdgeTiny.Reports.Pages;
 
@@ -55,7 +56,8 @@ public sealed record DemoOptions
 }
 
 /// <summary>One generated token on the simulated board: the text it added and what producing it cost.</summary>
-public sealed record TokenCost(int Index, string Text, long PeakBytes, long Reads, long Bytes, double SimulatedMs);
+/// <remarks><paramref name="CacheHitRate"/>: share of packed-FFN bundle lookups the bundle caches answered (null: no lookups).</remarks>
+public sealed record TokenCost(int Index, string Text, long PeakBytes, long Reads, long Bytes, double SimulatedMs, double? CacheHitRate);
 
 /// <summary>What the demo did, stage by stage: convert, generate on the board, tune, generate again.</summary>
 public sealed record DemoResult
@@ -139,17 +141,32 @@ public static class DemoRun
         using BoardSession s = BoardSession.Open(etb, options);
         var rows = new List<TokenCost>();
         var text = new MemoryStream();
-        long reads = 0, bytes = 0, ns = 0;
+        long reads = 0, bytes = 0, ns = 0, hits = 0, lookups = 0;
         s.ResetCounters();
         s.Generate(s.Encode(prompt), count, text, (_, piece, n) =>
         {
             long simNs = s.Model.Storage?.SimulatedNanoseconds ?? 0;
+            (long h, long l) = BundleCacheCounts(s.Transformer);
             rows.Add(new TokenCost(rows.Count + 1, Encoding.UTF8.GetString(piece, 0, n), s.Model.Ledger.PeakBytes,
-                s.Model.Device.Reads - reads, s.Model.Device.BytesRead - bytes, (simNs - ns) / 1e6));
-            (reads, bytes, ns) = (s.Model.Device.Reads, s.Model.Device.BytesRead, simNs);
+                s.Model.Device.Reads - reads, s.Model.Device.BytesRead - bytes, (simNs - ns) / 1e6,
+                l > lookups ? (double)(h - hits) / (l - lookups) : null));
+            (reads, bytes, ns, hits, lookups) = (s.Model.Device.Reads, s.Model.Device.BytesRead, simNs, h, l);
             progress?.Advance(rows.Count);
         });
         return (Encoding.UTF8.GetString(text.ToArray()), rows, s.Stats());
+    }
+
+    /// <summary>Hits and lookups of every packed layer's bundle cache so far.</summary>
+    private static (long Hits, long Lookups) BundleCacheCounts(Transformer t)
+    {
+        long hits = 0, lookups = 0;
+        for (int l = 0; l < t.Config.Layers; l++)
+            if (t.Ffn(l) is FfnBundles { Cache: { } cache })
+            {
+                hits += cache.Hits;
+                lookups += cache.Lookups;
+            }
+        return (hits, lookups);
     }
 
     public static JsonObject Summary(DemoResult r, DemoOptions o) => new()
@@ -187,6 +204,7 @@ public static class DemoRun
                 ["bytes"] = new JsonArray([.. r.Tokens.Select(t => (JsonNode)t.Bytes)]),
                 ["simulated_ms"] = new JsonArray([.. r.Tokens.Select(t => (JsonNode)Math.Round(t.SimulatedMs, 4))]),
                 ["peak_bytes"] = new JsonArray([.. r.Tokens.Select(t => (JsonNode)t.PeakBytes)]),
+                ["cache_hit_rate"] = new JsonArray([.. r.Tokens.Select(t => t.CacheHitRate is double h ? (JsonNode)Math.Round(h, 4) : null)]),
             },
         },
         ["tune"] = Tune(r.Tuning, r.AdaptationPath),

@@ -41,6 +41,9 @@ public sealed record TuneOptions
     /// <summary>Base-model samples that measure base-domain perplexity before and after.</summary>
     public int BaseSequences { get; init; } = 4;
 
+    /// <summary>How many times during the run held-out loss is measured (desktop only, for the loss-per-step report; 0 = before and after only).</summary>
+    public int HeldOutPoints { get; init; } = 10;
+
     /// <summary>Continue from the adapters already in the output file (their layers and rank must match) instead of fresh ones.</summary>
     public bool Resume { get; init; }
 
@@ -77,6 +80,8 @@ public sealed record TuneResult
     public required double BasePerplexityBefore { get; init; }
     public required double BasePerplexityAfter { get; init; }
     public required float[] LossCurve { get; init; }
+    /// <summary>Held-out loss measured during the run: (steps done, loss), from step 0 (before) to the last step.</summary>
+    public required IReadOnlyList<(int Step, double Loss)> HeldOutCurve { get; init; }
     public double HeldOutLossDrop => 1 - HeldOutLossAfter / HeldOutLossBefore;
     public double BasePerplexityRise => BasePerplexityAfter / BasePerplexityBefore - 1;
 
@@ -171,11 +176,18 @@ public static class Tuning
 
         var curve = new float[o.Steps];
         long sdBefore = model.Storage?.SimulatedNanoseconds ?? 0;
+        // Held-out loss during the run, on a transformer of its own with uncounted kernels: neither the steps' kernel
+        // counts nor their state see it (desktop only; not part of the tuning peak).
+        var heldOutCurve = new List<(int, double)> { (0, heldBefore) };
+        int every = o.HeldOutPoints > 0 && heldOutSequences.Sequences.Length > 0 ? Math.Max(1, o.Steps / o.HeldOutPoints) : 0;
+        Transformer? probe = every > 0 ? model.CreateTransformer(session.Kernels) : null;
         s.Counter.Counts.Clear(); // from here to the end of the loop: the steps' kernel work only
         for (int step = 0; step < o.Steps; step++)
         {
             curve[step] = tuning.Step();
             onStep?.Invoke(step + 1, o.Steps, curve[step]);
+            if (probe is not null && ((step + 1) % every == 0 || step + 1 == o.Steps))
+                heldOutCurve.Add((step + 1, Loss(probe, tuning.Applied, heldOutSequences)));
         }
         double? sdMsPerStep = model.Storage is null ? null : (model.Storage.SimulatedNanoseconds - sdBefore) / 1e6 / o.Steps;
         KernelCounts stepKernels = s.Counter.Counts.Copy();
@@ -201,7 +213,7 @@ public static class Tuning
             HeldOutTokens = heldOutSequences.Tokens,
             HeldOutLossBefore = heldBefore, HeldOutLossAfter = heldAfter,
             HeldOutLossVotingMax = voteMax, HeldOutLossVotingWeighted = voteWeighted, Exits = ensemble.Exits,
-            BasePerplexityBefore = Math.Exp(baseBefore), BasePerplexityAfter = Math.Exp(baseAfter), LossCurve = curve,
+            BasePerplexityBefore = Math.Exp(baseBefore), BasePerplexityAfter = Math.Exp(baseAfter), LossCurve = curve, HeldOutCurve = heldOutCurve,
             TuningPeakBytes = tuningPeak, BudgetBytes = budget, Memory = memory,
             FullDepthAdapters = TuningMemory.Adapters(config, config.Layers, o.Rank, new TuningShape
             {

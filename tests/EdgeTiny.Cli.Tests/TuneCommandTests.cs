@@ -25,6 +25,11 @@ public sealed class TuneCommandTests(CliModels models, ITestOutputHelper output)
         Assert.True(rise <= 0.05, $"base-domain perplexity rose {rise:P1}");
         Assert.True(File.Exists(_dir.File("a.eta")));
         Assert.Equal(1u, (uint)j["generation"]!);
+        // Held-out loss during the run (default 60 steps, 10 points): from before the first step to after the last.
+        JsonObject[] during = [.. j["heldout_curve"]!.AsArray().Select(p => p!.AsObject())];
+        Assert.Equal([0, 6, 12, 18, 24, 30, 36, 42, 48, 54, 60], during.Select(p => (int)p["step"]!));
+        Assert.Equal((double)j["heldout_loss_before"]!, (double)during[0]["loss"]!, 3);
+        Assert.Equal((double)j["heldout_loss_after"]!, (double)during[^1]["loss"]!, 3);
         // Voting over the exits at every window top. Per token, the max vote's loss is at least the best exit's and at most
         // that plus ln(exits) (it divides max_e P_e(y) by Σ_v max_e P_e(v) ∈ [1, exits]); the best exit is never worse than
         // the last, so the mean is at most the last exit's held-out loss + ln(exits). The weighted vote is a mixture of

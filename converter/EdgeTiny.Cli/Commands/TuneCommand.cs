@@ -203,6 +203,7 @@ public static class TuneCommand
         ["heldout_loss_after"] = Math.Round(r.HeldOutLossAfter, 4),
         ["heldout_loss_drop"] = Math.Round(r.HeldOutLossDrop, 4),
         ["loss_curve"] = new JsonArray([.. r.LossCurve.Select(l => (JsonNode)Math.Round(l, 5))]),
+        ["heldout_curve"] = new JsonArray([.. r.HeldOutCurve.Select(p => (JsonNode)new JsonObject { ["step"] = p.Step, ["loss"] = Math.Round(p.Loss, 5) })]),
         ["exits"] = r.Exits,
         ["heldout_loss_voting_max"] = Math.Round(r.HeldOutLossVotingMax, 4),
         ["heldout_loss_voting_weighted"] = Math.Round(r.HeldOutLossVotingWeighted, 4),

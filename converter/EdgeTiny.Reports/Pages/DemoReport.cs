@@ -31,6 +31,9 @@ public static class DemoReport
         page.AddOr(PerToken(generate, "simulated_ms", "Simulated SD time", "ms / token", "per-token-ms",
                 "The board profile's SD timing model applied to each token's reads."),
             "The summary has no per-token costs.");
+        page.AddOr(PerToken(generate, "cache_hit_rate", "Bundle cache hit rate", "% of lookups", "per-token-cache",
+                "Share of active-neuron bundle lookups the board's bundle caches answered without reading the card.", 100),
+            "The summary has no per-token cache counts.");
 
         if (convert.Object("details") is JsonObject details) ConvertReport.AddSections(page, details);
         else page.Section("Conversion").AddOr(null, "The summary has no conversion details.");

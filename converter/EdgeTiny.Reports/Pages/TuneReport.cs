@@ -42,10 +42,17 @@ public static class TuneReport
         double[] y = curve.Numbers();
         double[] x = [.. Enumerable.Range(1, y.Length).Select(i => (double)i)];
         var series = new List<LineChart.Series> { new("training loss (batch)", x, y) };
-        if (j.Number("heldout_loss_before") is double hb && j.Number("heldout_loss_after") is double ha)
+        bool during = j.Array("heldout_curve") is JsonArray points && points.Count > 2;
+        if (during)
+        {
+            JsonObject[] p = [.. j.Array("heldout_curve")!.OfType<JsonObject>()];
+            series.Add(new LineChart.Series("held-out loss", [.. p.Select(q => q.Number("step") ?? double.NaN)], [.. p.Select(q => q.Number("loss") ?? double.NaN)], Markers: true));
+        }
+        else if (j.Number("heldout_loss_before") is double hb && j.Number("heldout_loss_after") is double ha)
             series.Add(new LineChart.Series("held-out loss", [0, y.Length], [hb, ha], Markers: true));
         return LineChart.Draw("loss-per-step", "Loss per step",
-            "Training loss of each step's sequence; held-out loss is measured before the first and after the last step. Both should fall.",
+            during ? "Training loss of each step's sequence, and held-out loss measured during the run. Both should fall; held-out rising while training falls is overfitting."
+                : "Training loss of each step's sequence; held-out loss is measured before the first and after the last step. Both should fall.",
             "step", "loss (nats / token)", [.. series]);
     }
 

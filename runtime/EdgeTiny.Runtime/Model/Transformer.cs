@@ -99,6 +99,12 @@ namespace EdgeTiny.Runtime.Model
             return Exit(hooks);
         }
 
+        /// <summary>Layer <paramref name="layer"/>'s feed-forward block as loaded: dense, or packed bundles (with their cache).</summary>
+        public IFfn Ffn(int layer)
+        {
+            return _ffn[layer];
+        }
+
         /// <summary>Puts the embedding of <paramref name="token"/> into the residual stream for position <paramref name="pos"/>.</summary>
         public void Embed(int token, int pos, ForwardHooks hooks)
         {
