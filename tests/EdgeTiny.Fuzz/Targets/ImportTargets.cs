@@ -15,6 +15,13 @@ public static class ImportTargets
     private static readonly string Scratch = Path.Combine(Path.GetTempPath(), $"edgetiny-fuzz-{Environment.ProcessId}");
     private static readonly Lazy<string> HfFolder = new(WriteHfFolder);
 
+    // One folder per process (the regression tests and a fuzz run may share a machine), gone when the process ends.
+    static ImportTargets() => AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+    {
+        try { if (Directory.Exists(Scratch)) Directory.Delete(Scratch, true); }
+        catch (IOException) { }
+    };
+
     public static void Gguf(byte[] b) => GgufModel.Read(Write("fuzz.gguf", b));
 
     /// <summary>model.safetensors in a folder with a valid config.json and tokenizer.json: the whole HfModel.Read.</summary>
