@@ -81,6 +81,18 @@ public static class Seeds
         foreach (string cases in Directory.GetFiles(Path.Combine(SharedData.RepoRoot, "tests", "hil"), "*.json"))
             Put(root, "hil-json", Path.GetFileNameWithoutExtension(cases), File.ReadAllBytes(cases));
 
+        // Imports (issue 18): a GGUF v3 file written after the spec, and the safetensors (F32, F16, BF16) and
+        // tokenizer.json of the Hugging Face folder HfFolders writes, for the tiny model.
+        SourceModel hfTiny = ImportTargets.TinyModel();
+        Put(root, "gguf", "tiny-f32", GgufSeed.Write(hfTiny));
+        foreach (string dtype in new[] { "F32", "F16", "BF16" })
+        {
+            string folder = Path.Combine(scratch, "hf-" + dtype);
+            HfFolders.Write(hfTiny, folder, dtype);
+            Put(root, "safetensors", dtype.ToLowerInvariant(), File.ReadAllBytes(Path.Combine(folder, "model.safetensors")));
+            if (dtype == "F32") Put(root, "hf-tokenizer", "tiny", File.ReadAllBytes(Path.Combine(folder, "tokenizer.json")));
+        }
+
         // The device protocol: what a real client sends and what the real server answers, call by call.
         (byte[] requests, byte[] replies) = RecordSession();
         Put(root, "device-server", "session", requests);

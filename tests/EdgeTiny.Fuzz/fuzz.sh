@@ -45,6 +45,7 @@ targets=("$@")
 dict_of() {
   case "$1" in
     etb*) echo etb ;; eta) echo eta ;; llama2c*) echo llama2c ;; *-json) echo json ;; device-*) echo protocol ;;
+    gguf) echo gguf ;; safetensors) echo safetensors ;; hf-tokenizer) echo hf-tokenizer ;;
   esac
 }
 stat_of() { awk -F' *: *' -v k="$2" '$1 == k { print $2 }' "$1"; }

@@ -1,8 +1,8 @@
 namespace EdgeTiny.Fuzz.Targets;
 
 /// <summary>
-/// Every fuzz target, by name. A new reader (GGUF, safetensors, tokenizer.json: issue 18) gets one line here, a seed
-/// writer in <see cref="Seeds"/> and a dictionary in dict/ — fuzz.sh, the CI run and the regression tests pick it up.
+/// Every fuzz target, by name. A new reader gets one line here, a seed writer in <see cref="Seeds"/> and a dictionary
+/// in dict/ (with its case in fuzz.sh's dict_of) — fuzz.sh, the CI run and the regression tests pick it up.
 /// </summary>
 public static class AllTargets
 {
@@ -16,6 +16,9 @@ public static class AllTargets
         new("llama2c-tokenizer", "llama2.c tokenizer", FileTargets.Llama2cTokenizerFile, FileTargets.InputRefusal),
         new("board-json", "board profile JSON", FileTargets.BoardProfile, FileTargets.InputRefusal),
         new("hil-json", "HIL case JSON", FileTargets.HilCases, FileTargets.InputRefusal),
+        new("gguf", "GGUF model (GgufModel.Read: header, metadata, tensors, tokenizer.ggml.*)", ImportTargets.Gguf, ImportTargets.InputRefusal),
+        new("safetensors", "Hugging Face folder's model.safetensors (HfModel.Read)", ImportTargets.Safetensors, ImportTargets.InputRefusal),
+        new("hf-tokenizer", "Hugging Face tokenizer.json (HfTokenizer.Read)", ImportTargets.HfTokenizerFile, ImportTargets.InputRefusal),
         new("device-server", "device protocol, board side (DeviceServer)", ProtocolTargets.ServerFrames, ProtocolTargets.NoRefusal),
         new("device-client", "device protocol, host side (DeviceClient)", ProtocolTargets.ClientReplies, ProtocolTargets.ClientRefusal),
     ];

@@ -21,6 +21,7 @@ public sealed class GgufFile
 {
     public const uint Magic = 0x46554747; // "GGUF"
     private const int DefaultAlignment = 32;
+    private const long MaxAlignment = 1L << 30; // keeps the aligned data start from overflowing
 
     private readonly byte[] _bytes;
     private readonly long _dataStart;
@@ -74,10 +75,16 @@ public sealed class GgufFile
             uint dims = r.U32();
             if (dims is 0 or > 4) throw new InputException(path, $"tensor {name} has {dims} dimensions (1..4 allowed)");
             var shape = new long[dims];
+            long elements = 1;
             for (int d = 0; d < dims; d++)
             {
                 shape[d] = r.Count($"tensor {name} dimension {d}");
                 if (shape[d] == 0) throw new InputException(path, $"tensor {name} has an empty dimension {d}");
+                // No supported type stores a value in under 4 bits: bounding the count here keeps the products below
+                // (elements, byte sizes, end offsets) from overflowing.
+                if (shape[d] > 2L * bytes.Length / elements)
+                    throw new InputException(path, $"tensor {name}'s shape (dimension {d} is {shape[d]}) holds more values than a {bytes.Length}-byte file can");
+                elements *= shape[d];
             }
             uint rawType = r.U32();
             if (!GgmlTypes.IsKnown(rawType))
@@ -86,8 +93,14 @@ public sealed class GgufFile
             tensors.Add(new GgufTensorInfo(name, shape, (GgmlType)rawType, offset));
         }
 
-        long alignment = metadata.TryGetValue("general.alignment", out object? a) ? Convert.ToInt64(a) : DefaultAlignment;
-        if (alignment <= 0 || (alignment & (alignment - 1)) != 0) throw new InputException(path, $"general.alignment {alignment} is not a power of two");
+        long alignment = metadata.TryGetValue("general.alignment", out object? a) ? a switch
+        {
+            byte or sbyte or short or ushort or int or uint or long => Convert.ToInt64(a),
+            ulong u => u <= MaxAlignment ? (long)u : throw new InputException(path, $"general.alignment {u} is larger than {MaxAlignment}"),
+            _ => throw new InputException(path, $"general.alignment is a {a.GetType().Name}, expected an integer"),
+        } : DefaultAlignment;
+        if (alignment <= 0 || alignment > MaxAlignment || (alignment & (alignment - 1)) != 0)
+            throw new InputException(path, $"general.alignment {alignment} is not a power of two up to {MaxAlignment}");
         long dataStart = (r.At + alignment - 1) / alignment * alignment;
         foreach (var t in tensors)
         {
