@@ -69,6 +69,7 @@ public sealed class GgufFile
             metadata[key] = r.Value(type, key);
         }
         var tensors = new List<GgufTensorInfo>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
         for (long i = 0; i < tensorCount; i++)
         {
             string name = r.String();
@@ -90,6 +91,7 @@ public sealed class GgufFile
             if (!GgmlTypes.IsKnown(rawType))
                 throw new InputException(path, $"tensor {name} has ggml type {rawType} ({GgmlTypes.NameOf(rawType)}), which is not supported (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K)");
             long offset = r.Count($"tensor {name} offset");
+            if (!names.Add(name)) throw new InputException(path, $"tensor {name} is listed twice");
             tensors.Add(new GgufTensorInfo(name, shape, (GgmlType)rawType, offset));
         }
 
