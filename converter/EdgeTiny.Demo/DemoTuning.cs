@@ -85,8 +85,8 @@ public static class DemoTuning
         string[] after = [.. prompts.Select(p => client.GenerateText(p.Prompt, promptTokens, 0f, 1f, 0).Text(tokenizer))];
 
         string adapters = Path.Combine(card, SimulatedBoard.AdaptersFile);
-        (double heldBefore, double heldAfter) = Loss(etb, board, kernels, adapters, heldOutText);
-        (double baseBefore, double baseAfter) = Loss(etb, board, kernels, adapters, baseText);
+        (double heldBefore, double baseBefore) = Losses(etb, board, kernels, null, heldOutText, baseText);
+        (double heldAfter, double baseAfter) = Losses(etb, board, kernels, adapters, heldOutText, baseText);
         ModelConfig config = sim.Server.Model.Config;
         long macs = Tuning.StepMacs(config, settings);
         return new BoardTuning
@@ -99,15 +99,12 @@ public static class DemoTuning
         };
     }
 
-    /// <summary>Mean next-token loss on <paramref name="textPath"/> (sequences of 64 tokens) without and with the saved adapters.</summary>
-    private static (double Without, double With) Loss(string etb, BoardProfile board, IKernels kernels, string adapters, string textPath)
+    /// <summary>Mean next-token loss on the held-out and base texts (sequences of 64 tokens), with <paramref name="adapters"/> or without (null).</summary>
+    private static (double HeldOut, double Base) Losses(string etb, BoardProfile board, IKernels kernels, string? adapters, string heldOutText, string baseText)
     {
-        double Run(string? eta)
-        {
-            using BoardSession s = BoardSession.Open(etb, new SessionOptions { Board = board, Kernels = kernels, AdaptersPath = eta });
-            TokenSequences text = TokenSequences.FromText(textPath, s.Model.Tokenizer, s.Model.Config.SeqLen, 256, 64, "text");
-            return Evaluation.Run(s.Transformer, null, text, s.Hooks).LossNatsPerToken;
-        }
-        return (Run(null), Run(adapters));
+        using BoardSession s = BoardSession.Open(etb, new SessionOptions { Board = board, Kernels = kernels, AdaptersPath = adapters });
+        double Loss(string textPath) => Evaluation.Run(s.Transformer, null,
+            TokenSequences.FromText(textPath, s.Model.Tokenizer, s.Model.Config.SeqLen, 256, 64, "text"), s.Hooks).LossNatsPerToken;
+        return (Loss(heldOutText), Loss(baseText));
     }
 }
