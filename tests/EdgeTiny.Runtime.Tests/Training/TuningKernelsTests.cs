@@ -1,5 +1,7 @@
+using EdgeTiny.Host.Prediction;
 using EdgeTiny.Runtime.Kernels;
 using EdgeTiny.Runtime.Memory;
+using EdgeTiny.Runtime.Model;
 using EdgeTiny.Runtime.Training;
 
 namespace EdgeTiny.Runtime.Tests.Training;
@@ -128,5 +130,35 @@ public sealed class TuningKernelsTests
         float[] x = [0f, 2f, -1f], y = [9f, 1f, 3f], a = [5f, 1f, 1f, 1f, 1f, 1f, 1f, 7f];
         k.Ger(0.5f, x, 1, y, 1, a, 1, 2, 2);   // rows x[1..3) = (2, −1), cols y[1..3) = (1, 3), a[1..5)
         Assert.Equal([5f, 2f, 4f, 0.5f, -0.5f, 1f, 1f, 7f], a);
+    }
+
+    [Theory]
+    [InlineData(1, 2, 4)]
+    [InlineData(2, 3, 2)]
+    public void A_tuning_step_counts_its_adapter_products_and_Adam_update_as_the_shapes_say(int window, int adaptedLayers, int rank)
+    {
+        // int8 frozen weights: every float matrix × vector of the step is an adapter's.
+        ModelConfig c = TinyModels.Config(3);
+        EtbModel m = TinyModels.Open(TinyModels.Source(c, 5), new RuntimeOptions { ContextLength = 8 }, 8);
+        var k = new CountingKernels(new PortableKernels());
+        Transformer t = m.CreateTransformer(k);
+        var adapters = new AdapterSet(c, c.Layers - adaptedLayers, rank, 4f, true, m.Ledger);
+        adapters.Initialize(3);
+        var tuner = new AdapterTuner(t, m.Weights, adapters, OptimizerKind.Adam, 1e-3f, 1f, 8, window, m.Ledger);
+        int[] tokens = [1, 5, 9, 3, 12, 7, 4, 10];
+        k.Counts.Clear();
+        tuner.Step(tokens, tokens.Length);
+
+        long positions = tokens.Length - 1, perLayer = AdapterSet.Parameters(c, 1, rank);
+        long inputsPerLayer = 6L * c.Dim + c.HiddenDim;   // q, k, v, o, gate, up read dim values; down reads hidden
+        // Backward: dB (out × rank) and dA (rank × in) of every adapter in the window, at every position.
+        Assert.Equal(positions * window * AdapterSet.Projections * 2, k.Counts.CallsOf(KernelKind.Ger));
+        Assert.Equal(positions * window * perLayer, k.Counts.OperationsOf(KernelKind.Ger));
+        // Forward: A x and B t per adapter; backward: A x again.
+        Assert.Equal(positions * window * AdapterSet.Projections * 3, k.Counts.CallsOf(KernelKind.MatVecF32));
+        Assert.Equal(positions * window * (perLayer + rank * inputsPerLayer), k.Counts.OperationsOf(KernelKind.MatVecF32));
+        // One Adam update of every adapter's A and B, window or not.
+        Assert.Equal(2L * AdapterSet.Projections * adaptedLayers, k.Counts.CallsOf(KernelKind.AdamStep));
+        Assert.Equal(AdapterSet.Parameters(c, adaptedLayers, rank), k.Counts.OperationsOf(KernelKind.AdamStep));
     }
 }
