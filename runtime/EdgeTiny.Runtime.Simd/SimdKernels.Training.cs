@@ -17,22 +17,23 @@ public sealed unsafe partial class SimdKernels
     public void MatTVecSparseQ(byte[] w, int wOff, float[] dy, int dyOff, float[] dx, int dxOff, int rows, int cols, int bits, int kept, int groupSize) =>
         _portable.MatTVecSparseQ(w, wOff, dy, dyOff, dx, dxOff, rows, cols, bits, kept, groupSize);
 
-    public void Ger(float alpha, float[] x, int xOff, float[] y, int yOff, float[] a, int aOff, int rows, int cols)
+    public void Ger(float alpha, float[] x, int xOff, float[] y, int yOff, float[] a, int aOff, int rows, int cols, int stride)
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(y);
         ArgumentNullException.ThrowIfNull(a);
         CheckShape(rows, cols);
+        if (stride < 0) throw new ArgumentOutOfRangeException(nameof(stride), "stride must not be negative");
         CheckSpan(x.Length, xOff, rows, nameof(x));
         CheckSpan(y.Length, yOff, cols, nameof(y));
-        CheckSpan(a.Length, aOff, (long)rows * cols, nameof(a));
+        CheckSpan(a.Length, aOff, rows == 0 || cols == 0 ? 0 : (long)(rows - 1) * stride + cols, nameof(a));
         fixed (float* xp0 = x, yp0 = y, ap0 = a)
         {
             float* xp = xp0 + xOff, yp = yp0 + yOff;
             for (int r = 0; r < rows; r++)
             {
                 float g = alpha * xp[r];
-                float* row = ap0 + aOff + (long)r * cols;
+                float* row = ap0 + aOff + (long)r * stride;
                 int c = 0;
                 if (Level == SimdLevel.Avx2)
                 {

@@ -254,20 +254,23 @@ public sealed partial class Cases
         All.Add(vq);
     }
 
-    /// <summary>a += (alpha · x) yᵀ over rows × cols at AOff (Y), x = X, y = C; some x exactly ±0 (rows that add zeros).</summary>
-    public void Ger(int rows, int cols)
+    /// <summary>
+    /// a += (alpha · x) yᵀ over rows × cols at YOff, row r at YOff + r·Stride (Y), x = X, y = C; some x exactly ±0 (rows
+    /// that add zeros). Elements between rows (stride > cols) must stay.
+    /// </summary>
+    public void Ger(int rows, int cols, int stride)
     {
-        VectorCase c = New(Kind.Ger, $"ger {rows}x{cols}");
-        c.Rows = rows; c.Cols = cols; c.Scalar = Gaussian(); c.XOff = Offset(); c.COff = Offset();
+        VectorCase c = New(Kind.Ger, $"ger {rows}x{cols} stride {stride}");
+        c.Rows = rows; c.Cols = cols; c.Stride = stride; c.Scalar = Gaussian(); c.XOff = Offset(); c.COff = Offset();
         float[] x = Vector(rows), y = Vector(cols);
         for (int r = 0; r < rows; r += 5) x[r] = r % 10 == 0 ? 0f : -0f;
         c.X = Padded(c.XOff, x, _rng.Next(0, 3));
         c.C = Padded(c.COff, y, _rng.Next(0, 3));
-        Output(c, rows * cols);
-        _ref.Ger(c.Scalar, c.X, c.XOff, c.C, c.COff, c.Expected, c.YOff, rows, cols);
+        Output(c, rows == 0 ? 0 : (rows - 1) * stride + cols);
+        _ref.Ger(c.Scalar, c.X, c.XOff, c.C, c.COff, c.Expected, c.YOff, rows, cols, stride);
         for (int r = 0; r < rows; r++)
             for (int j = 0; j < cols; j++)
-                c.Magnitude[c.YOff + r * cols + j] = Math.Abs(c.Y0[c.YOff + r * cols + j]) + Math.Abs(c.Scalar * x[r] * y[j]) + 1e-30f;
+                c.Magnitude[c.YOff + r * stride + j] = Math.Abs(c.Y0[c.YOff + r * stride + j]) + Math.Abs(c.Scalar * x[r] * y[j]) + 1e-30f;
         All.Add(c);
     }
 

@@ -77,7 +77,9 @@ foreach ((int count, int head, int stride, int scaleStride) in new[] { (1, 8, 32
     cases.Attention(count, head, stride, scaleStride);
 
 // Tuning's kernels: the outer-product gradient (LoRA dA, dB) and the Adam update.
-foreach ((int rows, int cols) in new[] { (1, 1), (4, 64), (64, 4), (172, 4), (4, 172), (7, 33), (0, 5), (3, 0) }) cases.Ger(rows, cols);
+foreach ((int rows, int cols, int stride) in new[] { (1, 1, 1), (4, 64, 64), (64, 4, 4), (172, 4, 4), (4, 172, 172), (7, 33, 33), (0, 5, 5), (3, 0, 0),
+    (77, 8, 32), (12, 16, 48), (5, 3, 7) }) // the last three: rows of a KV cache (one head of several)
+    cases.Ger(rows, cols, stride);
 foreach ((int n, int step, float scale) in new[] { (0, 1, 1f), (1, 1, 1f), (7, 2, 0.3f), (64, 1, 1f), (333, 50, 0.5f), (1156, 3, 1f) })
     cases.AdamStep(n, step, scale);
 

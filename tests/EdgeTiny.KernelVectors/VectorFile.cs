@@ -30,7 +30,7 @@ public enum Kind
 /// GatedActivation     Y = gate, X = up, Activation      AttentionScores    X = q, C = keys, Scalar = scale
 /// AttentionValues     Act = weights, C = values         AttentionScoresQ8  X = q, W = keys, C = key scales, Scalar = scale
 /// AttentionValuesQ8   Act = weights, W = values, C = value scales
-/// Ger                 X = x, C = y, Y = a (accumulated), Scalar = alpha
+/// Ger                 X = x, C = y, Y = a (accumulated, row r at YOff + r·Stride), Scalar = alpha
 /// AdamStep            X = g, Y = m | v | p (each Stride long), Cols = n, Scalar = gradient scale,
 ///                     Act = learning rate, beta1, beta2, c1, c2, epsilon
 /// </code>

@@ -20,14 +20,15 @@ public sealed class TrainingKernelsTests
         var inputs = new Inputs(41);
         foreach (int rows in new[] { 0, 1, 3, 4, 9 })
             for (int cols = 0; cols <= 37; cols++)
-            {
-                int xOff = inputs.Offset(), yOff = inputs.Offset(), aOff = inputs.Offset();
-                float[] x = inputs.Vector(xOff + rows), y = inputs.Vector(yOff + cols), a = inputs.Vector(aOff + rows * cols + 5);
-                float[] expected = (float[])a.Clone();
-                _ref.Ger(0.37f, x, xOff, y, yOff, expected, aOff, rows, cols);
-                k.Ger(0.37f, x, xOff, y, yOff, a, aOff, rows, cols);
-                Assert.True(expected.AsSpan().SequenceEqual(a), $"{variant}: {rows}×{cols}");
-            }
+                foreach (int gap in new[] { 0, 5 })   // rows side by side, or a KV cache's stride
+                {
+                    int xOff = inputs.Offset(), yOff = inputs.Offset(), aOff = inputs.Offset(), stride = cols + gap;
+                    float[] x = inputs.Vector(xOff + rows), y = inputs.Vector(yOff + cols), a = inputs.Vector(aOff + rows * stride + 5);
+                    float[] expected = (float[])a.Clone();
+                    _ref.Ger(0.37f, x, xOff, y, yOff, expected, aOff, rows, cols, stride);
+                    k.Ger(0.37f, x, xOff, y, yOff, a, aOff, rows, cols, stride);
+                    Assert.True(expected.AsSpan().SequenceEqual(a), $"{variant}: {rows}×{cols}, stride {stride}");
+                }
     }
 
     [Theory]
@@ -52,9 +53,11 @@ public sealed class TrainingKernelsTests
     {
         using var k = new SimdKernels();
         float[] x = new float[3], y = new float[4], a = new float[12];
-        Assert.Throws<ArgumentOutOfRangeException>(() => k.Ger(1f, x, 0, y, 0, a, 1, 3, 4));  // a one short at offset 1
-        Assert.Throws<ArgumentOutOfRangeException>(() => k.Ger(1f, x, 1, y, 0, a, 0, 3, 4));  // x one short
-        Assert.Throws<ArgumentOutOfRangeException>(() => k.Ger(1f, x, 0, y, 0, a, 0, -1, 4));
+        Assert.Throws<ArgumentOutOfRangeException>(() => k.Ger(1f, x, 0, y, 0, a, 1, 3, 4, 4));  // a one short at offset 1
+        Assert.Throws<ArgumentOutOfRangeException>(() => k.Ger(1f, x, 1, y, 0, a, 0, 3, 4, 4));  // x one short
+        Assert.Throws<ArgumentOutOfRangeException>(() => k.Ger(1f, x, 0, y, 0, a, 0, -1, 4, 4));
+        Assert.Throws<ArgumentOutOfRangeException>(() => k.Ger(1f, x, 0, y, 0, a, 0, 3, 4, 5));  // the last row would end at 14
+        Assert.Throws<ArgumentOutOfRangeException>(() => k.Ger(1f, x, 0, y, 0, a, 0, 3, 4, -1));
         Assert.Throws<ArgumentOutOfRangeException>(() => k.AdamStep(x, y, y, y, 4, 1f, 1f, 0.9f, 0.999f, 1f, 1f, 1e-8f)); // g has 3
         Assert.All(a, e => Assert.Equal(0f, e));
     }

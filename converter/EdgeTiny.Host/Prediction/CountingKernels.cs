@@ -150,10 +150,10 @@ public sealed class CountingKernels(IKernels inner) : IKernels
     }
 
     /// <summary>One multiply-add per element of the rows × cols block.</summary>
-    public void Ger(float alpha, float[] x, int xOff, float[] y, int yOff, float[] a, int aOff, int rows, int cols)
+    public void Ger(float alpha, float[] x, int xOff, float[] y, int yOff, float[] a, int aOff, int rows, int cols, int stride)
     {
         Add(KernelKind.Ger, (long)rows * cols);
-        Inner.Ger(alpha, x, xOff, y, yOff, a, aOff, rows, cols);
+        Inner.Ger(alpha, x, xOff, y, yOff, a, aOff, rows, cols, stride);
     }
 
     /// <summary>One pass over the n parameters (two moments, a square root, a division each): n operations.</summary>

@@ -109,7 +109,7 @@ namespace EdgeTiny.Firmware.Interop
 
         /// <summary><c>IKernels.Ger</c>: a += (alpha · x) yᵀ.</summary>
         [MethodImpl(MethodImplOptions.InternalCall)]
-        public static extern void Ger(float alpha, float[] x, int xOff, float[] y, int yOff, float[] a, int aOff, int rows, int cols);
+        public static extern void Ger(float alpha, float[] x, int xOff, float[] y, int yOff, float[] a, int aOff, int rows, int cols, int stride);
 
         /// <summary><c>IKernels.AdamStep</c>, in place on <paramref name="m"/>, <paramref name="v"/> and <paramref name="p"/>.</summary>
         [MethodImpl(MethodImplOptions.InternalCall)]

@@ -186,14 +186,14 @@ int et_attention_values_q8_checked(const float *weights, int32_t weights_len, in
 }
 
 int et_ger_checked(float alpha, const float *x, int32_t x_len, int32_t x_off, const float *y, int32_t y_len,
-                   int32_t y_off, float *a, int32_t a_len, int32_t a_off, int rows, int cols)
+                   int32_t y_off, float *a, int32_t a_len, int32_t a_off, int rows, int cols, int stride)
 {
-    if (rows < 0 || cols < 0) return ET_EINVAL;
+    if (rows < 0 || cols < 0 || stride < 0) return ET_EINVAL;
     if (rows == 0 || cols == 0) return ET_OK;
     if (!et_in_range(x_len, x_off, rows) || !et_in_range(y_len, y_off, cols)
-        || !et_in_range(a_len, a_off, (int64_t)rows * cols))
+        || !et_in_range_strided(a_len, a_off, rows, stride, cols))
         return ET_ERANGE;
-    return et_ger(alpha, x + x_off, y + y_off, a + a_off, rows, cols);
+    return et_ger(alpha, x + x_off, y + y_off, a + a_off, rows, cols, stride);
 }
 
 int et_adam_step_checked(const float *g, int32_t g_len, float *m, int32_t m_len, float *v, int32_t v_len, float *p,

@@ -5,16 +5,16 @@
  */
 #include "et_internal.h"
 
-int et_ger(float alpha, const float *x, const float *y, float *a, int rows, int cols)
+int et_ger(float alpha, const float *x, const float *y, float *a, int rows, int cols, int stride)
 {
     int r, c;
-    if (rows < 0 || cols < 0) return ET_EINVAL;
+    if (rows < 0 || cols < 0 || stride < 0) return ET_EINVAL;
     if (rows > 0 && cols > 0 && (x == NULL || y == NULL || a == NULL)) return ET_EINVAL;
     if (cols == 0) return ET_OK;
     for (r = 0; r < rows; r++)
     {
         float g = alpha * x[r];
-        float *row = a + (size_t)r * (size_t)cols;
+        float *row = a + (size_t)r * (size_t)stride;
         for (c = 0; c < cols; c++) row[c] += g * y[c];
     }
     return ET_OK;

@@ -76,7 +76,7 @@ int RunKernel(const VectorCase &c, std::vector<float> &y)
         return et_attention_values_q8_checked(act, an, c.act_off, w, wn, c.w_off, m, mn, c.c_off, y.data(), yn, c.y_off,
                                               c.rows, c.cols, c.stride, c.scale_stride);
     case Kind::Ger:
-        return et_ger_checked(c.scalar, x, xn, c.x_off, m, mn, c.c_off, y.data(), yn, c.y_off, c.rows, c.cols);
+        return et_ger_checked(c.scalar, x, xn, c.x_off, m, mn, c.c_off, y.data(), yn, c.y_off, c.rows, c.cols, c.stride);
     case Kind::AdamStep:
     {
         // y holds m, v and p one after the other, each c.stride long; act the learning rate, betas, c1, c2, epsilon.

@@ -126,11 +126,12 @@ namespace EdgeTiny.Runtime.Kernels
         void AxpyQ8(float alpha, byte[] q, int qOff, float[] y, int yOff, int n);
 
         /// <summary>
-        /// x (rows) ⊗ y (cols) -> a (rows, cols), accumulated (BLAS sger): for each row r, g = alpha · x[xOff + r], then
-        /// a[aOff + r·cols + c] += g · y[yOff + c] for c in [0, cols). Tuning's gradient of a product, dW += (alpha · dy) xᵀ:
-        /// the LoRA adapters' dA and dB. Every row is added, even where g = 0 (the result is the plain loops').
+        /// x (rows) ⊗ y (cols) -> a (rows, cols; row r at aOff + r·stride), accumulated (BLAS sger, stride = lda): for each
+        /// row r, g = alpha · x[xOff + r], then a[aOff + r·stride + c] += g · y[yOff + c] for c in [0, cols). Tuning's
+        /// gradient of a product, dW += (alpha · dy) xᵀ (the LoRA adapters' dA and dB, stride = cols), and the attention
+        /// backward's dV and dK rows of one head over the KV cache (stride = kv_dim). Every row is added, even where g = 0.
         /// </summary>
-        void Ger(float alpha, float[] x, int xOff, float[] y, int yOff, float[] a, int aOff, int rows, int cols);
+        void Ger(float alpha, float[] x, int xOff, float[] y, int yOff, float[] a, int aOff, int rows, int cols, int stride);
 
         /// <summary>
         /// One Adam update of n parameters from their gradients, in place on the moments m, v and the parameters p:

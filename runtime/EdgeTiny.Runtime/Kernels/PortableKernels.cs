@@ -269,12 +269,12 @@ namespace EdgeTiny.Runtime.Kernels
             for (int i = 0; i < n; i++) y[yOff + i] += alpha * (sbyte)q[qOff + i];
         }
 
-        public void Ger(float alpha, float[] x, int xOff, float[] y, int yOff, float[] a, int aOff, int rows, int cols)
+        public void Ger(float alpha, float[] x, int xOff, float[] y, int yOff, float[] a, int aOff, int rows, int cols, int stride)
         {
             for (int r = 0; r < rows; r++)
             {
                 float g = alpha * x[xOff + r];
-                int ai = aOff + r * cols;
+                int ai = aOff + r * stride;
                 for (int c = 0; c < cols; c++) a[ai + c] += g * y[yOff + c];
             }
         }

@@ -259,20 +259,15 @@ namespace EdgeTiny.Runtime.Training
                 int qh = q + h * hs, dh = h * hs, kvOff = (h / c.KvMul) * hs;
                 _k.AttentionScores(s, qh, keys, kvOff, _p, 0, pos + 1, hs, kv, sqrt);
                 _k.Softmax(_p, 0, pos + 1);
-                // out_h = Σ_u p_u v_u: dp_u = da_h · v_u, dv_u += p_u da_h.
-                for (int u = 0; u <= pos; u++)
-                {
-                    _dp[u] = _k.Dot(_da, dh, values, u * kv + kvOff, hs);
-                    _k.Axpy(_p[u], _da, dh, dV, u * kv + kvOff, hs);
-                }
+                // out_h = Σ_u p_u v_u: dp_u = da_h · v_u (scores against the values, scale 1), dv_u += p_u da_h.
+                _k.AttentionScores(_da, dh, values, kvOff, _dp, 0, pos + 1, hs, kv, 1f);
+                _k.Ger(1f, _p, 0, _da, dh, dV, kvOff, pos + 1, hs, kv);
                 Backward.Softmax(_p, 0, _dp, 0, pos + 1);
-                // score_u = q_h · k_u / sqrt(hs): dq_h += ds_u k_u, dk_u += ds_u q_h.
-                for (int u = 0; u <= pos; u++)
-                {
-                    float ds = _dp[u] / sqrt;
-                    _k.Axpy(ds, keys, u * kv + kvOff, _dq, dh, hs);
-                    _k.Axpy(ds, s, qh, dK, u * kv + kvOff, hs);
-                }
+                // score_u = q_h · k_u / sqrt(hs): with ds_u = dp_u / sqrt(hs), dq_h = Σ_u ds_u k_u (dq_h is still 0:
+                // a weighted sum of keys, as the forward pass's of values) and dk_u += ds_u q_h.
+                for (int u = 0; u <= pos; u++) _dp[u] /= sqrt;
+                _k.AttentionValues(_dp, 0, keys, kvOff, _dq, dh, pos + 1, hs, kv);
+                _k.Ger(1f, _dp, 0, s, qh, dK, kvOff, pos + 1, hs, kv);
             }
 
             // Key and value of this position are complete now; undo RoPE on dq and dk, then through the projections.

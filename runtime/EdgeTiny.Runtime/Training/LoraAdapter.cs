@@ -75,8 +75,8 @@ namespace EdgeTiny.Runtime.Training
             k.MatVecF32(A, 0, x, xOff, _t, 0, Rank, In);                // t = A x
             System.Array.Clear(_u, 0, Rank);
             k.MatTVecF32(B, 0, dy, dyOff, _u, 0, Out, Rank);            // u = Bᵀ dy
-            k.Ger(Scale, dy, dyOff, _t, 0, GradB, 0, Out, Rank);        // dB += s · dy tᵀ
-            k.Ger(Scale, _u, 0, x, xOff, GradA, 0, Rank, In);           // dA += s · u xᵀ
+            k.Ger(Scale, dy, dyOff, _t, 0, GradB, 0, Out, Rank, Rank);  // dB += s · dy tᵀ
+            k.Ger(Scale, _u, 0, x, xOff, GradA, 0, Rank, In, In);       // dA += s · u xᵀ
             for (int r = 0; r < Rank; r++) _u[r] *= Scale;
             k.MatTVecF32(A, 0, _u, 0, dx, dxOff, Rank, In);             // dx += Aᵀ (s · u)
         }

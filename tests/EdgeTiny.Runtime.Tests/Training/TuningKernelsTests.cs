@@ -128,8 +128,11 @@ public sealed class TuningKernelsTests
     {
         var k = new PortableKernels();
         float[] x = [0f, 2f, -1f], y = [9f, 1f, 3f], a = [5f, 1f, 1f, 1f, 1f, 1f, 1f, 7f];
-        k.Ger(0.5f, x, 1, y, 1, a, 1, 2, 2);   // rows x[1..3) = (2, −1), cols y[1..3) = (1, 3), a[1..5)
+        k.Ger(0.5f, x, 1, y, 1, a, 1, 2, 2, 2);   // rows x[1..3) = (2, −1), cols y[1..3) = (1, 3), a[1..5)
         Assert.Equal([5f, 2f, 4f, 0.5f, -0.5f, 1f, 1f, 7f], a);
+        float[] strided = [5f, 1f, 1f, 1f, 1f, 1f, 1f, 7f];
+        k.Ger(0.5f, x, 1, y, 1, strided, 1, 2, 2, 3);   // rows 3 apart: a[1..3) and a[4..6), a[3] left alone
+        Assert.Equal([5f, 2f, 4f, 1f, 0.5f, -0.5f, 1f, 7f], strided);
     }
 
     [Theory]
@@ -151,9 +154,11 @@ public sealed class TuningKernelsTests
 
         long positions = tokens.Length - 1, perLayer = AdapterSet.Parameters(c, 1, rank);
         long inputsPerLayer = 6L * c.Dim + c.HiddenDim;   // q, k, v, o, gate, up read dim values; down reads hidden
-        // Backward: dB (out × rank) and dA (rank × in) of every adapter in the window, at every position.
-        Assert.Equal(positions * window * AdapterSet.Projections * 2, k.Counts.CallsOf(KernelKind.Ger));
-        Assert.Equal(positions * window * perLayer, k.Counts.OperationsOf(KernelKind.Ger));
+        // Backward: dB (out × rank) and dA (rank × in) of every adapter in the window, at every position; and per head
+        // the attention's dV and dK rows of positions 0..pos (pos + 1 rows of head_size).
+        long attentionRows = positions * (positions + 1) / 2;   // Σ over pos of pos + 1
+        Assert.Equal(positions * window * (AdapterSet.Projections * 2 + c.Heads * 2), k.Counts.CallsOf(KernelKind.Ger));
+        Assert.Equal(positions * window * perLayer + window * c.Heads * 2 * attentionRows * c.HeadSize, k.Counts.OperationsOf(KernelKind.Ger));
         // Forward: A x and B t per adapter; backward: A x again.
         Assert.Equal(positions * window * AdapterSet.Projections * 3, k.Counts.CallsOf(KernelKind.MatVecF32));
         Assert.Equal(positions * window * (perLayer + rank * inputsPerLayer), k.Counts.OperationsOf(KernelKind.MatVecF32));
