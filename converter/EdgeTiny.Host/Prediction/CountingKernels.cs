@@ -163,4 +163,50 @@ public sealed class CountingKernels(IKernels inner) : IKernels
         Add(KernelKind.AdamStep, n);
         Inner.AdamStep(g, m, v, p, n, gradScale, learningRate, beta1, beta2, c1, c2, epsilon);
     }
+
+    /// <summary>Four passes over the vocabulary: the maximum, exp and sum, the normalisation, the loss scale.</summary>
+    public float CrossEntropy(float[] logits, int n, int target, float[] dlogits, float scale)
+    {
+        Add(KernelKind.CrossEntropy, 4L * n);
+        return Inner.CrossEntropy(logits, n, target, dlogits, scale);
+    }
+
+    /// <summary>Four passes over the vocabulary, the last with a log per target probability.</summary>
+    public float SoftCrossEntropy(float[] logits, int n, float[] p, int pOff, float[] dlogits, float scale)
+    {
+        Add(KernelKind.SoftCrossEntropy, 4L * n);
+        return Inner.SoftCrossEntropy(logits, n, p, pOff, dlogits, scale);
+    }
+
+    /// <summary>Three passes (sum of squares, the weighted dot, dx), a fourth for dw.</summary>
+    public void RmsNormBackward(float[] x, int xOff, float[] w, float[] dy, int dyOff, float[] dx, int dxOff, float[] dw, int n, float eps)
+    {
+        Add(KernelKind.RmsNormBackward, (dw != null ? 4L : 3L) * n);
+        Inner.RmsNormBackward(x, xOff, w, dy, dyOff, dx, dxOff, dw, n, eps);
+    }
+
+    public void GatedActivationBackward(float[] g, int gOff, float[] u, int uOff, float[] dh, float[] dg, float[] du, int n, int activation)
+    {
+        Add(KernelKind.GatedActivationBackward, n);
+        Inner.GatedActivationBackward(g, gOff, u, uOff, dh, dg, du, n, activation);
+    }
+
+    public void ActivationL1Backward(float[] g, int gOff, float[] dg, int n, int activation, float lambda)
+    {
+        Add(KernelKind.ActivationL1Backward, n);
+        Inner.ActivationL1Backward(g, gOff, dg, n, activation, lambda);
+    }
+
+    /// <summary>Two passes: the dot, then the update.</summary>
+    public void SoftmaxBackward(float[] p, int pOff, float[] dp, int dpOff, int n, float divisor)
+    {
+        Add(KernelKind.SoftmaxBackward, 2L * n);
+        Inner.SoftmaxBackward(p, pOff, dp, dpOff, n, divisor);
+    }
+
+    public void RopeInverse(float[] cos, float[] sin, float[] v, int vOff, int length, int headSize)
+    {
+        Add(KernelKind.RopeInverse, length);
+        Inner.RopeInverse(cos, sin, v, vOff, length, headSize);
+    }
 }

@@ -12,4 +12,6 @@ public enum KernelKind
     AttentionScores, AttentionValues, AttentionScoresQ8, AttentionValuesQ8,
     DotQ8, AxpyQ8,
     Ger, AdamStep,
+    CrossEntropy, SoftCrossEntropy, RmsNormBackward, GatedActivationBackward, ActivationL1Backward,
+    SoftmaxBackward, RopeInverse,
 }

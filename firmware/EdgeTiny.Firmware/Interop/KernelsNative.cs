@@ -115,5 +115,35 @@ namespace EdgeTiny.Firmware.Interop
         [MethodImpl(MethodImplOptions.InternalCall)]
         public static extern void AdamStep(float[] g, float[] m, float[] v, float[] p, int n, float gradScale, float learningRate,
             float beta1, float beta2, float c1, float c2, float epsilon);
+
+        /// <summary><c>IKernels.CrossEntropy</c>: returns the loss, writes <paramref name="dlogits"/>.</summary>
+        [MethodImpl(MethodImplOptions.InternalCall)]
+        public static extern float CrossEntropy(float[] logits, int n, int target, float[] dlogits, float scale);
+
+        /// <summary><c>IKernels.SoftCrossEntropy</c>: returns KL(p ‖ softmax(logits)), writes <paramref name="dlogits"/>.</summary>
+        [MethodImpl(MethodImplOptions.InternalCall)]
+        public static extern float SoftCrossEntropy(float[] logits, int n, float[] p, int pOff, float[] dlogits, float scale);
+
+        /// <summary><c>IKernels.RmsNormBackward</c>; <paramref name="dw"/> may be null (no weight gradient).</summary>
+        [MethodImpl(MethodImplOptions.InternalCall)]
+        public static extern void RmsNormBackward(float[] x, int xOff, float[] w, float[] dy, int dyOff, float[] dx, int dxOff, float[] dw,
+            int n, float eps);
+
+        /// <summary><c>IKernels.GatedActivationBackward</c>: writes dg and du.</summary>
+        [MethodImpl(MethodImplOptions.InternalCall)]
+        public static extern void GatedActivationBackward(float[] g, int gOff, float[] u, int uOff, float[] dh, float[] dg, float[] du,
+            int n, int activation);
+
+        /// <summary><c>IKernels.ActivationL1Backward</c>: adds into dg.</summary>
+        [MethodImpl(MethodImplOptions.InternalCall)]
+        public static extern void ActivationL1Backward(float[] g, int gOff, float[] dg, int n, int activation, float lambda);
+
+        /// <summary><c>IKernels.SoftmaxBackward</c>, in place on dp.</summary>
+        [MethodImpl(MethodImplOptions.InternalCall)]
+        public static extern void SoftmaxBackward(float[] p, int pOff, float[] dp, int dpOff, int n, float divisor);
+
+        /// <summary><c>IKernels.RopeInverse</c>, in place on v.</summary>
+        [MethodImpl(MethodImplOptions.InternalCall)]
+        public static extern void RopeInverse(float[] cos, float[] sin, float[] v, int vOff, int length, int headSize);
     }
 }

@@ -129,5 +129,40 @@ namespace EdgeTiny.Firmware.Interop
         {
             KernelsNative.AdamStep(g, m, v, p, n, gradScale, learningRate, beta1, beta2, c1, c2, epsilon);
         }
+
+        public float CrossEntropy(float[] logits, int n, int target, float[] dlogits, float scale)
+        {
+            return KernelsNative.CrossEntropy(logits, n, target, dlogits, scale);
+        }
+
+        public float SoftCrossEntropy(float[] logits, int n, float[] p, int pOff, float[] dlogits, float scale)
+        {
+            return KernelsNative.SoftCrossEntropy(logits, n, p, pOff, dlogits, scale);
+        }
+
+        public void RmsNormBackward(float[] x, int xOff, float[] w, float[] dy, int dyOff, float[] dx, int dxOff, float[] dw, int n, float eps)
+        {
+            KernelsNative.RmsNormBackward(x, xOff, w, dy, dyOff, dx, dxOff, dw, n, eps);
+        }
+
+        public void GatedActivationBackward(float[] g, int gOff, float[] u, int uOff, float[] dh, float[] dg, float[] du, int n, int activation)
+        {
+            KernelsNative.GatedActivationBackward(g, gOff, u, uOff, dh, dg, du, n, activation);
+        }
+
+        public void ActivationL1Backward(float[] g, int gOff, float[] dg, int n, int activation, float lambda)
+        {
+            KernelsNative.ActivationL1Backward(g, gOff, dg, n, activation, lambda);
+        }
+
+        public void SoftmaxBackward(float[] p, int pOff, float[] dp, int dpOff, int n, float divisor)
+        {
+            KernelsNative.SoftmaxBackward(p, pOff, dp, dpOff, n, divisor);
+        }
+
+        public void RopeInverse(float[] cos, float[] sin, float[] v, int vOff, int length, int headSize)
+        {
+            KernelsNative.RopeInverse(cos, sin, v, vOff, length, headSize);
+        }
     }
 }

@@ -141,5 +141,49 @@ namespace EdgeTiny.Runtime.Kernels
         /// </summary>
         void AdamStep(float[] g, float[] m, float[] v, float[] p, int n, float gradScale, float learningRate, float beta1, float beta2,
             float c1, float c2, float epsilon);
+
+        /// <summary>
+        /// logits (n) -> dlogits (n), returns the loss: cross-entropy −log softmax(logits)[target] of the next token;
+        /// dlogits = scale · (softmax(logits) − onehot(target)), overwritten. Tuning's loss over the vocabulary.
+        /// </summary>
+        float CrossEntropy(float[] logits, int n, int target, float[] dlogits, float scale);
+
+        /// <summary>
+        /// logits (n), p (n at pOff) -> dlogits (n), returns KL(p ‖ softmax(logits)) (terms with p = 0 skipped):
+        /// dlogits = scale · (softmax(logits) − p), overwritten. Distillation against a target distribution.
+        /// </summary>
+        float SoftCrossEntropy(float[] logits, int n, float[] p, int pOff, float[] dlogits, float scale);
+
+        /// <summary>
+        /// Backward of <see cref="RmsNorm"/> (y = w ⊙ x / rms, rms = sqrt(mean(x²) + eps)): x (n at xOff), w (n), dy (n at dyOff)
+        /// -> dx (n at dxOff), accumulated: dx += (w ⊙ dy)/rms − x · Σ(w ⊙ dy ⊙ x) / (n · rms³); and when <paramref name="dw"/>
+        /// is not null, dw += dy ⊙ x / rms (the weight's gradient).
+        /// </summary>
+        void RmsNormBackward(float[] x, int xOff, float[] w, float[] dy, int dyOff, float[] dx, int dxOff, float[] dw, int n, float eps);
+
+        /// <summary>
+        /// Backward of <see cref="GatedActivation"/> (h = act(g) · u): g (n at gOff), u (n at uOff), dh (n) -> dg (n), du (n),
+        /// overwritten: du = dh · act(g), dg = dh · u · act'(g).
+        /// </summary>
+        void GatedActivationBackward(float[] g, int gOff, float[] u, int uOff, float[] dh, float[] dg, float[] du, int n, int activation);
+
+        /// <summary>
+        /// g (n at gOff) -> dg (n), accumulated: dg += lambda · d|act(g)|/dg, the gradient of an L1 penalty on the gate
+        /// activations (ProSparse).
+        /// </summary>
+        void ActivationL1Backward(float[] g, int gOff, float[] dg, int n, int activation, float lambda);
+
+        /// <summary>
+        /// Backward of <see cref="Softmax"/>, in place: dp (n at dpOff, the gradient w.r.t. the outputs p) becomes the
+        /// gradient w.r.t. the inputs divided by <paramref name="divisor"/>: dp[i] = p[i] · (dp[i] − Σ p·dp) / divisor
+        /// (divisor = sqrt(head size) takes attention's scores back through their scaling; 1 = none).
+        /// </summary>
+        void SoftmaxBackward(float[] p, int pOff, float[] dp, int dpOff, int n, float divisor);
+
+        /// <summary>
+        /// Backward of <see cref="Rope"/>: the inverse rotation (by the opposite angle), in place on a gradient; each pair
+        /// becomes (v0·cos[p] + v1·sin[p], −v0·sin[p] + v1·cos[p]).
+        /// </summary>
+        void RopeInverse(float[] cos, float[] sin, float[] v, int vOff, int length, int headSize);
     }
 }

@@ -291,5 +291,94 @@ namespace EdgeTiny.Runtime.Kernels
                 p[j] -= learningRate * (m[j] / c1) / ((float)System.Math.Sqrt(v[j] / c2) + epsilon);
             }
         }
+
+        public float CrossEntropy(float[] logits, int n, int target, float[] dlogits, float scale)
+        {
+            float max, sum;
+            SoftmaxInto(logits, n, dlogits, out max, out sum);
+            for (int i = 0; i < n; i++) dlogits[i] = dlogits[i] * scale;
+            dlogits[target] -= scale;
+            return (float)(System.Math.Log(sum) + max - logits[target]);
+        }
+
+        public float SoftCrossEntropy(float[] logits, int n, float[] p, int pOff, float[] dlogits, float scale)
+        {
+            float max, sum;
+            SoftmaxInto(logits, n, dlogits, out max, out sum);
+            float logSum = (float)System.Math.Log(sum) + max, kl = 0f;
+            for (int i = 0; i < n; i++)
+            {
+                float pi = p[pOff + i];
+                if (pi > 0f) kl += pi * ((float)System.Math.Log(pi) - (logits[i] - logSum));
+                dlogits[i] = (dlogits[i] - pi) * scale;
+            }
+            return kl;
+        }
+
+        /// <summary>probs = softmax(logits[0..n)) as <see cref="Softmax"/> computes it, with the max it subtracted and the sum it divided by.</summary>
+        private static void SoftmaxInto(float[] logits, int n, float[] probs, out float max, out float sum)
+        {
+            max = logits[0];
+            for (int i = 1; i < n; i++) if (logits[i] > max) max = logits[i];
+            sum = 0f;
+            for (int i = 0; i < n; i++)
+            {
+                float e = (float)System.Math.Exp(logits[i] - max);
+                probs[i] = e;
+                sum += e;
+            }
+            float inv = 1f / sum;
+            for (int i = 0; i < n; i++) probs[i] *= inv;
+        }
+
+        public void RmsNormBackward(float[] x, int xOff, float[] w, float[] dy, int dyOff, float[] dx, int dxOff, float[] dw, int n, float eps)
+        {
+            float ss = 0f;
+            for (int i = 0; i < n; i++) ss += x[xOff + i] * x[xOff + i];
+            float ms = ss / n + eps;
+            float inv = 1f / (float)System.Math.Sqrt(ms);
+            float dot = 0f;
+            for (int i = 0; i < n; i++) dot += w[i] * dy[dyOff + i] * x[xOff + i];
+            float k = dot * inv * inv * inv / n;
+            for (int i = 0; i < n; i++) dx[dxOff + i] += w[i] * dy[dyOff + i] * inv - x[xOff + i] * k;
+            if (dw != null)
+                for (int i = 0; i < n; i++) dw[i] += dy[dyOff + i] * x[xOff + i] * inv;
+        }
+
+        public void GatedActivationBackward(float[] g, int gOff, float[] u, int uOff, float[] dh, float[] dg, float[] du, int n, int activation)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                float a, da;
+                FfnActivation.WithSlope(g[gOff + i], activation, out a, out da);
+                du[i] = dh[i] * a;
+                dg[i] = dh[i] * u[uOff + i] * da;
+            }
+        }
+
+        public void ActivationL1Backward(float[] g, int gOff, float[] dg, int n, int activation, float lambda)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                float a, da;
+                FfnActivation.WithSlope(g[gOff + i], activation, out a, out da);
+                // d|act(z)|/dz = sign(act(z)) · act'(z); sign(silu(z)) = sign(z), and relu is 0 or positive.
+                if (a > 0f) dg[i] += lambda * da;
+                else if (a < 0f) dg[i] -= lambda * da;
+            }
+        }
+
+        public void SoftmaxBackward(float[] p, int pOff, float[] dp, int dpOff, int n, float divisor)
+        {
+            float dot = 0f;
+            for (int i = 0; i < n; i++) dot += p[pOff + i] * dp[dpOff + i];
+            // (p · (dp − dot)) rounded, then divided: the two steps of the loops this replaced, bit for bit.
+            for (int i = 0; i < n; i++) dp[dpOff + i] = p[pOff + i] * (dp[dpOff + i] - dot) / divisor;
+        }
+
+        public void RopeInverse(float[] cos, float[] sin, float[] v, int vOff, int length, int headSize)
+        {
+            Model.Rope.RotateInverse(v, vOff, length, headSize, cos, sin);
+        }
     }
 }

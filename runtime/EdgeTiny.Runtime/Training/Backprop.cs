@@ -151,7 +151,7 @@ namespace EdgeTiny.Runtime.Training
             {
                 _t.Embed(tokens[pos], pos, _plain);
                 _t.RunLayers(pos, 0, _top, _plain);
-                loss += Backward.CrossEntropy(_t.Exit(_plain), _c.VocabSize, tokens[pos + 1], _dlogits, 1f);
+                loss += _k.CrossEntropy(_t.Exit(_plain), _c.VocabSize, tokens[pos + 1], _dlogits, 1f);
             }
             return loss / n;
         }
@@ -187,15 +187,15 @@ namespace EdgeTiny.Runtime.Training
                 _t.RunLayers(pos, 0, _top, _recording);
                 float[] logits = _t.Exit(_recording);
                 loss += targets == null
-                    ? Backward.CrossEntropy(logits, _c.VocabSize, tokens[pos + 1], _dlogits, scale)
-                    : Backward.SoftCrossEntropy(logits, _c.VocabSize, targets, pos * _c.VocabSize, _dlogits, scale);
+                    ? _k.CrossEntropy(logits, _c.VocabSize, tokens[pos + 1], _dlogits, scale)
+                    : _k.SoftCrossEntropy(logits, _c.VocabSize, targets, pos * _c.VocabSize, _dlogits, scale);
                 // Through the classifier and final RMSNorm to the exit layer's output.
                 System.Array.Clear(_tmp, 0, dim);
                 _w.Classifier.MatTVecAdd(_k, _dlogits, 0, _tmp, 0);
                 _k.RmsNorm(_t.Hidden, _w.RmsFinal.F32, 0, _xf, dim, _c.NormEps);
                 _grads.Linear(_k, _c.Layers, Classifier, _xf, 0, _dlogits, 0, _tmp, 0);
                 System.Array.Clear(_gTop, pos * dim, dim);
-                Backward.RmsNorm(_t.Hidden, 0, _w.RmsFinal.F32, _tmp, 0, _gTop, pos * dim, finalNormGrad, dim, _c.NormEps);
+                _k.RmsNormBackward(_t.Hidden, 0, _w.RmsFinal.F32, _tmp, 0, _gTop, pos * dim, finalNormGrad, dim, _c.NormEps);
             }
 
             for (int i = 0; i <= _top - _bottom; i++)
@@ -234,15 +234,15 @@ namespace EdgeTiny.Runtime.Training
             System.Array.Clear(_dhb, 0, hidden);
             _w.W2[l].MatTVecAdd(_k, _g, 0, _dhb, 0);
             grads.Linear(_k, l, AdapterSet.Down, _hb, 0, _g, 0, _dhb, 0);
-            Backward.GatedActivation(s, h1, s, h3, _dhb, _dh1, _dh3, hidden, c.FfnActivation);
-            if (_penaltyScale != 0f) Backward.AddActivationL1(s, h1, _dh1, hidden, c.FfnActivation, _penaltyScale);
+            _k.GatedActivationBackward(s, h1, s, h3, _dhb, _dh1, _dh3, hidden, c.FfnActivation);
+            if (_penaltyScale != 0f) _k.ActivationL1Backward(s, h1, _dh1, hidden, c.FfnActivation, _penaltyScale);
             System.Array.Clear(_dxb, 0, dim);
             _w.W1[l].MatTVecAdd(_k, _dh1, 0, _dxb, 0);
             grads.Linear(_k, l, AdapterSet.Gate, s, xbF, _dh1, 0, _dxb, 0);
             _w.W3[l].MatTVecAdd(_k, _dh3, 0, _dxb, 0);
             grads.Linear(_k, l, AdapterSet.Up, s, xbF, _dh3, 0, _dxb, 0);
             System.Array.Copy(_g, _dMid, dim);
-            Backward.RmsNorm(s, xMid, _w.RmsFfn[l].F32, _dxb, 0, _dMid, 0, grads.NormGradient(l, FfnNorm), dim, c.NormEps);
+            _k.RmsNormBackward(s, xMid, _w.RmsFfn[l].F32, _dxb, 0, _dMid, 0, grads.NormGradient(l, FfnNorm), dim, c.NormEps);
 
             // Attention output projection: x_mid = x_in + Wo·a.
             System.Array.Clear(_da, 0, dim);
@@ -262,18 +262,17 @@ namespace EdgeTiny.Runtime.Training
                 // out_h = Σ_u p_u v_u: dp_u = da_h · v_u (scores against the values, scale 1), dv_u += p_u da_h.
                 _k.AttentionScores(_da, dh, values, kvOff, _dp, 0, pos + 1, hs, kv, 1f);
                 _k.Ger(1f, _p, 0, _da, dh, dV, kvOff, pos + 1, hs, kv);
-                Backward.Softmax(_p, 0, _dp, 0, pos + 1);
-                // score_u = q_h · k_u / sqrt(hs): with ds_u = dp_u / sqrt(hs), dq_h = Σ_u ds_u k_u (dq_h is still 0:
-                // a weighted sum of keys, as the forward pass's of values) and dk_u += ds_u q_h.
-                for (int u = 0; u <= pos; u++) _dp[u] /= sqrt;
+                // score_u = q_h · k_u / sqrt(hs): the softmax backward divides by sqrt(hs), giving ds_u; dq_h = Σ_u ds_u k_u
+                // (dq_h is still 0: a weighted sum of keys, as the forward pass's of values) and dk_u += ds_u q_h.
+                _k.SoftmaxBackward(_p, 0, _dp, 0, pos + 1, sqrt);
                 _k.AttentionValues(_dp, 0, keys, kvOff, _dq, dh, pos + 1, hs, kv);
                 _k.Ger(1f, _dp, 0, s, qh, dK, kvOff, pos + 1, hs, kv);
             }
 
             // Key and value of this position are complete now; undo RoPE on dq and dk, then through the projections.
-            Rope.RotateInverse(_dq, 0, dim, hs, _ropeCos, _ropeSin);
+            _k.RopeInverse(_ropeCos, _ropeSin, _dq, 0, dim, hs);
             System.Array.Copy(dK, pos * kv, _dk, 0, kv);
-            Rope.RotateInverse(_dk, 0, kv, hs, _ropeCos, _ropeSin);
+            _k.RopeInverse(_ropeCos, _ropeSin, _dk, 0, kv, hs);
             System.Array.Copy(dV, pos * kv, _dv, 0, kv);
             System.Array.Clear(_dxb, 0, dim);
             _w.Wq[l].MatTVecAdd(_k, _dq, 0, _dxb, 0);
@@ -285,7 +284,7 @@ namespace EdgeTiny.Runtime.Training
 
             // x_in feeds both the residual and the attention RMSNorm.
             System.Array.Copy(_dMid, _g, dim);
-            Backward.RmsNorm(s, xIn, _w.RmsAtt[l].F32, _dxb, 0, _g, 0, grads.NormGradient(l, AttentionNorm), dim, c.NormEps);
+            _k.RmsNormBackward(s, xIn, _w.RmsAtt[l].F32, _dxb, 0, _g, 0, grads.NormGradient(l, AttentionNorm), dim, c.NormEps);
         }
     }
 }

@@ -245,7 +245,7 @@ namespace EdgeTiny.Runtime.Training
             for (int pos = 0; pos < count - 1; pos++)
             {
                 float[] logits = _t.Forward(_seq[pos], pos, hooks);
-                loss += Backward.CrossEntropy(logits, _t.Config.VocabSize, _seq[pos + 1], _dlogits, 1f);
+                loss += _t.Kernels.CrossEntropy(logits, _t.Config.VocabSize, _seq[pos + 1], _dlogits, 1f);
             }
             return loss / (count - 1);
         }

@@ -35,7 +35,7 @@ public sealed class BackwardOpTests
         var k = new PortableKernels();
         double F(float[] v) { var o = new float[9]; k.RmsNorm(v, w, 0, o, 9, 1e-5f); return Dot(o, dy); }
         var dx = new float[9];
-        Backward.RmsNorm(x, 0, w, dy, 0, dx, 0, 9, 1e-5f);
+        k.RmsNormBackward(x, 0, w, dy, 0, dx, 0, null, 9, 1e-5f);
         for (int i = 0; i < 9; i++) Close(Fd(F, x, i, 1e-3f), dx[i], $"dx[{i}]");
     }
 
@@ -57,7 +57,7 @@ public sealed class BackwardOpTests
         float[] freq = new float[2], cos = new float[2], sin = new float[2];
         Rope.Frequencies(4, 10000f, freq);
         Rope.Angles(5, freq, cos, sin);
-        Rope.RotateInverse(g, 0, 8, 4, cos, sin);
+        new PortableKernels().RopeInverse(cos, sin, g, 0, 8, 4);
         for (int i = 0; i < 8; i++) Close(Fd(F, v, i, 1e-3f), g[i], $"d[{i}]");
     }
 
@@ -71,7 +71,7 @@ public sealed class BackwardOpTests
         double F(float[] gg, float[] uu) { var a = (float[])gg.Clone(); k.GatedActivation(a, uu, 7, activation); return Dot(a, dhb); }
         var dg = new float[7];
         var du = new float[7];
-        Backward.GatedActivation(g, 0, u, 0, dhb, dg, du, 7, activation);
+        k.GatedActivationBackward(g, 0, u, 0, dhb, dg, du, 7, activation);
         for (int i = 0; i < 7; i++)
         {
             if (activation == 1 && Math.Abs(g[i]) < 2e-2) continue; // relu's kink
@@ -98,7 +98,7 @@ public sealed class BackwardOpTests
         }
         var dg = new float[9];
         Array.Fill(dg, 0.25f); // added to what is there
-        Backward.AddActivationL1(g, 0, dg, 9, activation, lambda);
+        k.ActivationL1Backward(g, 0, dg, 9, activation, lambda);
         for (int i = 0; i < 9; i++)
         {
             if (Math.Abs(g[i]) < 2e-2) continue; // the kink of |x| and of relu
@@ -115,8 +115,12 @@ public sealed class BackwardOpTests
         var p0 = (float[])s.Clone();
         k.Softmax(p0, 0, 6);
         var ds = (float[])dp.Clone();
-        Backward.Softmax(p0, 0, ds, 0, 6);
+        k.SoftmaxBackward(p0, 0, ds, 0, 6, 1f);
         for (int i = 0; i < 6; i++) Close(Fd(F, s, i, 1e-3f), ds[i], $"ds[{i}]");
+        // A divisor divides the rounded result: the two steps attention's backward took before, bit for bit.
+        var scaled = (float[])dp.Clone();
+        k.SoftmaxBackward(p0, 0, scaled, 0, 6, 2.828427f);
+        for (int i = 0; i < 6; i++) Assert.Equal(ds[i] / 2.828427f, scaled[i]);
     }
 
     [Fact]
@@ -124,10 +128,11 @@ public sealed class BackwardOpTests
     {
         float[] logits = R(10, 3f);
         var d = new float[10];
-        float loss = Backward.CrossEntropy(logits, 10, 4, d, 1f);
+        var k = new PortableKernels();
+        float loss = k.CrossEntropy(logits, 10, 4, d, 1f);
         double reference = Math.Log(logits.Sum(v => Math.Exp(v))) - logits[4];
         Assert.Equal(reference, loss, 4);
-        for (int i = 0; i < 10; i++) Close(Fd(x => Backward.CrossEntropy(x, 10, 4, new float[10], 1f), logits, i, 1e-3f), d[i], $"dlogit[{i}]");
+        for (int i = 0; i < 10; i++) Close(Fd(x => k.CrossEntropy(x, 10, 4, new float[10], 1f), logits, i, 1e-3f), d[i], $"dlogit[{i}]");
     }
 
     [Fact]
@@ -137,14 +142,15 @@ public sealed class BackwardOpTests
         double z = target.Sum(v => Math.Exp(v));
         float[] p = [.. target.Select(v => (float)(Math.Exp(v) / z))];
         var d = new float[10];
-        float kl = Backward.SoftCrossEntropy(logits, 10, p, 0, d, 1f);
+        var k = new PortableKernels();
+        float kl = k.SoftCrossEntropy(logits, 10, p, 0, d, 1f);
         double lse = Math.Log(logits.Sum(v => Math.Exp(v)));
         double reference = Enumerable.Range(0, 10).Sum(i => p[i] * (Math.Log(p[i]) - (logits[i] - lse)));
         Assert.Equal(reference, kl, 4);
-        for (int i = 0; i < 10; i++) Close(Fd(x => Backward.SoftCrossEntropy(x, 10, p, 0, new float[10], 1f), logits, i, 1e-3f), d[i], $"dlogit[{i}]");
+        for (int i = 0; i < 10; i++) Close(Fd(x => k.SoftCrossEntropy(x, 10, p, 0, new float[10], 1f), logits, i, 1e-3f), d[i], $"dlogit[{i}]");
         // The target itself: no divergence, no gradient.
         float[] own = [.. p.Select(v => (float)Math.Log(v))];
-        Assert.Equal(0f, Backward.SoftCrossEntropy(own, 10, p, 0, d, 1f), 5);
+        Assert.Equal(0f, k.SoftCrossEntropy(own, 10, p, 0, d, 1f), 5);
         Assert.All(d, g => Assert.True(Math.Abs(g) < 1e-6f));
     }
 
