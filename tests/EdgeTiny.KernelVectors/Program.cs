@@ -83,6 +83,18 @@ foreach ((int rows, int cols, int stride) in new[] { (1, 1, 1), (4, 64, 64), (64
 foreach ((int n, int step, float scale) in new[] { (0, 1, 1f), (1, 1, 1f), (7, 2, 0.3f), (64, 1, 1f), (333, 50, 0.5f), (1156, 3, 1f) })
     cases.AdamStep(n, step, scale);
 
+// Tuning's element-wise backward ops: the loss over the vocabulary, RMSNorm, the gated activation, softmax, RoPE.
+foreach ((int n, int target, float spread) in new[] { (1, 0, 1f), (10, 4, 3f), (512, 0, 2f), (512, 511, 2f), (77, 30, 30f) })
+    cases.CrossEntropy(n, target, spread, 1f / 31f);
+foreach ((int n, float spread, bool zeros) in new[] { (1, 1f, false), (10, 3f, false), (512, 2f, true), (77, 20f, true) })
+    cases.SoftCrossEntropy(n, spread, 0.25f, zeros);
+foreach ((int n, bool dw) in new[] { (1, false), (7, true), (64, true), (64, false), (172, true) }) cases.RmsNormBackward(n, 1e-5f, dw);
+cases.RmsNormBackward(64, 1e-2f, true);
+foreach (int n in new[] { 0, 1, 13, 172 }) { cases.GatedActivationBackward(n, 0); cases.GatedActivationBackward(n, 1); }
+foreach (int n in new[] { 0, 9, 172 }) { cases.ActivationL1Backward(n, 0, 0.3f); cases.ActivationL1Backward(n, 1, 0.3f); }
+foreach ((int n, float divisor) in new[] { (0, 1f), (1, 1f), (9, 1f), (33, 2.828427f), (256, 4f) }) cases.SoftmaxBackward(n, divisor);
+foreach ((int length, int head) in new[] { (64, 8), (6, 6), (0, 8), (48, 16) }) cases.RopeInverse(length, head);
+
 Directory.CreateDirectory(args[0]);
 string path = Path.Combine(args[0], "kernel-vectors.bin");
 VectorFile.Write(path, cases.All);

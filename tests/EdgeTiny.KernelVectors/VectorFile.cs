@@ -11,6 +11,8 @@ public enum Kind
     RmsNorm = 9, Softmax = 10, Rope = 11, Dot = 12, Axpy = 13, DotQ8 = 14, AxpyQ8 = 15, GatedActivation = 16,
     AttentionScores = 17, AttentionValues = 18, AttentionScoresQ8 = 19, AttentionValuesQ8 = 20,
     Ger = 21, AdamStep = 22,
+    CrossEntropy = 23, SoftCrossEntropy = 24, RmsNormBackward = 25, GatedActivationBackward = 26, ActivationL1Backward = 27,
+    SoftmaxBackward = 28, RopeInverse = 29,
 }
 
 /// <summary>
@@ -33,6 +35,13 @@ public enum Kind
 /// Ger                 X = x, C = y, Y = a (accumulated, row r at YOff + r·Stride), Scalar = alpha
 /// AdamStep            X = g, Y = m | v | p (each Stride long), Cols = n, Scalar = gradient scale,
 ///                     Act = learning rate, beta1, beta2, c1, c2, epsilon
+/// CrossEntropy        X = logits, Rows = target, Cols = n, Scalar = scale; Y = dlogits (n) | loss
+/// SoftCrossEntropy    X = logits, C = p, Cols = n, Scalar = scale; Y = dlogits (n) | loss
+/// RmsNormBackward     X = x, C = w (at 0), Act = dy, Scalar = eps, Rows = 1 with dw; Y = dx (YOff, Stride long) | dw
+/// GatedActivationBackward  X = g, C = u, Act = dh (at 0), Activation; Y = dg (Stride long) | du
+/// ActivationL1Backward     X = g, Y = dg (at 0, accumulated), Scalar = lambda, Activation
+/// SoftmaxBackward     X = p, Y = dp (in place), Cols = n, Scalar = divisor
+/// RopeInverse         as Rope
 /// </code>
 /// Attention: Rows = count, Cols = head size, Stride, ScaleStride.
 /// </remarks>

@@ -151,6 +151,26 @@ int et_adam_step(const float *g, float *m, float *v, float *p, int n, float grad
                  float beta1, float beta2, float c1, float c2, float epsilon);
 
 /*
+ * Tuning's element-wise backward ops (IKernels.CrossEntropy, SoftCrossEntropy, RmsNormBackward,
+ * GatedActivationBackward, ActivationL1Backward, SoftmaxBackward, RopeInverse).
+ *   et_cross_entropy: dlogits = scale (softmax(logits) - onehot(target)) (overwritten); *loss = -log softmax[target].
+ *   et_soft_cross_entropy: dlogits = scale (softmax(logits) - p); *loss = KL(p || softmax(logits)), p = 0 terms skipped.
+ *   et_rmsnorm_backward: dx += (w dy) / rms - x sum(w dy x) / (n rms^3); dw += dy x / rms unless dw is NULL.
+ *   et_gated_activation_backward: du = dh act(g), dg = dh u act'(g) (overwritten).
+ *   et_activation_l1_backward: dg += lambda sign(act(g)) act'(g).
+ *   et_softmax_backward: dp = p (dp - sum(p dp)) / divisor, in place.
+ *   et_rope_inverse: et_rope by the opposite angle, in place.
+ */
+int et_cross_entropy(const float *logits, int n, int target, float *dlogits, float scale, float *loss);
+int et_soft_cross_entropy(const float *logits, int n, const float *p, float *dlogits, float scale, float *loss);
+int et_rmsnorm_backward(const float *x, const float *w, const float *dy, float *dx, float *dw, int n, float eps);
+int et_gated_activation_backward(const float *g, const float *u, const float *dh, float *dg, float *du, int n,
+                                 int activation);
+int et_activation_l1_backward(const float *g, float *dg, int n, int activation, float lambda);
+int et_softmax_backward(const float *p, float *dp, int n, float divisor);
+int et_rope_inverse(const float *cos_table, const float *sin_table, float *v, int length, int head_size);
+
+/*
  * Checked entry points with the C# signatures of IKernels: whole arrays (first element + length in elements) and
  * offsets, for the nanoFramework interop glue (Array->GetFirstElement(), Array->m_numOfElements). They check every
  * offset and length against its array (64-bit arithmetic, no overflow) and return ET_ERANGE before touching
@@ -218,6 +238,23 @@ int et_ger_checked(float alpha, const float *x, int32_t x_len, int32_t x_off, co
 int et_adam_step_checked(const float *g, int32_t g_len, float *m, int32_t m_len, float *v, int32_t v_len, float *p,
                          int32_t p_len, int n, float grad_scale, float learning_rate, float beta1, float beta2,
                          float c1, float c2, float epsilon);
+/* The losses return their value through `result` (written only on ET_OK); dw may be NULL (no weight gradient). */
+int et_cross_entropy_checked(const float *logits, int32_t logits_len, int n, int target, float *dlogits,
+                             int32_t dlogits_len, float scale, float *result);
+int et_soft_cross_entropy_checked(const float *logits, int32_t logits_len, int n, const float *p, int32_t p_len,
+                                  int32_t p_off, float *dlogits, int32_t dlogits_len, float scale, float *result);
+int et_rmsnorm_backward_checked(const float *x, int32_t x_len, int32_t x_off, const float *w, int32_t w_len,
+                                const float *dy, int32_t dy_len, int32_t dy_off, float *dx, int32_t dx_len,
+                                int32_t dx_off, float *dw, int32_t dw_len, int n, float eps);
+int et_gated_activation_backward_checked(const float *g, int32_t g_len, int32_t g_off, const float *u, int32_t u_len,
+                                         int32_t u_off, const float *dh, int32_t dh_len, float *dg, int32_t dg_len,
+                                         float *du, int32_t du_len, int n, int activation);
+int et_activation_l1_backward_checked(const float *g, int32_t g_len, int32_t g_off, float *dg, int32_t dg_len, int n,
+                                      int activation, float lambda);
+int et_softmax_backward_checked(const float *p, int32_t p_len, int32_t p_off, float *dp, int32_t dp_len,
+                                int32_t dp_off, int n, float divisor);
+int et_rope_inverse_checked(const float *cos_table, int32_t cos_len, const float *sin_table, int32_t sin_len,
+                            float *v, int32_t v_len, int32_t v_off, int length, int head_size);
 
 #ifdef __cplusplus
 }

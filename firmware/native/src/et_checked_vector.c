@@ -206,3 +206,72 @@ int et_adam_step_checked(const float *g, int32_t g_len, float *m, int32_t m_len,
         return ET_ERANGE;
     return et_adam_step(g, m, v, p, n, grad_scale, learning_rate, beta1, beta2, c1, c2, epsilon);
 }
+
+int et_cross_entropy_checked(const float *logits, int32_t logits_len, int n, int target, float *dlogits,
+                             int32_t dlogits_len, float scale, float *result)
+{
+    if (n < 1 || result == NULL) return ET_EINVAL;
+    if (target < 0 || target >= n || !et_in_range(logits_len, 0, n) || !et_in_range(dlogits_len, 0, n)) return ET_ERANGE;
+    return et_cross_entropy(logits, n, target, dlogits, scale, result);
+}
+
+int et_soft_cross_entropy_checked(const float *logits, int32_t logits_len, int n, const float *p, int32_t p_len,
+                                  int32_t p_off, float *dlogits, int32_t dlogits_len, float scale, float *result)
+{
+    if (n < 1 || result == NULL) return ET_EINVAL;
+    if (!et_in_range(logits_len, 0, n) || !et_in_range(p_len, p_off, n) || !et_in_range(dlogits_len, 0, n))
+        return ET_ERANGE;
+    return et_soft_cross_entropy(logits, n, p + p_off, dlogits, scale, result);
+}
+
+int et_rmsnorm_backward_checked(const float *x, int32_t x_len, int32_t x_off, const float *w, int32_t w_len,
+                                const float *dy, int32_t dy_len, int32_t dy_off, float *dx, int32_t dx_len,
+                                int32_t dx_off, float *dw, int32_t dw_len, int n, float eps)
+{
+    if (n < 1) return ET_EINVAL;
+    if (!et_in_range(x_len, x_off, n) || !et_in_range(w_len, 0, n) || !et_in_range(dy_len, dy_off, n)
+        || !et_in_range(dx_len, dx_off, n) || (dw != NULL && !et_in_range(dw_len, 0, n)))
+        return ET_ERANGE;
+    return et_rmsnorm_backward(x + x_off, w, dy + dy_off, dx + dx_off, dw, n, eps);
+}
+
+int et_gated_activation_backward_checked(const float *g, int32_t g_len, int32_t g_off, const float *u, int32_t u_len,
+                                         int32_t u_off, const float *dh, int32_t dh_len, float *dg, int32_t dg_len,
+                                         float *du, int32_t du_len, int n, int activation)
+{
+    if (n < 0 || (activation != ET_ACT_SILU && activation != ET_ACT_RELU)) return ET_EINVAL;
+    if (n == 0) return ET_OK;
+    if (!et_in_range(g_len, g_off, n) || !et_in_range(u_len, u_off, n) || !et_in_range(dh_len, 0, n)
+        || !et_in_range(dg_len, 0, n) || !et_in_range(du_len, 0, n))
+        return ET_ERANGE;
+    return et_gated_activation_backward(g + g_off, u + u_off, dh, dg, du, n, activation);
+}
+
+int et_activation_l1_backward_checked(const float *g, int32_t g_len, int32_t g_off, float *dg, int32_t dg_len, int n,
+                                      int activation, float lambda)
+{
+    if (n < 0 || (activation != ET_ACT_SILU && activation != ET_ACT_RELU)) return ET_EINVAL;
+    if (n == 0) return ET_OK;
+    if (!et_in_range(g_len, g_off, n) || !et_in_range(dg_len, 0, n)) return ET_ERANGE;
+    return et_activation_l1_backward(g + g_off, dg, n, activation, lambda);
+}
+
+int et_softmax_backward_checked(const float *p, int32_t p_len, int32_t p_off, float *dp, int32_t dp_len,
+                                int32_t dp_off, int n, float divisor)
+{
+    if (n < 0) return ET_EINVAL;
+    if (n == 0) return ET_OK;
+    if (!et_in_range(p_len, p_off, n) || !et_in_range(dp_len, dp_off, n)) return ET_ERANGE;
+    return et_softmax_backward(p + p_off, dp + dp_off, n, divisor);
+}
+
+int et_rope_inverse_checked(const float *cos_table, int32_t cos_len, const float *sin_table, int32_t sin_len,
+                            float *v, int32_t v_len, int32_t v_off, int length, int head_size)
+{
+    int pairs;
+    if (length < 0 || (length & 1) || head_size < 2 || (head_size & 1)) return ET_EINVAL;
+    pairs = (length < head_size ? length : head_size) / 2;
+    if (!et_in_range(v_len, v_off, length) || !et_in_range(cos_len, 0, pairs) || !et_in_range(sin_len, 0, pairs))
+        return ET_ERANGE;
+    return et_rope_inverse(cos_table, sin_table, v + v_off, length, head_size);
+}

@@ -292,3 +292,81 @@ TEST(Checked, TuningKernelsRejectBadArgumentsBeforeAnyWrite)
               ET_EINVAL);
     EXPECT_EQ(a, std::vector<float>(12, 7.0f));
 }
+
+TEST(Known, BackwardOps)
+{
+    // Two equal logits: softmax (0.5, 0.5); target 1 costs ln 2, dlogits = scale (0.5, -0.5).
+    std::vector<float> logits{0, 0}, d{9, 9};
+    float loss = 0;
+    ASSERT_EQ(et_cross_entropy_checked(logits.data(), 2, 2, 1, d.data(), 2, 2.0f, &loss), ET_OK);
+    EXPECT_FLOAT_EQ(loss, std::log(2.0f));
+    EXPECT_EQ(d, (std::vector<float>{1, -1}));
+    // Against p = (1, 0): KL = ln 2 (the p = 0 term skipped), dlogits = (0.5 - 1, 0.5 - 0).
+    std::vector<float> p{7, 1, 0};
+    ASSERT_EQ(et_soft_cross_entropy_checked(logits.data(), 2, 2, p.data(), 3, 1, d.data(), 2, 1.0f, &loss), ET_OK);
+    EXPECT_FLOAT_EQ(loss, std::log(2.0f));
+    EXPECT_EQ(d, (std::vector<float>{-0.5f, 0.5f}));
+    // x = (1, 1), eps = 0: rms = 1; w = 1, dy = (1, -1) is orthogonal to x, so dx += dy and dw += dy.
+    std::vector<float> x{1, 1}, w{1, 1}, dy{1, -1}, dx{1, 1}, dw{0, 0};
+    ASSERT_EQ(et_rmsnorm_backward_checked(x.data(), 2, 0, w.data(), 2, dy.data(), 2, 0, dx.data(), 2, 0, dw.data(), 2, 2,
+                                          0.0f),
+              ET_OK);
+    EXPECT_EQ(dx, (std::vector<float>{2, 0}));
+    EXPECT_EQ(dw, (std::vector<float>{1, -1}));
+    ASSERT_EQ(et_rmsnorm_backward_checked(x.data(), 2, 0, w.data(), 2, dy.data(), 2, 0, dx.data(), 2, 0, nullptr, 0, 2,
+                                          0.0f),
+              ET_OK); // no weight gradient
+    EXPECT_EQ(dx, (std::vector<float>{3, -1}));
+    // relu gate g = (2, -1), up u = (3, 4), dh = 1: du = relu(g) = (2, 0), dg = u relu'(g) = (3, 0).
+    std::vector<float> g{2, -1}, u{3, 4}, dh{1, 1}, dg{9, 9}, du{9, 9};
+    ASSERT_EQ(et_gated_activation_backward_checked(g.data(), 2, 0, u.data(), 2, 0, dh.data(), 2, dg.data(), 2, du.data(), 2,
+                                                   2, ET_ACT_RELU),
+              ET_OK);
+    EXPECT_EQ(du, (std::vector<float>{2, 0}));
+    EXPECT_EQ(dg, (std::vector<float>{3, 0}));
+    ASSERT_EQ(et_activation_l1_backward_checked(g.data(), 2, 0, dg.data(), 2, 2, ET_ACT_RELU, 0.5f), ET_OK);
+    EXPECT_EQ(dg, (std::vector<float>{3.5f, 0}));
+    std::vector<float> neg{-1}, dneg{0};
+    ASSERT_EQ(et_activation_l1_backward_checked(neg.data(), 1, 0, dneg.data(), 1, 1, ET_ACT_SILU, 0.5f), ET_OK);
+    EXPECT_LT(dneg[0], 0.0f); // silu(-1) < 0: the penalty pushes it up, its gradient is -lambda silu'(-1)
+    // p = (0.5, 0.5), dp = (1, 3): Σ p dp = 2, so dp becomes (-0.5, 0.5), then / 2.
+    std::vector<float> probs{0.5f, 0.5f}, dp{1, 3};
+    ASSERT_EQ(et_softmax_backward_checked(probs.data(), 2, 0, dp.data(), 2, 0, 2, 2.0f), ET_OK);
+    EXPECT_EQ(dp, (std::vector<float>{-0.25f, 0.25f}));
+    // A quarter turn back: (1, 0) by -90 degrees is (0, -1); et_rope turns it forward again.
+    std::vector<float> cosv{0}, sinv{1}, v{1, 0};
+    ASSERT_EQ(et_rope_inverse_checked(cosv.data(), 1, sinv.data(), 1, v.data(), 2, 0, 2, 2), ET_OK);
+    EXPECT_EQ(v, (std::vector<float>{0, -1}));
+    ASSERT_EQ(et_rope_checked(cosv.data(), 1, sinv.data(), 1, v.data(), 2, 0, 2, 2), ET_OK);
+    EXPECT_EQ(v, (std::vector<float>{1, 0}));
+}
+
+TEST(Checked, BackwardOpsRejectBadArgumentsBeforeAnyWrite)
+{
+    std::vector<float> a(4, 1.0f), out(4, 7.0f);
+    float loss = 5;
+    EXPECT_EQ(et_cross_entropy_checked(a.data(), 4, 4, 4, out.data(), 4, 1.0f, &loss), ET_ERANGE); // target = n
+    EXPECT_EQ(et_cross_entropy_checked(a.data(), 4, 4, -1, out.data(), 4, 1.0f, &loss), ET_ERANGE);
+    EXPECT_EQ(et_cross_entropy_checked(a.data(), 4, 4, 0, out.data(), 3, 1.0f, &loss), ET_ERANGE); // dlogits short
+    EXPECT_EQ(et_cross_entropy_checked(a.data(), 4, 0, 0, out.data(), 4, 1.0f, &loss), ET_EINVAL);
+    EXPECT_EQ(et_soft_cross_entropy_checked(a.data(), 4, 4, a.data(), 4, 1, out.data(), 4, 1.0f, &loss), ET_ERANGE);
+    EXPECT_EQ(et_rmsnorm_backward_checked(a.data(), 4, 0, a.data(), 4, a.data(), 4, 0, out.data(), 4, 0, out.data(), 3, 4,
+                                          1e-5f),
+              ET_ERANGE); // dw one short
+    EXPECT_EQ(et_rmsnorm_backward_checked(a.data(), 4, 1, a.data(), 4, a.data(), 4, 0, out.data(), 4, 0, nullptr, 0, 4,
+                                          1e-5f),
+              ET_ERANGE); // x past its end
+    EXPECT_EQ(et_gated_activation_backward_checked(a.data(), 4, 0, a.data(), 4, 0, a.data(), 4, out.data(), 4,
+                                                   out.data(), 4, 4, 2),
+              ET_EINVAL); // unknown activation
+    EXPECT_EQ(et_gated_activation_backward_checked(a.data(), 4, 0, a.data(), 4, 2, a.data(), 4, out.data(), 4,
+                                                   out.data(), 4, 4, ET_ACT_SILU),
+              ET_ERANGE);
+    EXPECT_EQ(et_activation_l1_backward_checked(a.data(), 4, 0, out.data(), 3, 4, ET_ACT_RELU, 1.0f), ET_ERANGE);
+    EXPECT_EQ(et_softmax_backward_checked(a.data(), 4, 0, out.data(), 4, 1, 4, 1.0f), ET_ERANGE);
+    EXPECT_EQ(et_softmax_backward_checked(a.data(), 4, 0, out.data(), 4, 0, -1, 1.0f), ET_EINVAL);
+    EXPECT_EQ(et_rope_inverse_checked(a.data(), 4, a.data(), 4, out.data(), 4, 0, 3, 2), ET_EINVAL); // odd length
+    EXPECT_EQ(et_rope_inverse_checked(a.data(), 4, a.data(), 4, out.data(), 4, 2, 4, 2), ET_ERANGE);
+    EXPECT_EQ(out, std::vector<float>(4, 7.0f));
+    EXPECT_EQ(loss, 5.0f);
+}

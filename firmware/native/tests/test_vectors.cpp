@@ -85,6 +85,31 @@ int RunKernel(const VectorCase &c, std::vector<float> &y)
         return et_adam_step_checked(x, xn, mv, c.stride, mv + c.stride, c.stride, mv + 2 * c.stride, c.stride, c.cols,
                                     c.scalar, act[0], act[1], act[2], act[3], act[4], act[5]);
     }
+    case Kind::CrossEntropy:
+        // y holds dlogits (cols) and then the loss.
+        if (yn < c.cols + 1) return -101;
+        return et_cross_entropy_checked(x, xn, c.cols, c.rows, y.data(), c.cols, c.scalar, &y[static_cast<size_t>(c.cols)]);
+    case Kind::SoftCrossEntropy:
+        if (yn < c.cols + 1) return -101;
+        return et_soft_cross_entropy_checked(x, xn, c.cols, m, mn, c.c_off, y.data(), c.cols, c.scalar,
+                                             &y[static_cast<size_t>(c.cols)]);
+    case Kind::RmsNormBackward:
+    {
+        // y holds dx (c.stride long) and then dw; c.rows = 1 when the case has dw.
+        float *dw = c.rows == 1 ? y.data() + c.stride : nullptr;
+        return et_rmsnorm_backward_checked(x, xn, c.x_off, m, mn, act, an, c.act_off, y.data(), c.stride, c.y_off, dw,
+                                           c.rows == 1 ? yn - c.stride : 0, c.cols, c.scalar);
+    }
+    case Kind::GatedActivationBackward:
+        // y holds dg (c.stride long) and then du.
+        return et_gated_activation_backward_checked(x, xn, c.x_off, m, mn, c.c_off, act, an, y.data(), c.stride,
+                                                    y.data() + c.stride, yn - c.stride, c.cols, c.activation);
+    case Kind::ActivationL1Backward:
+        return et_activation_l1_backward_checked(x, xn, c.x_off, y.data(), yn, c.cols, c.activation, c.scalar);
+    case Kind::SoftmaxBackward:
+        return et_softmax_backward_checked(x, xn, c.x_off, y.data(), yn, c.y_off, c.cols, c.scalar);
+    case Kind::RopeInverse:
+        return et_rope_inverse_checked(x, xn, act, an, y.data(), yn, c.y_off, c.cols, c.stride);
     }
     return -100;
 }

@@ -12,6 +12,8 @@ enum class Kind : int32_t
     RmsNorm = 9, Softmax = 10, Rope = 11, Dot = 12, Axpy = 13, DotQ8 = 14, AxpyQ8 = 15, GatedActivation = 16,
     AttentionScores = 17, AttentionValues = 18, AttentionScoresQ8 = 19, AttentionValuesQ8 = 20,
     Ger = 21, AdamStep = 22,
+    CrossEntropy = 23, SoftCrossEntropy = 24, RmsNormBackward = 25, GatedActivationBackward = 26, ActivationL1Backward = 27,
+    SoftmaxBackward = 28, RopeInverse = 29,
 };
 
 struct VectorCase
