@@ -50,6 +50,13 @@ public sealed class AllocationTests
             ("AttentionValuesQ8", () => k.AttentionValuesQ8(scores, 0, keys8, 0, scales, 0, head, 0, 256, 8, 16, 2)),
             ("Ger", () => k.Ger(1e-3f, a, 0, b, 0, w, 0, rows, cols, cols)),
             ("AdamStep", () => k.AdamStep(a, o, scores, b, 256, 1f, 1e-6f, 0.9f, 0.999f, 0.1f, 0.001f, 1e-8f)),
+            ("CrossEntropy", () => k.CrossEntropy(a, 300, 7, o, 0.5f)),
+            ("SoftCrossEntropy", () => k.SoftCrossEntropy(a, 256, scores, 0, o, 0.5f)),
+            ("RmsNormBackward", () => k.RmsNormBackward(a, 0, b, a, 0, o, 0, w, 300, 1e-5f)),
+            ("GatedActivationBackward", () => k.GatedActivationBackward(a, 0, b, 0, a, o, w, 300, 0)),
+            ("ActivationL1Backward", () => k.ActivationL1Backward(a, 0, o, 300, 0, 1e-3f)),
+            ("SoftmaxBackward", () => k.SoftmaxBackward(scores, 0, o, 0, 256, 2.8f)),
+            ("RopeInverse", () => k.RopeInverse(a, b, o, 0, 256, 16)),
         };
         foreach ((string name, Action call) in kernels)
         {

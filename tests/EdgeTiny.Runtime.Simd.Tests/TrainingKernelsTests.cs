@@ -61,4 +61,44 @@ public sealed class TrainingKernelsTests
         Assert.Throws<ArgumentOutOfRangeException>(() => k.AdamStep(x, y, y, y, 4, 1f, 1f, 0.9f, 0.999f, 1f, 1f, 1e-8f)); // g has 3
         Assert.All(a, e => Assert.Equal(0f, e));
     }
+
+    /// <summary>The backward ops run the portable loops: equal bit for bit, so desktop and board tune the same bytes.</summary>
+    [Theory]
+    [MemberData(nameof(KernelVariants.All), MemberType = typeof(KernelVariants))]
+    public void Backward_ops_equal_portable_bit_for_bit(string variant)
+    {
+        SimdKernels k = KernelVariants.Get(variant);
+        var inputs = new Inputs(47);
+        foreach (int n in new[] { 1, 7, 64, 173 })
+        {
+            float[] x = inputs.Vector(n + 3, 3f), w = inputs.Vector(n), dy = inputs.Vector(n + 2), p = inputs.Vector(n + 1);
+            _ref.Softmax(p, 1, n);
+            float[] e1 = inputs.Vector(n), e2 = inputs.Vector(n), a1 = (float[])e1.Clone(), a2 = (float[])e2.Clone();
+            Assert.Equal(_ref.CrossEntropy(x, n, n / 2, e1, 0.3f), k.CrossEntropy(x, n, n / 2, a1, 0.3f));
+            Assert.Equal(e1, a1);
+            Assert.Equal(_ref.SoftCrossEntropy(x, n, p, 1, e1, 0.3f), k.SoftCrossEntropy(x, n, p, 1, a1, 0.3f));
+            Assert.Equal(e1, a1);
+            _ref.RmsNormBackward(x, 3, w, dy, 2, e1, 0, e2, n, 1e-5f);
+            k.RmsNormBackward(x, 3, w, dy, 2, a1, 0, a2, n, 1e-5f);
+            Assert.Equal(e1, a1);
+            Assert.Equal(e2, a2);
+            foreach (int activation in new[] { 0, 1 })
+            {
+                _ref.GatedActivationBackward(x, 3, dy, 2, w, e1, e2, n, activation);
+                k.GatedActivationBackward(x, 3, dy, 2, w, a1, a2, n, activation);
+                Assert.Equal(e1, a1);
+                Assert.Equal(e2, a2);
+                _ref.ActivationL1Backward(x, 1, e1, n, activation, 0.2f);
+                k.ActivationL1Backward(x, 1, a1, n, activation, 0.2f);
+                Assert.Equal(e1, a1);
+            }
+            _ref.SoftmaxBackward(p, 1, e1, 0, n, 2.828427f);
+            k.SoftmaxBackward(p, 1, a1, 0, n, 2.828427f);
+            Assert.Equal(e1, a1);
+        }
+        float[] cos = inputs.Vector(8), sin = inputs.Vector(8), v = inputs.Vector(70), u = (float[])v.Clone();
+        _ref.RopeInverse(cos, sin, v, 6, 64, 16);
+        k.RopeInverse(cos, sin, u, 6, 64, 16);
+        Assert.Equal(v, u);
+    }
 }

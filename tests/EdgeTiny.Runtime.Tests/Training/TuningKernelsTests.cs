@@ -166,4 +166,49 @@ public sealed class TuningKernelsTests
         Assert.Equal(2L * AdapterSet.Projections * adaptedLayers, k.Counts.CallsOf(KernelKind.AdamStep));
         Assert.Equal(AdapterSet.Parameters(c, adaptedLayers, rank), k.Counts.OperationsOf(KernelKind.AdamStep));
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void A_tuning_step_runs_every_per_position_backward_op_on_the_kernels_as_the_shapes_say(int window)
+    {
+        ModelConfig c = TinyModels.Config(3);
+        EtbModel m = TinyModels.Open(TinyModels.Source(c, 5), new RuntimeOptions { ContextLength = 8 }, 8);
+        var k = new CountingKernels(new PortableKernels());
+        Transformer t = m.CreateTransformer(k);
+        var adapters = new AdapterSet(c, c.Layers - window, 2, 4f, true, m.Ledger);
+        adapters.Initialize(3);
+        var tuner = new AdapterTuner(t, m.Weights, adapters, OptimizerKind.Adam, 1e-3f, 1f, 8, window, m.Ledger);
+        int[] tokens = [1, 5, 9, 3, 12, 7, 4, 10];
+        long positions = tokens.Length - 1, attentionRows = positions * (positions + 1) / 2;
+        k.Counts.Clear();
+        tuner.Step(tokens, tokens.Length);
+
+        // The loss over the vocabulary once per position: four passes of the vocabulary.
+        Assert.Equal(positions, k.Counts.CallsOf(KernelKind.CrossEntropy));
+        Assert.Equal(positions * 4 * c.VocabSize, k.Counts.OperationsOf(KernelKind.CrossEntropy));
+        Assert.Equal(0, k.Counts.CallsOf(KernelKind.SoftCrossEntropy));
+        // RMSNorm backward: the final norm per position, the FFN and attention norms per position and layer; adapters
+        // train no norm weights, so three passes of dim each.
+        Assert.Equal(positions * (1 + 2 * window), k.Counts.CallsOf(KernelKind.RmsNormBackward));
+        Assert.Equal(positions * (1 + 2 * window) * 3 * c.Dim, k.Counts.OperationsOf(KernelKind.RmsNormBackward));
+        Assert.Equal(positions * window, k.Counts.CallsOf(KernelKind.GatedActivationBackward));
+        Assert.Equal(positions * window * c.HiddenDim, k.Counts.OperationsOf(KernelKind.GatedActivationBackward));
+        Assert.Equal(0, k.Counts.CallsOf(KernelKind.ActivationL1Backward)); // no sparsity penalty asked
+        // Softmax backward per head over keys 0..pos, two passes.
+        Assert.Equal(positions * window * c.Heads, k.Counts.CallsOf(KernelKind.SoftmaxBackward));
+        Assert.Equal(window * c.Heads * 2 * attentionRows, k.Counts.OperationsOf(KernelKind.SoftmaxBackward));
+        // RoPE undone on dq and dk per position and layer.
+        Assert.Equal(positions * window * 2, k.Counts.CallsOf(KernelKind.RopeInverse));
+        Assert.Equal(positions * window * (c.Dim + c.KvDim), k.Counts.OperationsOf(KernelKind.RopeInverse));
+
+        // Distillation: the soft loss instead, same count.
+        var targets = new float[positions * c.VocabSize];
+        for (int i = 0; i < targets.Length; i++) targets[i] = 1f / c.VocabSize;
+        k.Counts.Clear();
+        tuner.Step(tokens, tokens.Length, targets);
+        Assert.Equal(0, k.Counts.CallsOf(KernelKind.CrossEntropy));
+        Assert.Equal(positions, k.Counts.CallsOf(KernelKind.SoftCrossEntropy));
+        Assert.Equal(positions * 4 * c.VocabSize, k.Counts.OperationsOf(KernelKind.SoftCrossEntropy));
+    }
 }
