@@ -39,6 +39,15 @@ public sealed class LlamaCppModel : IDisposable
         return ctx.Tokenize(text, bos, special: false).Select(t => (int)t).ToArray();
     }
 
+    /// <summary>llama.cpp's bytes for one token (token_to_piece, special tokens invisible, no space stripped).</summary>
+    public byte[] Piece(int token)
+    {
+        var buffer = new byte[256];
+        int n = (int)_weights.NativeHandle.TokenToSpan((LLamaToken)token, buffer, 0, false);
+        if (n > buffer.Length) throw new InvalidOperationException($"token {token}'s piece is longer than {buffer.Length} bytes");
+        return buffer[..n];
+    }
+
     /// <summary>The logits at every position of a token sequence, in one batch.</summary>
     public float[][] Logits(int[] tokens)
     {

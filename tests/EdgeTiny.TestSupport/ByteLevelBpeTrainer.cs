@@ -1,0 +1,70 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using EdgeTiny.Converter.Import;
+using EdgeTiny.Runtime.Text;
+
+namespace EdgeTiny.TestSupport;
+
+/// <summary>
+/// Trains a GPT-2-style byte-level BPE vocabulary on real text, for tests: the text split by GPT-2's pattern (.NET's regex
+/// engine, test code only), each word as bytes in GPT-2's alphabet, then the most frequent adjacent pair merged, again and
+/// again (ties broken by the pair's ordinal order, so the result is deterministic). Tokens: the 256 bytes in byte order,
+/// the merge results in merge order, then the control tokens "&lt;|bos|&gt;" and "&lt;|eos|&gt;" — so BOS and EOS are
+/// neither 1 nor 2.
+/// </summary>
+public static class ByteLevelBpeTrainer
+{
+    public const string Gpt2Pattern = @"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+";
+
+    /// <summary>The project's own story text (tests/data/adaptation/train.txt): what the test vocabularies are trained on.</summary>
+    public static string TrainingText => File.ReadAllText(Path.Combine(SharedData.RepoRoot, "tests", "data", "adaptation", "train.txt"));
+
+    public static SourceTokenizer Train(string text, int merges)
+    {
+        var words = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (Match m in Regex.Matches(text, Gpt2Pattern))
+        {
+            string w = ByteLevelVocabulary.Encode(Encoding.UTF8.GetBytes(m.Value));
+            words[w] = words.GetValueOrDefault(w) + 1;
+        }
+        var split = words.Select(kv => (Symbols: kv.Key.Select(c => c.ToString()).ToList(), Count: kv.Value)).ToList();
+        var tokens = Enumerable.Range(0, 256).Select(b => ByteLevelVocabulary.Encode([(byte)b])).ToList();
+        var known = new HashSet<string>(tokens, StringComparer.Ordinal);
+        var rules = new List<(string, string)>();
+        while (rules.Count < merges)
+        {
+            var pairs = new Dictionary<(string, string), int>();
+            foreach (var (symbols, count) in split)
+                for (int i = 0; i + 1 < symbols.Count; i++)
+                    pairs[(symbols[i], symbols[i + 1])] = pairs.GetValueOrDefault((symbols[i], symbols[i + 1])) + count;
+            if (pairs.Count == 0) break;
+            var best = pairs.OrderByDescending(p => p.Value).ThenBy(p => p.Key.Item1, StringComparer.Ordinal).ThenBy(p => p.Key.Item2, StringComparer.Ordinal).First();
+            if (best.Value < 2) break;
+            var (a, b) = best.Key;
+            rules.Add((a, b));
+            if (known.Add(a + b)) tokens.Add(a + b);
+            foreach (var (symbols, _) in split)
+                for (int i = 0; i + 1 < symbols.Count; i++)
+                    if (symbols[i] == a && symbols[i + 1] == b)
+                    {
+                        symbols[i] = a + b;
+                        symbols.RemoveAt(i + 1);
+                    }
+        }
+        tokens.Add("<|bos|>");
+        tokens.Add("<|eos|>");
+        bool[] control = [.. tokens.Select((_, i) => i >= tokens.Count - 2)];
+        return ByteLevelVocabulary.Build("trained vocabulary", [.. tokens], control, rules, PreTokenizer.Gpt2, false, tokens.Count - 2, tokens.Count - 1);
+    }
+
+    /// <summary>The vocabulary's token strings as GGUF and tokenizer.json store them (control tokens as their text).</summary>
+    public static string[] TokenStrings(SourceTokenizer t) =>
+        [.. t.Pieces.Select((p, i) => i == t.Bos || i == t.Eos ? Encoding.UTF8.GetString(p) : ByteLevelVocabulary.Encode(p))];
+
+    /// <summary>The merges as "left right" strings, by rank.</summary>
+    public static string[] MergeStrings(SourceTokenizer t)
+    {
+        string[] s = TokenStrings(t);
+        return [.. Enumerable.Range(0, t.Merges.Length / 3).Select(r => s[t.Merges[3 * r]] + " " + s[t.Merges[3 * r + 1]])];
+    }
+}
