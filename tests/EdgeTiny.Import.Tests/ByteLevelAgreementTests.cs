@@ -27,6 +27,8 @@ public sealed class ByteLevelAgreementTests(GgufFiles files, ITestOutputHelper o
         "I'll we've they're you'd he's she'd it'll", "DON'T WON'T I'M", "'quoted' with 'single' quotes'", "12345678901234567890",
         "x½y²z ⅷ ٣٤٥", "\u00a0non-breaking\u2003em space\u3000ideographic", "  \n\n  \t\t  \r\n", "tabs\t\t\tand  spaces   mixed \t \n",
         "Brindle the otter lived in Marrowick, a harbor town with a blue lighthouse.", "((nested)) [[x]] {{y}} !!! ??? ...", "🦙🦙🦙 llama llama 🦙",
+        "In 2027 the harbor had 1,500 boats and 100 nets.", "    if (boats > 100) {\n        count += 1;\n    }\n", "IT'S BRINDLE'S BOAT!",
+        "Windows line ends.\r\nSecond line.\r\n", "Call 555-0199 at 10:30.\n\n  Next paragraph",
     ];
 
     private EtbModel Converted(string source) => GgufFiles.Load(ConvertOnce(source));
@@ -84,6 +86,40 @@ public sealed class ByteLevelAgreementTests(GgufFiles files, ITestOutputHelper o
             output.WriteLine($"{label}: {Texts.Length} texts, {tokens} llama.cpp tokens, {failures.Count} mismatching texts");
             Assert.True(failures.Count == 0, string.Join("\n", failures));
         }
+    }
+
+    /// <summary>
+    /// The other pre-tokenizers llama.cpp names and the runtime implements, on the same vocabulary: llama-bpe (Llama 3's
+    /// split; llama.cpp then also skips merging a word that is a whole token) and smollm (every digit alone).
+    /// </summary>
+    [Theory]
+    [InlineData("llama-bpe")]
+    [InlineData("smollm")]
+    public void Llama3_and_SmolLM_pre_tokenizers_give_llama_cpp_token_ids(string pre)
+    {
+        int kind = ByteLevelVocabulary.PreTokenizerOf(pre, pre);
+        SourceModel source = files.ByteLevel with
+        {
+            Tokenizer = files.ByteLevel.Tokenizer with { PreTokenizer = kind, IgnoreMerges = kind == PreTokenizer.Llama3 },
+        };
+        string gguf = _dir.File($"bytelevel-{pre}.gguf");
+        GgufExport.Write(source, gguf, pre);
+        EtbModel m = Converted(gguf);
+        Assert.Equal(kind, m.Tokenizer.PreTokenizerKind);
+        using var llama = new LlamaCppModel(gguf);
+        using var gpt2 = new LlamaCppModel(files.File("bytelevel"));
+        int tokens = 0, differentFromGpt2 = 0;
+        var failures = new List<string>();
+        foreach (string text in Texts)
+        {
+            int[] theirs = llama.Tokenize(text, bos: true), ours = Encode(m.Tokenizer, text);
+            tokens += theirs.Length;
+            if (!theirs.SequenceEqual(gpt2.Tokenize(text, bos: true))) differentFromGpt2++;
+            if (!theirs.SequenceEqual(ours)) failures.Add($"\"{text}\": llama.cpp [{string.Join(",", theirs)}], ours [{string.Join(",", ours)}]");
+        }
+        output.WriteLine($"{pre}: {Texts.Length} texts ({differentFromGpt2} tokenized otherwise than with gpt-2), {tokens} llama.cpp tokens, {failures.Count} mismatching texts");
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+        Assert.True(differentFromGpt2 >= 3, $"only {differentFromGpt2} texts show the pre-tokenizer at work");
     }
 
     [Fact]

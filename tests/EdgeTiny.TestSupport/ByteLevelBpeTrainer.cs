@@ -16,8 +16,22 @@ public static class ByteLevelBpeTrainer
 {
     public const string Gpt2Pattern = @"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+";
 
-    /// <summary>The project's own story text (tests/data/adaptation/train.txt): what the test vocabularies are trained on.</summary>
-    public static string TrainingText => File.ReadAllText(Path.Combine(SharedData.RepoRoot, "tests", "data", "adaptation", "train.txt"));
+    /// <summary>
+    /// What the test vocabularies are trained on: the project's own stories (tests/data/adaptation, train and held-out)
+    /// and a few lines with what the stories lack — numbers, dates, code-like indentation, upper-case contractions — so
+    /// merges exist where the pre-tokenizers differ (digit runs, line breaks after spaces, "'S" vs "'s").
+    /// </summary>
+    public static string TrainingText =>
+        File.ReadAllText(Path.Combine(SharedData.RepoRoot, "tests", "data", "adaptation", "train.txt"))
+        + File.ReadAllText(Path.Combine(SharedData.RepoRoot, "tests", "data", "adaptation", "heldout.txt"))
+        + string.Concat(Enumerable.Repeat(Extra, 3));
+
+    private const string Extra =
+        "In 2026 the harbor had 1,234 boats, 56 nets and 789 fish; by 2027 it had 1,500 boats and 100 nets.\n"
+        + "Call 555-0199 at 10:30 or 12:45, room 42, floor 3.\n\n"
+        + "    if (boats > 100) {\n        count += 1;\n    }\n  \n"
+        + "IT'S BRINDLE'S BOAT! DON'T TOUCH IT. WE'RE SURE THEY'LL SEE IT.\n"
+        + "\t\tTabs\tand  double  spaces   and\r\nWindows line ends.\r\n";
 
     public static SourceTokenizer Train(string text, int merges)
     {
