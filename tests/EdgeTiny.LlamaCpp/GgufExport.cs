@@ -93,8 +93,8 @@ public static unsafe class GgufExport
         fixed (float* s = tok.Scores) GgmlNative.gguf_set_arr_data(gguf, "tokenizer.ggml.scores", GgmlNative.GgufFloat32, s, (nuint)n);
         fixed (int* t = types) GgmlNative.gguf_set_arr_data(gguf, "tokenizer.ggml.token_type", GgmlNative.GgufInt32, t, (nuint)n);
         GgmlNative.gguf_set_val_u32(gguf, "tokenizer.ggml.unknown_token_id", 0);
-        GgmlNative.gguf_set_val_u32(gguf, "tokenizer.ggml.bos_token_id", 1);
-        GgmlNative.gguf_set_val_u32(gguf, "tokenizer.ggml.eos_token_id", 2);
+        GgmlNative.gguf_set_val_u32(gguf, "tokenizer.ggml.bos_token_id", (uint)tok.Bos);
+        GgmlNative.gguf_set_val_u32(gguf, "tokenizer.ggml.eos_token_id", (uint)tok.Eos);
         GgmlNative.gguf_set_val_bool(gguf, "tokenizer.ggml.add_bos_token", true);
         GgmlNative.gguf_set_val_bool(gguf, "tokenizer.ggml.add_eos_token", false);
     }

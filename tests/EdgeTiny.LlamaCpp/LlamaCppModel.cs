@@ -32,6 +32,9 @@ public sealed class LlamaCppModel : IDisposable
 
     public int VocabSize => _weights.Vocab.Count;
 
+    /// <summary>llama.cpp's BOS and EOS ids for the file.</summary>
+    public (int Bos, int Eos) Special => ((int)(_weights.Vocab.BOS ?? throw new InvalidOperationException("no BOS")), (int)(_weights.Vocab.EOS ?? throw new InvalidOperationException("no EOS")));
+
     /// <summary>llama.cpp's token ids for a text (special-token text is not parsed).</summary>
     public int[] Tokenize(string text, bool bos)
     {
