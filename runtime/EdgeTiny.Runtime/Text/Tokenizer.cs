@@ -35,7 +35,8 @@ namespace EdgeTiny.Runtime.Text
         // All pieces back to back in one blob (one heap object instead of one per token — cheaper on a board).
         private readonly byte[] _blob;
         private readonly int[] _start;       // token → offset of its piece in _blob; _start[vocab] = blob length
-        private readonly float[] _scores;
+        private readonly float[] _scores;         // SentencePiece kind only: byte-level BPE merges by rank, not score
+        private readonly int _vocab;
         private readonly int[] _slots;       // open-addressing hash table: token id + 1, 0 = empty
         private readonly int _slotMask;
         private readonly int _maxTokenLength;
@@ -50,7 +51,7 @@ namespace EdgeTiny.Runtime.Text
         private readonly int[] _byteTokens;       // byte-level kind: the token of each single byte
         private readonly int[] _classRuns;        // byte-level kind: UnicodeClassRuns
 
-        public int VocabSize { get { return _scores.Length; } }
+        public int VocabSize { get { return _vocab; } }
         public int Kind { get { return _kind; } }
         public int PreTokenizerKind { get { return _preTokenizer; } }
         public int Bos { get { return _bos; } }
@@ -58,7 +59,7 @@ namespace EdgeTiny.Runtime.Text
         /// <summary>The merges of a byte-level vocabulary, or null.</summary>
         public BpeMerges Merges { get { return _merges; } }
         public int MaxTokenLength { get { return _maxTokenLength; } }
-        public float Score(int token) { return _scores[token]; }
+        public float Score(int token) { return _scores != null ? _scores[token] : 0f; }
 
         /// <summary>A copy of the bytes of a token's piece (for tools and tests; not used on the hot path).</summary>
         public byte[] Piece(int token)
@@ -76,7 +77,7 @@ namespace EdgeTiny.Runtime.Text
             get
             {
                 return Memory.MemoryLedger.ArrayCost(_blob.Length) + Memory.MemoryLedger.ArrayCost(_start.Length * 4L)
-                    + Memory.MemoryLedger.ArrayCost(_scores.Length * 4L) + Memory.MemoryLedger.ArrayCost(_slots.Length * 4L)
+                    + (_scores != null ? Memory.MemoryLedger.ArrayCost(_scores.Length * 4L) : 0) + Memory.MemoryLedger.ArrayCost(_slots.Length * 4L)
                     + Memory.MemoryLedger.ArrayCost(_pair.Length)
                     + (_merges != null ? _merges.HeldBytes : 0)
                     + (_byteTokens != null ? Memory.MemoryLedger.ArrayCost(_byteTokens.Length * 4L) : 0)
@@ -133,12 +134,13 @@ namespace EdgeTiny.Runtime.Text
             }
             _blob = new byte[pieceBytes];
             _start = new int[vocab + 1];
-            _scores = new float[vocab];
+            _vocab = vocab;
+            _scores = _kind == KindSentencePiece ? new float[vocab] : null;
             int blobAt = 0;
             for (int i = 0; i < vocab; i++)
             {
                 if (at + 8 > section.Length) throw new ModelFormatException("tokenizer: truncated at token " + i.ToString());
-                _scores[i] = LittleEndian.ReadSingle(section, at);
+                if (_scores != null) _scores[i] = LittleEndian.ReadSingle(section, at);
                 int len = LittleEndian.ReadInt32(section, at + 4);
                 at += 8;
                 if (len < 0 || len > _maxTokenLength || at + len > section.Length || blobAt + len > _blob.Length)
@@ -284,7 +286,7 @@ namespace EdgeTiny.Runtime.Text
         /// </summary>
         public int Decode(int prevToken, int token, byte[] dest, int destOff)
         {
-            if (token < 0 || token >= _scores.Length) return 0;
+            if (token < 0 || token >= _vocab) return 0;
             int start = _start[token];
             int length = PieceLength(token);
             if (_kind == KindByteLevel)
