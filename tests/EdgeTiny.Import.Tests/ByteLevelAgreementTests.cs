@@ -182,5 +182,21 @@ public sealed class ByteLevelAgreementTests(GgufFiles files, ITestOutputHelper o
         output.WriteLine($"{prompts.Length} prompts, {generated} greedy tokens equal");
     }
 
+    [Fact]
+    public void The_cli_converts_the_gguf_file_and_runs_it_on_a_board_with_llama_cpp_greedy_tokens()
+    {
+        string etb = _dir.File("cli-bytelevel.etb");
+        CliResult convert = CliRunner.Run("convert", files.File("bytelevel"), "--policy", "none", "--bits", "32", "-o", etb);
+        Assert.True(convert.ExitCode == 0, convert.ToString());
+        CliResult run = CliRunner.Run("run", etb, "--prompt", "Brindle the otter", "--steps", "12", "--temperature", "0", "--board", "esp32-s3-devkitc-1-n8r8", "--json");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var json = System.Text.Json.Nodes.JsonNode.Parse(run.Stdout)!;
+        int[] prompt = [.. json["prompt_tokens"]!.AsArray().Select(n => (int)n!)], tokens = [.. json["tokens"]!.AsArray().Select(n => (int)n!)];
+        using var llama = new LlamaCppModel(files.File("bytelevel"));
+        Assert.Equal(llama.Tokenize("Brindle the otter", bos: true), prompt);
+        Assert.Equal(llama.Greedy(prompt, 12), tokens);
+        Assert.Equal(Encoding.UTF8.GetString([.. tokens.SelectMany(llama.Piece)]), (string)json["text"]!);
+    }
+
     public void Dispose() => _dir.Dispose();
 }
