@@ -90,12 +90,14 @@ public sealed class ByteLevelAgreementTests(GgufFiles files, ITestOutputHelper o
 
     /// <summary>
     /// The other pre-tokenizers llama.cpp names and the runtime implements, on the same vocabulary: llama-bpe (Llama 3's
-    /// split; llama.cpp then also skips merging a word that is a whole token) and smollm (every digit alone).
+    /// split; llama.cpp then also skips merging a word that is a whole token), smollm (every digit alone) and qwen2 (Llama
+    /// 3's split with single digits; llama.cpp runs it through its general regex path, not a hand-written one).
     /// </summary>
     [Theory]
     [InlineData("llama-bpe")]
     [InlineData("smollm")]
-    public void Llama3_and_SmolLM_pre_tokenizers_give_llama_cpp_token_ids(string pre)
+    [InlineData("qwen2")]
+    public void Llama3_SmolLM_and_Qwen2_pre_tokenizers_give_llama_cpp_token_ids(string pre)
     {
         int kind = ByteLevelVocabulary.PreTokenizerOf(pre, pre);
         SourceModel source = files.ByteLevel with
@@ -120,6 +122,20 @@ public sealed class ByteLevelAgreementTests(GgufFiles files, ITestOutputHelper o
         output.WriteLine($"{pre}: {Texts.Length} texts ({differentFromGpt2} tokenized otherwise than with gpt-2), {tokens} llama.cpp tokens, {failures.Count} mismatching texts");
         Assert.True(failures.Count == 0, string.Join("\n", failures));
         Assert.True(differentFromGpt2 >= 3, $"only {differentFromGpt2} texts show the pre-tokenizer at work");
+
+        // The same pre-tokenizer as a tokenizer.json spells it converts to the same tokenizer section.
+        string folder = _dir.File($"hf-{pre}");
+        HfFolders.Write(source, folder);
+        string json = Path.Combine(folder, "tokenizer.json");
+        var root = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(json))!;
+        System.Text.Json.Nodes.JsonObject ByteLevelPre(bool regex) => new() { ["type"] = "ByteLevel", ["add_prefix_space"] = false, ["trim_offsets"] = true, ["use_regex"] = regex };
+        System.Text.Json.Nodes.JsonObject first = kind == PreTokenizer.SmolLm
+            ? new() { ["type"] = "Digits", ["individual_digits"] = true }
+            : new() { ["type"] = "Split", ["pattern"] = new System.Text.Json.Nodes.JsonObject { ["Regex"] = kind == PreTokenizer.Qwen2 ? Converter.Import.HuggingFace.HfTokenizer.Qwen2Pattern : Converter.Import.HuggingFace.HfTokenizer.Llama3Pattern }, ["behavior"] = "Isolated", ["invert"] = false };
+        root["pre_tokenizer"] = new System.Text.Json.Nodes.JsonObject { ["type"] = "Sequence", ["pretokenizers"] = new System.Text.Json.Nodes.JsonArray(first, ByteLevelPre(kind == PreTokenizer.SmolLm)) };
+        root["model"]!["ignore_merges"] = kind == PreTokenizer.Llama3;
+        File.WriteAllText(json, root.ToJsonString());
+        Assert.Equal(Converter.Etb.TokenizerSection.Encode(ModelImport.Read(gguf, null).Tokenizer), Converter.Etb.TokenizerSection.Encode(ModelImport.Read(folder, null).Tokenizer));
     }
 
     [Fact]

@@ -53,7 +53,8 @@ public static class ByteLevelVocabulary
         "gpt-2" or "gpt2" => PreTokenizer.Gpt2,
         "llama-bpe" or "llama3" or "llama-v3" => PreTokenizer.Llama3,
         "smollm" => PreTokenizer.SmolLm,
-        _ => throw new InputException(path, $"byte-level pre-tokenizer '{name}' is not supported (gpt-2, llama-bpe, smollm)"),
+        "qwen2" => PreTokenizer.Qwen2,
+        _ => throw new InputException(path, $"byte-level pre-tokenizer '{name}' is not supported (gpt-2, llama-bpe, smollm, qwen2)"),
     };
 
     /// <summary>

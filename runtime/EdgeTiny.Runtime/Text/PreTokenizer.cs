@@ -9,13 +9,15 @@ namespace EdgeTiny.Runtime.Text
     /// ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+</item>
     /// <item><see cref="SmolLm"/> ("smollm"): every \p{N} code point a piece of its own, then the GPT-2 pattern inside each
     /// piece between them.</item>
+    /// <item><see cref="Qwen2"/> ("qwen2"): Llama 3's pattern with \p{N} (one digit a word) for \p{N}{1,3}.</item>
     /// </list>
     /// Letters, numbers and white space come from <see cref="UnicodeClasses"/> (generated from .NET's Unicode data).
     /// Allocates nothing: words are written as end indices into a caller's array.
     /// </summary>
     public static class PreTokenizer
     {
-        public const int None = 0, Gpt2 = 1, Llama3 = 2, SmolLm = 3;
+        public const int None = 0, Gpt2 = 1, Llama3 = 2, SmolLm = 3, Qwen2 = 4;
+        public const int Last = Qwen2;
 
         /// <summary>The pre-tokenizer's name as llama.cpp's tokenizer.ggml.pre spells it.</summary>
         public static string Name(int kind)
@@ -25,6 +27,7 @@ namespace EdgeTiny.Runtime.Text
                 case Gpt2: return "gpt-2";
                 case Llama3: return "llama-bpe";
                 case SmolLm: return "smollm";
+                case Qwen2: return "qwen2";
                 default: return "none";
             }
         }
@@ -48,7 +51,8 @@ namespace EdgeTiny.Runtime.Text
                 }
                 return SplitGpt2(cps, classes, start, count, wordEnds, words);
             }
-            if (kind == Llama3) return SplitLlama3(cps, classes, 0, count, wordEnds, words);
+            if (kind == Llama3) return SplitLlama3(cps, classes, 0, count, wordEnds, words, 3);
+            if (kind == Qwen2) return SplitLlama3(cps, classes, 0, count, wordEnds, words, 1);
             return SplitGpt2(cps, classes, 0, count, wordEnds, words);
         }
 
@@ -120,7 +124,8 @@ namespace EdgeTiny.Runtime.Text
             return words;
         }
 
-        private static int SplitLlama3(int[] cps, byte[] classes, int from, int end, int[] wordEnds, int words)
+        /// <param name="maxDigits">Digits a word holds at most: 3 for Llama 3 (\p{N}{1,3}), 1 for Qwen2 (\p{N}).</param>
+        private static int SplitLlama3(int[] cps, byte[] classes, int from, int end, int[] wordEnds, int words, int maxDigits)
         {
             int pos = from;
             while (pos < end)
@@ -142,11 +147,11 @@ namespace EdgeTiny.Runtime.Text
                     wordEnds[words++] = pos;
                     continue;
                 }
-                // \p{N}{1,3}
+                // \p{N}{1,3} (Qwen2: \p{N})
                 if (classes[pos] == UnicodeClasses.Number)
                 {
                     int run = 0;
-                    while (Is(classes, pos, end, UnicodeClasses.Number) && run < 3) { pos++; run++; }
+                    while (Is(classes, pos, end, UnicodeClasses.Number) && run < maxDigits) { pos++; run++; }
                     wordEnds[words++] = pos;
                     continue;
                 }

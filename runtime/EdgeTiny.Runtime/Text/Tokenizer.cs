@@ -104,7 +104,7 @@ namespace EdgeTiny.Runtime.Text
                 _eos = LittleEndian.ReadInt32(section, 24);
                 if (_kind != KindSentencePiece && _kind != KindByteLevel)
                     throw new ModelFormatException("tokenizer kind " + _kind.ToString() + " is not supported (0 SentencePiece-style, 1 byte-level BPE)");
-                if (_preTokenizer < PreTokenizer.None || _preTokenizer > PreTokenizer.SmolLm || (_kind == KindByteLevel) != (_preTokenizer != PreTokenizer.None))
+                if (_preTokenizer < PreTokenizer.None || _preTokenizer > PreTokenizer.Last || (_kind == KindByteLevel) != (_preTokenizer != PreTokenizer.None))
                     throw new ModelFormatException("tokenizer: pre-tokenizer " + _preTokenizer.ToString() + " does not fit tokenizer kind " + _kind.ToString());
                 at = Version2HeaderBytes;
             }

@@ -8,7 +8,7 @@ namespace EdgeTiny.Converter.Import.HuggingFace;
 /// pieces with "▁" for a space, a normalizer that prepends "▁" and turns spaces into "▁". Merges are ranked; the runtime
 /// merges by score, so a piece made by the merge of rank r scores -r (earlier merges win, as in Hugging Face's BPE) and a
 /// piece no merge makes scores below any merge (it is never formed by merging). GPT-2-style byte-level BPE (model BPE
-/// without byte fallback, no normalizer, pre_tokenizer ByteLevel — or a Sequence of Llama 3's Split pattern or SmolLM's
+/// without byte fallback, no normalizer, pre_tokenizer ByteLevel — or a Sequence of Llama 3's or Qwen2's Split pattern or SmolLM's
 /// Digits with ByteLevel — decoder ByteLevel) is read by <see cref="ByteLevelVocabulary"/>; special added tokens are
 /// control tokens, non-special added tokens are refused (matched in the text before BPE). BOS and EOS are config.json's
 /// bos_token_id / eos_token_id (the first, when it lists several), else the ids of "&lt;s&gt;" / "&lt;/s&gt;", else 1 and 2.
@@ -20,6 +20,9 @@ public static class HfTokenizer
 
     /// <summary>The Llama 3 pattern tokenizer.json's Split pre-tokenizer carries (as llama.cpp's llama-bpe).</summary>
     public const string Llama3Pattern = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+
+    /// <summary>Qwen2's Split pattern (llama.cpp's qwen2): Llama 3's with one digit a word.</summary>
+    public static readonly string Qwen2Pattern = Llama3Pattern.Replace("\\p{N}{1,3}", "\\p{N}");
 
     public static SourceTokenizer Read(string path, int vocabSize, int? bosId = null, int? eosId = null)
     {
@@ -131,12 +134,14 @@ public static class HfTokenizer
         {
             JsonElement first = seq[0], second = seq[1];
             if (Type(first) == "Split" && first.TryGetProperty("pattern", out var pat) && pat.TryGetProperty("Regex", out var rx)
-                && rx.GetString() == Llama3Pattern && first.GetProperty("behavior").GetString() == "Isolated"
-                && !Bool(first, "invert", false) && ByteLevel(second, false))
-                return EdgeTiny.Runtime.Text.PreTokenizer.Llama3;
+                && first.GetProperty("behavior").GetString() == "Isolated" && !Bool(first, "invert", false) && ByteLevel(second, false))
+            {
+                if (rx.GetString() == Llama3Pattern) return EdgeTiny.Runtime.Text.PreTokenizer.Llama3;
+                if (rx.GetString() == Qwen2Pattern) return EdgeTiny.Runtime.Text.PreTokenizer.Qwen2;
+            }
             if (Type(first) == "Digits" && Bool(first, "individual_digits", false) && ByteLevel(second, true))
                 return EdgeTiny.Runtime.Text.PreTokenizer.SmolLm;
         }
-        throw new InputException(path, $"byte-level pre_tokenizer {pre.GetRawText()} is not supported (ByteLevel with GPT-2's regex, Llama 3's Split + ByteLevel, SmolLM's Digits + ByteLevel)");
+        throw new InputException(path, $"byte-level pre_tokenizer {pre.GetRawText()} is not supported (ByteLevel with GPT-2's regex, Llama 3's or Qwen2's Split + ByteLevel, SmolLM's Digits + ByteLevel)");
     }
 }
