@@ -50,6 +50,20 @@ public sealed class ByteLevelAgreementTests(GgufFiles files, ITestOutputHelper o
         return folder;
     }
 
+    /// <summary>llama.cpp's tokens for every text against ours: how many llama.cpp tokens, and each text that differs.</summary>
+    private static (int Tokens, List<string> Failures) Compare(LlamaCppModel llama, Tokenizer ours)
+    {
+        int tokens = 0;
+        var failures = new List<string>();
+        foreach (string text in Texts)
+        {
+            int[] theirs = llama.Tokenize(text, bos: true), mine = Encode(ours, text);
+            tokens += theirs.Length;
+            if (!theirs.SequenceEqual(mine)) failures.Add($"\"{text}\": llama.cpp [{string.Join(",", theirs)}], ours [{string.Join(",", mine)}]");
+        }
+        return (tokens, failures);
+    }
+
     private static int[] Encode(Tokenizer t, string text)
     {
         var buffer = new int[Tokenizer.MaxTokens(Encoding.UTF8.GetByteCount(text))];
@@ -75,14 +89,7 @@ public sealed class ByteLevelAgreementTests(GgufFiles files, ITestOutputHelper o
         using var llama = new LlamaCppModel(files.File("bytelevel"));
         foreach (var (label, m) in new[] { ("gguf", Converted(files.File("bytelevel"))), ("hf", Converted(HfFolder())) })
         {
-            int tokens = 0;
-            var failures = new List<string>();
-            foreach (string text in Texts)
-            {
-                int[] theirs = llama.Tokenize(text, bos: true), ours = Encode(m.Tokenizer, text);
-                tokens += theirs.Length;
-                if (!theirs.SequenceEqual(ours)) failures.Add($"\"{text}\": llama.cpp [{string.Join(",", theirs)}], ours [{string.Join(",", ours)}]");
-            }
+            var (tokens, failures) = Compare(llama, m.Tokenizer);
             output.WriteLine($"{label}: {Texts.Length} texts, {tokens} llama.cpp tokens, {failures.Count} mismatching texts");
             Assert.True(failures.Count == 0, string.Join("\n", failures));
         }
@@ -110,15 +117,8 @@ public sealed class ByteLevelAgreementTests(GgufFiles files, ITestOutputHelper o
         Assert.Equal(kind, m.Tokenizer.PreTokenizerKind);
         using var llama = new LlamaCppModel(gguf);
         using var gpt2 = new LlamaCppModel(files.File("bytelevel"));
-        int tokens = 0, differentFromGpt2 = 0;
-        var failures = new List<string>();
-        foreach (string text in Texts)
-        {
-            int[] theirs = llama.Tokenize(text, bos: true), ours = Encode(m.Tokenizer, text);
-            tokens += theirs.Length;
-            if (!theirs.SequenceEqual(gpt2.Tokenize(text, bos: true))) differentFromGpt2++;
-            if (!theirs.SequenceEqual(ours)) failures.Add($"\"{text}\": llama.cpp [{string.Join(",", theirs)}], ours [{string.Join(",", ours)}]");
-        }
+        var (tokens, failures) = Compare(llama, m.Tokenizer);
+        int differentFromGpt2 = Texts.Count(text => !llama.Tokenize(text, bos: true).SequenceEqual(gpt2.Tokenize(text, bos: true)));
         output.WriteLine($"{pre}: {Texts.Length} texts ({differentFromGpt2} tokenized otherwise than with gpt-2), {tokens} llama.cpp tokens, {failures.Count} mismatching texts");
         Assert.True(failures.Count == 0, string.Join("\n", failures));
         Assert.True(differentFromGpt2 >= 3, $"only {differentFromGpt2} texts show the pre-tokenizer at work");

@@ -84,15 +84,16 @@ namespace EdgeTiny.Runtime.Text
         }
 
         /// <summary>
-        /// White space from pos: \s+(?!\S) leaves the last white space to the next word when a non-space follows;
-        /// at the end of the piece it takes all.
+        /// The end of the last alternatives, \s+(?!\S)|\s+, from pos: a run of white space leaves its last one to the next
+        /// word when a non-space follows (at the end of the piece it takes all); no white space at all matches nothing,
+        /// and the code point becomes a word of its own.
         /// </summary>
-        private static int WhitespaceEnd(byte[] classes, int pos, int end)
+        private static int SpaceRunEnd(byte[] classes, int pos, int end)
         {
             int n = 0;
             while (Is(classes, pos + n, end, UnicodeClasses.Space)) n++;
-            if (n > 1 && pos + n < end) return pos + n - 1;
-            return pos + n;
+            if (n == 0) return pos + 1;
+            return n > 1 && pos + n < end ? pos + n - 1 : pos + n;
         }
 
         private static int SplitGpt2(int[] cps, byte[] classes, int from, int end, int[] wordEnds, int words)
@@ -117,8 +118,7 @@ namespace EdgeTiny.Runtime.Text
                     wordEnds[words++] = pos;
                     continue;
                 }
-                int next = WhitespaceEnd(classes, pos, end);
-                pos = next > pos ? next : pos + 1;
+                pos = SpaceRunEnd(classes, pos, end);
                 wordEnds[words++] = pos;
             }
             return words;
@@ -178,8 +178,7 @@ namespace EdgeTiny.Runtime.Text
                     wordEnds[words++] = pos;
                     continue;
                 }
-                int next = WhitespaceEnd(classes, pos, end);
-                pos = next > pos ? next : pos + 1;
+                pos = SpaceRunEnd(classes, pos, end);
                 wordEnds[words++] = pos;
             }
             return words;
