@@ -101,13 +101,13 @@ public static unsafe class GgufExport
 
     /// <summary>
     /// A byte-level BPE vocabulary as llama.cpp's converter writes one: tokenizer.ggml.model "gpt2", the pre-tokenizer's
-    /// name in tokenizer.ggml.pre, tokens in GPT-2's byte alphabet (BOS and EOS as CONTROL tokens, the rest NORMAL), the
+    /// name in tokenizer.ggml.pre, tokens in GPT-2's byte alphabet (control tokens — BOS, EOS, … — CONTROL, the rest NORMAL), the
     /// merges as "left right" strings by rank, the BOS/EOS ids (added_bos so llama.cpp prepends BOS, as the runtime does).
     /// </summary>
     private static void WriteByteLevelTokenizer(IntPtr gguf, SourceTokenizer tok)
     {
         int n = tok.Pieces.Length;
-        int[] types = [.. Enumerable.Range(0, n).Select(i => i == tok.Bos || i == tok.Eos ? GgufTokenizer.TypeControl : GgufTokenizer.TypeNormal)];
+        int[] types = [.. Enumerable.Range(0, n).Select(i => EdgeTiny.TestSupport.ByteLevelBpeTrainer.IsControl(tok, i) ? GgufTokenizer.TypeControl : GgufTokenizer.TypeNormal)];
         GgmlNative.gguf_set_val_str(gguf, "tokenizer.ggml.model", "gpt2");
         GgmlNative.gguf_set_val_str(gguf, "tokenizer.ggml.pre", EdgeTiny.Runtime.Text.PreTokenizer.Name(tok.PreTokenizer));
         SetStrings(gguf, "tokenizer.ggml.tokens", EdgeTiny.TestSupport.ByteLevelBpeTrainer.TokenStrings(tok));

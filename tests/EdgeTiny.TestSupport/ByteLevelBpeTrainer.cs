@@ -9,8 +9,8 @@ namespace EdgeTiny.TestSupport;
 /// Trains a GPT-2-style byte-level BPE vocabulary on real text, for tests: the text split by GPT-2's pattern (.NET's regex
 /// engine, test code only), each word as bytes in GPT-2's alphabet, then the most frequent adjacent pair merged, again and
 /// again (ties broken by the pair's ordinal order, so the result is deterministic). Tokens: the 256 bytes in byte order,
-/// the merge results in merge order, then the control tokens "&lt;|bos|&gt;" and "&lt;|eos|&gt;" — so BOS and EOS are
-/// neither 1 nor 2.
+/// the merge results in merge order, then the control tokens "&lt;|bos|&gt;", "&lt;|eos|&gt;" and "&lt;|pad|&gt;" — so BOS
+/// and EOS are neither 1 nor 2, and one control token is neither.
 /// </summary>
 public static class ByteLevelBpeTrainer
 {
@@ -67,13 +67,17 @@ public static class ByteLevelBpeTrainer
         }
         tokens.Add("<|bos|>");
         tokens.Add("<|eos|>");
-        bool[] control = [.. tokens.Select((_, i) => i >= tokens.Count - 2)];
-        return ByteLevelVocabulary.Build("trained vocabulary", [.. tokens], control, rules, PreTokenizer.Gpt2, false, tokens.Count - 2, tokens.Count - 1);
+        tokens.Add("<|pad|>");
+        bool[] control = [.. tokens.Select((_, i) => i >= tokens.Count - 3)];
+        return ByteLevelVocabulary.Build("trained vocabulary", [.. tokens], control, rules, PreTokenizer.Gpt2, false, tokens.Count - 3, tokens.Count - 2);
     }
 
     /// <summary>The vocabulary's token strings as GGUF and tokenizer.json store them (control tokens as their text).</summary>
     public static string[] TokenStrings(SourceTokenizer t) =>
-        [.. t.Pieces.Select((p, i) => i == t.Bos || i == t.Eos ? Encoding.UTF8.GetString(p) : ByteLevelVocabulary.Encode(p))];
+        [.. t.Pieces.Select((p, i) => IsControl(t, i) ? Encoding.UTF8.GetString(p) : ByteLevelVocabulary.Encode(p))];
+
+    /// <summary>Control tokens of a byte-level vocabulary carry a negative score (<see cref="ByteLevelVocabulary.Build"/>).</summary>
+    public static bool IsControl(SourceTokenizer t, int id) => t.Scores[id] < 0;
 
     /// <summary>The merges as "left right" strings, by rank.</summary>
     public static string[] MergeStrings(SourceTokenizer t)

@@ -145,7 +145,7 @@ public static class HfFolders
 
     /// <summary>
     /// A GPT-2-style tokenizer.json as tokenizers saves one: model BPE (no byte fallback) with vocab and "left right"
-    /// merges, BOS/EOS as special added tokens, no normalizer, pre_tokenizer and decoder ByteLevel.
+    /// merges, the control tokens (BOS, EOS, …) as special added tokens, no normalizer, pre_tokenizer and decoder ByteLevel.
     /// </summary>
     private static JsonObject ByteLevelTokenizerJson(SourceTokenizer t)
     {
@@ -158,7 +158,7 @@ public static class HfFolders
             ["version"] = "1.0",
             ["truncation"] = null,
             ["padding"] = null,
-            ["added_tokens"] = new JsonArray(Special(t.Bos), Special(t.Eos)),
+            ["added_tokens"] = new JsonArray([.. Enumerable.Range(0, tokens.Length).Where(i => ByteLevelBpeTrainer.IsControl(t, i)).Select(i => (JsonNode)Special(i))]),
             ["normalizer"] = null,
             ["pre_tokenizer"] = new JsonObject { ["type"] = "ByteLevel", ["add_prefix_space"] = false, ["trim_offsets"] = true, ["use_regex"] = true },
             ["post_processor"] = null,

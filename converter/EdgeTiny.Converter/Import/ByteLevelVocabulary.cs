@@ -59,7 +59,7 @@ public static class ByteLevelVocabulary
 
     /// <summary>
     /// The runtime tokenizer of a byte-level vocabulary. <paramref name="control"/> marks special tokens (BOS, EOS, …:
-    /// never produced by merges, decoded to nothing), stored as their UTF-8 text. Refused: two tokens standing for the
+    /// never produced by merges, decoded to nothing), stored as their UTF-8 text with the score -1 (others 0). Refused: two tokens standing for the
     /// same bytes, a byte with no token, a merge whose parts or result are not tokens.
     /// </summary>
     public static SourceTokenizer Build(string path, string[] tokens, bool[] control, IEnumerable<(string Left, string Right)> merges,
@@ -91,7 +91,9 @@ public static class ByteLevelVocabulary
             triples.AddRange([l, r, result]);
             rank++;
         }
-        return new SourceTokenizer(pieces, new float[n], pieces.Max(p => p.Length))
+        // The score marks control tokens for the runtime (decoded to nothing); byte-level BPE merges by rank, not score.
+        float[] scores = [.. control.Select(c => c ? -1f : 0f)];
+        return new SourceTokenizer(pieces, scores, pieces.Max(p => p.Length))
         {
             Kind = Tokenizer.KindByteLevel,
             PreTokenizer = preTokenizer,

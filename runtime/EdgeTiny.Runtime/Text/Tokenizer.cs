@@ -13,7 +13,8 @@ namespace EdgeTiny.Runtime.Text
     /// <item><see cref="KindByteLevel"/>: GPT-2-style byte-level BPE. The text is split into words by a
     /// <see cref="PreTokenizer"/>; each word starts as one token per byte and is merged by the ranked <see cref="BpeMerges"/>.
     /// Pieces are stored as the raw bytes they stand for (the converter undoes GPT-2's byte→unicode mapping), so decoding
-    /// copies them; BOS and EOS decode to nothing.</item>
+    /// copies them; a token's score says whether it is a control token (negative: BOS, EOS, other specials), which decodes
+    /// to nothing, as in llama.cpp.</item>
     /// </list>
     ///
     /// Section layout, version 1 (SentencePiece kind, BOS 1, EOS 2; every file before byte-level BPE, and still what the
@@ -49,6 +50,7 @@ namespace EdgeTiny.Runtime.Text
         private readonly int _eos;
         private readonly BpeMerges _merges;       // byte-level kind only
         private readonly int[] _byteTokens;       // byte-level kind: the token of each single byte
+        private readonly byte[] _control;         // byte-level kind: a bit per token, set for control tokens (decode to nothing)
         private readonly int[] _classRuns;        // byte-level kind: UnicodeClassRuns
 
         public int VocabSize { get { return _vocab; } }
@@ -78,6 +80,7 @@ namespace EdgeTiny.Runtime.Text
             {
                 return Memory.MemoryLedger.ArrayCost(_blob.Length) + Memory.MemoryLedger.ArrayCost(_start.Length * 4L)
                     + (_scores != null ? Memory.MemoryLedger.ArrayCost(_scores.Length * 4L) : 0) + Memory.MemoryLedger.ArrayCost(_slots.Length * 4L)
+                    + (_control != null ? Memory.MemoryLedger.ArrayCost(_control.Length) : 0)
                     + Memory.MemoryLedger.ArrayCost(_pair.Length)
                     + (_merges != null ? _merges.HeldBytes : 0)
                     + (_byteTokens != null ? Memory.MemoryLedger.ArrayCost(_byteTokens.Length * 4L) : 0)
@@ -136,11 +139,14 @@ namespace EdgeTiny.Runtime.Text
             _start = new int[vocab + 1];
             _vocab = vocab;
             _scores = _kind == KindSentencePiece ? new float[vocab] : null;
+            _control = _kind == KindByteLevel ? new byte[(vocab + 7) >> 3] : null;
             int blobAt = 0;
             for (int i = 0; i < vocab; i++)
             {
                 if (at + 8 > section.Length) throw new ModelFormatException("tokenizer: truncated at token " + i.ToString());
-                if (_scores != null) _scores[i] = LittleEndian.ReadSingle(section, at);
+                float score = LittleEndian.ReadSingle(section, at);
+                if (_scores != null) _scores[i] = score;
+                else if (score < 0) _control[i >> 3] |= (byte)(1 << (i & 7));
                 int len = LittleEndian.ReadInt32(section, at + 4);
                 at += 8;
                 if (len < 0 || len > _maxTokenLength || at + len > section.Length || blobAt + len > _blob.Length)
@@ -291,7 +297,7 @@ namespace EdgeTiny.Runtime.Text
             int length = PieceLength(token);
             if (_kind == KindByteLevel)
             {
-                if (token == _bos || token == _eos) return 0;
+                if (token == _bos || token == _eos || (_control[token >> 3] & (1 << (token & 7))) != 0) return 0;
                 System.Array.Copy(_blob, start, dest, destOff, length);
                 return length;
             }
