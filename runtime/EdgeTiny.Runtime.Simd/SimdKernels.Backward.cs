@@ -26,4 +26,7 @@ public sealed unsafe partial class SimdKernels
 
     public void RopeInverse(float[] cos, float[] sin, float[] v, int vOff, int length, int headSize) =>
         _portable.RopeInverse(cos, sin, v, vOff, length, headSize);
+
+    // A running sum in index order, so the gradient norm (and the clipping it decides) is the board's to the bit.
+    public float SumOfSquares(float[] x, int xOff, int n, float sum) => _portable.SumOfSquares(x, xOff, n, sum);
 }

@@ -164,4 +164,17 @@ public sealed partial class Cases
         }
         All.Add(c);
     }
+
+    /// <summary>The gradient norm's running sum of squares: X = x at XOff, Cols = n, Scalar = sum so far; result in Y[YOff].</summary>
+    public void SumOfSquares(int n, float sum)
+    {
+        VectorCase c = New(Kind.SumOfSquares, $"sum of squares {n} from {sum}");
+        c.Cols = n; c.Scalar = sum; c.XOff = Offset();
+        float[] x = Vector(n);
+        c.X = Padded(c.XOff, x, _rng.Next(0, 3));
+        Output(c, 1);
+        c.Expected[c.YOff] = _ref.SumOfSquares(c.X, c.XOff, n, sum);
+        c.Magnitude[c.YOff] = Math.Abs(sum) + x.Sum(v => v * v) + 1e-30f;
+        All.Add(c);
+    }
 }

@@ -95,6 +95,8 @@ foreach (int n in new[] { 0, 9, 172 }) { cases.ActivationL1Backward(n, 0, 0.3f);
 foreach ((int n, float divisor) in new[] { (0, 1f), (1, 1f), (9, 1f), (33, 2.828427f), (256, 4f) }) cases.SoftmaxBackward(n, divisor);
 foreach ((int length, int head) in new[] { (64, 8), (6, 6), (0, 8), (48, 16) }) cases.RopeInverse(length, head);
 
+foreach ((int n, float sum) in new[] { (0, 0.5f), (1, 0f), (256, 0f), (333, 12.5f), (4624, 3f) }) cases.SumOfSquares(n, sum);
+
 Directory.CreateDirectory(args[0]);
 string path = Path.Combine(args[0], "kernel-vectors.bin");
 VectorFile.Write(path, cases.All);

@@ -12,7 +12,7 @@ public enum Kind
     AttentionScores = 17, AttentionValues = 18, AttentionScoresQ8 = 19, AttentionValuesQ8 = 20,
     Ger = 21, AdamStep = 22,
     CrossEntropy = 23, SoftCrossEntropy = 24, RmsNormBackward = 25, GatedActivationBackward = 26, ActivationL1Backward = 27,
-    SoftmaxBackward = 28, RopeInverse = 29,
+    SoftmaxBackward = 28, RopeInverse = 29, SumOfSquares = 30,
 }
 
 /// <summary>
@@ -42,6 +42,7 @@ public enum Kind
 /// ActivationL1Backward     X = g, Y = dg (at 0, accumulated), Scalar = lambda, Activation
 /// SoftmaxBackward     X = p, Y = dp (in place), Cols = n, Scalar = divisor
 /// RopeInverse         as Rope
+/// SumOfSquares        X = x, Cols = n, Scalar = the running sum; result in Y[YOff]
 /// </code>
 /// Attention: Rows = count, Cols = head size, Stride, ScaleStride.
 /// </remarks>

@@ -57,6 +57,7 @@ public sealed class AllocationTests
             ("ActivationL1Backward", () => k.ActivationL1Backward(a, 0, o, 300, 0, 1e-3f)),
             ("SoftmaxBackward", () => k.SoftmaxBackward(scores, 0, o, 0, 256, 2.8f)),
             ("RopeInverse", () => k.RopeInverse(a, b, o, 0, 256, 16)),
+            ("SumOfSquares", () => k.SumOfSquares(a, 0, 300, 0f)),
         };
         foreach ((string name, Action call) in kernels)
         {

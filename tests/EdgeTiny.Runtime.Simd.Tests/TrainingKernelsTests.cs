@@ -100,5 +100,6 @@ public sealed class TrainingKernelsTests
         _ref.RopeInverse(cos, sin, v, 6, 64, 16);
         k.RopeInverse(cos, sin, u, 6, 64, 16);
         Assert.Equal(v, u);
+        Assert.Equal(_ref.SumOfSquares(v, 3, 60, 0.25f), k.SumOfSquares(v, 3, 60, 0.25f));
     }
 }

@@ -209,4 +209,10 @@ public sealed class CountingKernels(IKernels inner) : IKernels
         Add(KernelKind.RopeInverse, length);
         Inner.RopeInverse(cos, sin, v, vOff, length, headSize);
     }
+
+    public float SumOfSquares(float[] x, int xOff, int n, float sum)
+    {
+        Add(KernelKind.SumOfSquares, n);
+        return Inner.SumOfSquares(x, xOff, n, sum);
+    }
 }

@@ -13,5 +13,5 @@ public enum KernelKind
     DotQ8, AxpyQ8,
     Ger, AdamStep,
     CrossEntropy, SoftCrossEntropy, RmsNormBackward, GatedActivationBackward, ActivationL1Backward,
-    SoftmaxBackward, RopeInverse,
+    SoftmaxBackward, RopeInverse, SumOfSquares,
 }

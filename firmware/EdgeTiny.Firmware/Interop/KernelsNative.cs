@@ -145,5 +145,9 @@ namespace EdgeTiny.Firmware.Interop
         /// <summary><c>IKernels.RopeInverse</c>, in place on v.</summary>
         [MethodImpl(MethodImplOptions.InternalCall)]
         public static extern void RopeInverse(float[] cos, float[] sin, float[] v, int vOff, int length, int headSize);
+
+        /// <summary><c>IKernels.SumOfSquares</c>: sum + Σ x².</summary>
+        [MethodImpl(MethodImplOptions.InternalCall)]
+        public static extern float SumOfSquares(float[] x, int xOff, int n, float sum);
     }
 }

@@ -164,5 +164,10 @@ namespace EdgeTiny.Firmware.Interop
         {
             KernelsNative.RopeInverse(cos, sin, v, vOff, length, headSize);
         }
+
+        public float SumOfSquares(float[] x, int xOff, int n, float sum)
+        {
+            return KernelsNative.SumOfSquares(x, xOff, n, sum);
+        }
     }
 }

@@ -149,6 +149,8 @@ int et_attention_values_q8(const float *weights, const uint8_t *values, const fl
 int et_ger(float alpha, const float *x, const float *y, float *a, int rows, int cols, int stride);
 int et_adam_step(const float *g, float *m, float *v, float *p, int n, float grad_scale, float learning_rate,
                  float beta1, float beta2, float c1, float c2, float epsilon);
+/* sum + x[0]^2 + ... + x[n-1]^2, added in index order (IKernels.SumOfSquares: the optimiser's gradient norm). */
+float et_sum_of_squares(const float *x, int n, float sum);
 
 /*
  * Tuning's element-wise backward ops (IKernels.CrossEntropy, SoftCrossEntropy, RmsNormBackward,
@@ -253,6 +255,7 @@ int et_activation_l1_backward_checked(const float *g, int32_t g_len, int32_t g_o
                                       int activation, float lambda);
 int et_softmax_backward_checked(const float *p, int32_t p_len, int32_t p_off, float *dp, int32_t dp_len,
                                 int32_t dp_off, int n, float divisor);
+int et_sum_of_squares_checked(const float *x, int32_t x_len, int32_t x_off, int n, float sum, float *result);
 int et_rope_inverse_checked(const float *cos_table, int32_t cos_len, const float *sin_table, int32_t sin_len,
                             float *v, int32_t v_len, int32_t v_off, int length, int head_size);
 

@@ -275,3 +275,11 @@ int et_rope_inverse_checked(const float *cos_table, int32_t cos_len, const float
         return ET_ERANGE;
     return et_rope_inverse(cos_table, sin_table, v + v_off, length, head_size);
 }
+
+int et_sum_of_squares_checked(const float *x, int32_t x_len, int32_t x_off, int n, float sum, float *result)
+{
+    if (n < 0 || result == NULL) return ET_EINVAL;
+    if (n > 0 && !et_in_range(x_len, x_off, n)) return ET_ERANGE;
+    *result = n == 0 ? sum : et_sum_of_squares(x + x_off, n, sum);
+    return ET_OK;
+}

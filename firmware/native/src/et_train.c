@@ -36,3 +36,10 @@ int et_adam_step(const float *g, float *m, float *v, float *p, int n, float grad
     }
     return ET_OK;
 }
+
+float et_sum_of_squares(const float *x, int n, float sum)
+{
+    int i;
+    for (i = 0; i < n; i++) sum += x[i] * x[i];
+    return sum;
+}

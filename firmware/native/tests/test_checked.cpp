@@ -339,6 +339,13 @@ TEST(Known, BackwardOps)
     EXPECT_EQ(v, (std::vector<float>{0, -1}));
     ASSERT_EQ(et_rope_checked(cosv.data(), 1, sinv.data(), 1, v.data(), 2, 0, 2, 2), ET_OK);
     EXPECT_EQ(v, (std::vector<float>{1, 0}));
+    // The gradient norm's running sum: 0.5 + 1 + 4 + 9 over x[1..4).
+    std::vector<float> sq{7, 1, 2, 3};
+    float sum = 0;
+    ASSERT_EQ(et_sum_of_squares_checked(sq.data(), 4, 1, 3, 0.5f, &sum), ET_OK);
+    EXPECT_EQ(sum, 14.5f);
+    EXPECT_EQ(et_sum_of_squares_checked(sq.data(), 4, 2, 3, 0.5f, &sum), ET_ERANGE);
+    EXPECT_EQ(sum, 14.5f); // untouched on an error
 }
 
 TEST(Checked, BackwardOpsRejectBadArgumentsBeforeAnyWrite)

@@ -110,6 +110,8 @@ int RunKernel(const VectorCase &c, std::vector<float> &y)
         return et_softmax_backward_checked(x, xn, c.x_off, y.data(), yn, c.y_off, c.cols, c.scalar);
     case Kind::RopeInverse:
         return et_rope_inverse_checked(x, xn, act, an, y.data(), yn, c.y_off, c.cols, c.stride);
+    case Kind::SumOfSquares:
+        return et_sum_of_squares_checked(x, xn, c.x_off, c.cols, c.scalar, &y[static_cast<size_t>(c.y_off)]);
     }
     return -100;
 }

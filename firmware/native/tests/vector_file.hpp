@@ -13,7 +13,7 @@ enum class Kind : int32_t
     AttentionScores = 17, AttentionValues = 18, AttentionScoresQ8 = 19, AttentionValuesQ8 = 20,
     Ger = 21, AdamStep = 22,
     CrossEntropy = 23, SoftCrossEntropy = 24, RmsNormBackward = 25, GatedActivationBackward = 26, ActivationL1Backward = 27,
-    SoftmaxBackward = 28, RopeInverse = 29,
+    SoftmaxBackward = 28, RopeInverse = 29, SumOfSquares = 30,
 };
 
 struct VectorCase

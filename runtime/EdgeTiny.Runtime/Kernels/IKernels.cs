@@ -185,5 +185,11 @@ namespace EdgeTiny.Runtime.Kernels
         /// becomes (v0·cos[p] + v1·sin[p], −v0·sin[p] + v1·cos[p]).
         /// </summary>
         void RopeInverse(float[] cos, float[] sin, float[] v, int vOff, int length, int headSize);
+
+        /// <summary>
+        /// sum + Σ x[xOff + i]² for i in [0, n), added one square at a time in index order onto <paramref name="sum"/> (so
+        /// calls chained over several arrays give the sum of one long loop): the optimiser's global gradient norm.
+        /// </summary>
+        float SumOfSquares(float[] x, int xOff, int n, float sum);
     }
 }

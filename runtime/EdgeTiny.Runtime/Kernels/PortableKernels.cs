@@ -380,5 +380,11 @@ namespace EdgeTiny.Runtime.Kernels
         {
             Model.Rope.RotateInverse(v, vOff, length, headSize, cos, sin);
         }
+
+        public float SumOfSquares(float[] x, int xOff, int n, float sum)
+        {
+            for (int i = 0; i < n; i++) sum += x[xOff + i] * x[xOff + i];
+            return sum;
+        }
     }
 }

@@ -8,8 +8,8 @@ namespace EdgeTiny.Runtime.Training
     /// tiny-training) or Adam (two moment vectors per parameter), with optional decoupled weight decay (AdamW) on the
     /// arrays marked for it. Gradients are first clipped to a global L2 norm. Used for the device's adapters and, on the
     /// desktop, for training a whole model. The Adam update runs on the kernels the caller gives <see cref="Step"/>
-    /// (<see cref="IKernels.AdamStep"/>, native on a board); the norm and SGD loops are one pass of a few operations per
-    /// parameter and stay here.
+    /// (<see cref="IKernels.AdamStep"/>, native on a board), and so does the global norm (<see cref="IKernels.SumOfSquares"/>);
+    /// the SGD and weight-decay loops (one pass of one or two operations per parameter, when asked) stay here.
     /// </summary>
     public sealed class Optimizer
     {
@@ -72,11 +72,7 @@ namespace EdgeTiny.Runtime.Training
         public void Step(IKernels k)
         {
             float ss = 0f;
-            for (int i = 0; i < _grads.Length; i++)
-            {
-                float[] g = _grads[i];
-                for (int j = 0; j < g.Length; j++) ss += g[j] * g[j];
-            }
+            for (int i = 0; i < _grads.Length; i++) ss = k.SumOfSquares(_grads[i], 0, _grads[i].Length, ss);
             float norm = (float)System.Math.Sqrt(ss);
             LastGradientNorm = norm;
             float scale = _clip > 0f && norm > _clip ? _clip / norm : 1f;

@@ -201,6 +201,9 @@ public sealed class TuningKernelsTests
         // RoPE undone on dq and dk per position and layer.
         Assert.Equal(positions * window * 2, k.Counts.CallsOf(KernelKind.RopeInverse));
         Assert.Equal(positions * window * (c.Dim + c.KvDim), k.Counts.OperationsOf(KernelKind.RopeInverse));
+        // The optimiser's gradient norm over every adapter's dA and dB, once per step.
+        Assert.Equal(2L * AdapterSet.Projections * window, k.Counts.CallsOf(KernelKind.SumOfSquares));
+        Assert.Equal(AdapterSet.Parameters(c, window, 2), k.Counts.OperationsOf(KernelKind.SumOfSquares));
 
         // Distillation: the soft loss instead, same count.
         var targets = new float[positions * c.VocabSize];
