@@ -76,7 +76,8 @@ public static class Policies
         }
     }
 
-    private static (int[] Pick, string Detail) LucPicks(SensitivityTable t, long matrixBudget)
+    /// <summary>LUC's choice (a candidate index per matrix) on the table as it stands, nothing encoded.</summary>
+    internal static (int[] Pick, string Detail) LucPicks(SensitivityTable t, long matrixBudget)
     {
         int n = t.Matrices.Count, K = t.Candidates.Count, S = EtbLayout.SectorBytes;
         var units = new int[n, K];
