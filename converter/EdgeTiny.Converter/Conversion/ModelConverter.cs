@@ -89,7 +89,9 @@ public static class ModelConverter
             {
                 "luc" when options.FastSweep => Policies.LucMeasured(table, matrixBudget, stage: Stages(progress)),
                 "luc" => Policies.Luc(table, matrixBudget),
+                "edge-llm" when options.FastSweep => Policies.EdgeLlmMeasured(table, matrixBudget, Stages(progress)),
                 "edge-llm" => Policies.EdgeLlm(table, matrixBudget),
+                "uniform" when options.FastSweep => Policies.UniformMeasured(table, matrixBudget, stage: Stages(progress)),
                 _ => options.Bits == 0 ? Policies.Uniform(table, matrixBudget) : Policies.Uniform(table, new Candidate(options.Bits, options.Sparsity)),
             };
             if (!options.FastSweep) progress?.Advance(1);
