@@ -4,6 +4,7 @@ using EdgeTiny.Host.Boards;
 using EdgeTiny.Converter.Conversion;
 using EdgeTiny.Training.Corpus;
 using EdgeTiny.Host;
+using EdgeTiny.Host.Prediction;
 using EdgeTiny.Converter.Import;
 using EdgeTiny.Converter.IO;
 using EdgeTiny.Runtime;
@@ -207,10 +208,10 @@ public static class DemoRun
                 ["cache_hit_rate"] = new JsonArray([.. r.Tokens.Select(t => t.CacheHitRate is double h ? (JsonNode)Math.Round(h, 4) : null)]),
             },
         },
-        ["tune"] = Tune(r.Tuning, r.AdaptationPath),
+        ["tune"] = Tune(r.Tuning, r.AdaptationPath, o.Board),
     };
 
-    private static JsonObject Tune(BoardTuning t, string adaptationPath) => new()
+    private static JsonObject Tune(BoardTuning t, string adaptationPath, BoardProfile board) => new()
     {
         ["over"] = "device protocol, " + t.Target + " (board-sim with card folder " + DemoTuning.CardFolder + "/)",
         ["adaptation_text"] = Path.GetFileName(adaptationPath),
@@ -236,9 +237,9 @@ public static class DemoRun
         ["loss_curve"] = new JsonArray([.. t.LossCurve.Select(l => (JsonNode)Math.Round(l, 4))]),
         ["tuning_peak_bytes"] = t.Reply.TuningPeakBytes,
         ["budget_bytes"] = t.Reply.BudgetBytes,
-        ["step_macs"] = t.StepMacs,
         ["simulated_sd_ms_per_step"] = Math.Round(t.SimulatedSdMsPerStep, 3),
-        ["predicted_ms_per_step"] = Math.Round(t.PredictedMsPerStep, 2),
+        ["predicted_ms_per_step"] = Math.Round(t.PredictedStep.TotalMs, 2),
+        ["predicted"] = PredictionJson.Predicted(board, t.StepKernels, t.Reply.Steps, t.PredictedStep, t.PredictedStepPortableOnly, "step"),
         ["prompts"] = new JsonArray([.. t.Prompts.Select(p => (JsonNode)new JsonObject
         {
             ["prompt"] = p.Prompt, ["domain"] = p.Domain, ["before"] = p.Before, ["after"] = p.After,

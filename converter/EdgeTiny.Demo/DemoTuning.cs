@@ -3,6 +3,7 @@ using EdgeTiny.Converter.IO;
 using EdgeTiny.Host;
 using EdgeTiny.Host.BoardSim;
 using EdgeTiny.Host.Boards;
+using EdgeTiny.Host.Prediction;
 using EdgeTiny.Host.Protocol;
 using EdgeTiny.Runtime.Kernels;
 using EdgeTiny.Runtime.Model;
@@ -35,10 +36,13 @@ public sealed record BoardTuning
     public double HeldOutLossDrop => 1 - HeldOutLossAfter / HeldOutLossBefore;
     public double BasePerplexityRise => BasePerplexityAfter / BasePerplexityBefore - 1;
 
-    // What a step costs on the board: MACs, the simulated SD time the board measured while tuning, the prediction.
-    public required long StepMacs { get; init; }
+    // What a step costs on the board: the kernel work the board-sim's steps did (counted, each step alone), the simulated
+    // SD time the board measured over the tune request per step, and the prediction for a firmware with and without
+    // the native kernels.
+    public required KernelCounts StepKernels { get; init; }
     public required double SimulatedSdMsPerStep { get; init; }
-    public required double PredictedMsPerStep { get; init; }
+    public required PredictedTime PredictedStep { get; init; }
+    public required PredictedTime PredictedStepPortableOnly { get; init; }
 }
 
 /// <summary>
@@ -87,15 +91,15 @@ public static class DemoTuning
         string adapters = Path.Combine(card, SimulatedBoard.AdaptersFile);
         (double heldBefore, double baseBefore) = Losses(etb, board, kernels, null, heldOutText, baseText);
         (double heldAfter, double baseAfter) = Losses(etb, board, kernels, adapters, heldOutText, baseText);
-        ModelConfig config = sim.Server.Model.Config;
-        long macs = Tuning.StepMacs(config, settings);
+        KernelCounts stepKernels = sim.TuningSteps.Counts.Copy();
+        var (native, stock) = OnBoardPrediction.Both(board, stepKernels, sim.TuningSteps.Steps, sdMsPerStep);
         return new BoardTuning
         {
             Target = host.Target, Card = card, Settings = settings, Reply = reply, LossCurve = curve, Saved = saved,
             Prompts = [.. prompts.Select((p, i) => new PromptPair(p.Prompt, p.Domain, before[i], after[i]))],
             HeldOutLossBefore = heldBefore, HeldOutLossAfter = heldAfter,
             BasePerplexityBefore = Math.Exp(baseBefore), BasePerplexityAfter = Math.Exp(baseAfter),
-            StepMacs = macs, SimulatedSdMsPerStep = sdMsPerStep, PredictedMsPerStep = Tuning.PredictedMsPerStep(macs, board, sdMsPerStep),
+            StepKernels = stepKernels, SimulatedSdMsPerStep = sdMsPerStep, PredictedStep = native, PredictedStepPortableOnly = stock,
         };
     }
 

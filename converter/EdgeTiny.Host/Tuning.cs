@@ -239,14 +239,6 @@ public static class Tuning
             + (s.RehearsalDistill ? s.RehearsalSteps * Enumerable.Range(0, T - 1).Sum(p => BoardSession.MacsPerToken(c, p)) : 0);
     }
 
-    /// <summary>
-    /// A step's predicted time on <paramref name="board"/> from its MACs alone (the board's native kernel rate plus the
-    /// simulated SD time it measured): for a step run on a device over the protocol, whose kernel work the host cannot
-    /// count. A step run here is predicted from its counted kernel work instead (<see cref="TuneResult.PredictedStep"/>).
-    /// </summary>
-    public static double PredictedMsPerStep(long stepMacs, EdgeTiny.Host.Boards.BoardProfile board, double sdMsPerStep) =>
-        stepMacs * 1000.0 / board.KernelMacsPerSecond + sdMsPerStep;
-
     private static AdapterSet Fresh(ModelConfig c, int adapted, TuneOptions o, EtbModel model)
     {
         var adapters = new AdapterSet(c, c.Layers - adapted, o.Rank, o.Alpha, true, model.Ledger) { Window = o.Window };

@@ -103,7 +103,7 @@ public sealed class ModelGradients : IParameterGradients
             for (int i = 0; i < a.Length; i++) a[i] *= s;
     }
 
-    public void Linear(int layer, int projection, float[] x, int xOff, float[] dy, int dyOff, float[] dx, int dxOff)
+    public void Linear(IKernels k, int layer, int projection, float[] x, int xOff, float[] dy, int dyOff, float[] dx, int dxOff)
     {
         // dW += dy · xᵀ, one row per output; rows whose dy is exactly zero (ReLU-gated neurons that were off) cost nothing.
         float[] g;
@@ -123,7 +123,7 @@ public sealed class ModelGradients : IParameterGradients
         for (int r = 0; r < rows; r++)
         {
             float d = dy[dyOff + r];
-            if (d != 0f) _k.Axpy(d, x, xOff, g, r * cols, cols);
+            if (d != 0f) k.Axpy(d, x, xOff, g, r * cols, cols);
         }
     }
 

@@ -25,6 +25,7 @@ public sealed class ModelTrainer
     private readonly float[][] _params;
     private readonly SourceModel _start;
     private readonly TrainOptions _o;
+    private readonly IKernels _kernels;
 
     /// <summary>A model initialised from <see cref="TrainOptions.Seed"/> (training from scratch).</summary>
     public ModelTrainer(ModelConfig config, SourceTokenizer tokenizer, IKernels kernels, TrainOptions options)
@@ -42,6 +43,7 @@ public sealed class ModelTrainer
             throw new ArgumentException($"the tokenizer has {tokenizer.Pieces.Length} tokens, the model's vocabulary is {config.VocabSize}");
         _c = config;
         _o = options;
+        _kernels = kernels;
         _start = start;
         // The runtime opens the weights as resident float32 tensors; their arrays are the parameters trained in place.
         _model = ReferenceRuntime.Open(start);
@@ -75,7 +77,7 @@ public sealed class ModelTrainer
             WeightDecay = _o.WeightDecay,
         };
         _optimizer.LearningRate = _o.RateAt(step);
-        _optimizer.Step();
+        _optimizer.Step(_kernels);
         return (float)(losses.Sum() / batch.Count);
     }
 

@@ -52,5 +52,16 @@ namespace EdgeTiny.Firmware
             Blink(3, 60);
             On();
         }
+
+        // The LED stays off (busy) through a tune request; one short blink per finished step shows it is alive.
+        public void TuningStepStarted(int step)
+        {
+        }
+
+        public void TuningStepFinished(int step, float loss)
+        {
+            Blink(1, 40);
+            Off();
+        }
     }
 }

@@ -76,6 +76,10 @@ public sealed class StatusObserver(IStatusIndicator status, DeviceServer? server
     }
 
     public void FrameRejected(int errorCode) => status.Show(HostState.Error, "rejected frame: " + ErrorCode.Name(errorCode));
+
+    public void TuningStepStarted(int step) { }
+
+    public void TuningStepFinished(int step, float loss) => status.Show(HostState.Busy, $"tune step {step + 1}, loss {loss:F3}");
 }
 
 /// <summary>

@@ -38,6 +38,15 @@ public sealed class DemoCommandTests
         Assert.True((double)tune["heldout_loss_after"]! < (double)tune["heldout_loss_before"]! - 0.05, tune.ToJsonString());
         Assert.True((double)tune["base_perplexity_before"]! > 1 && (double)tune["base_perplexity_after"]! > 1, tune.ToJsonString());
         Assert.True((double)tune["predicted_ms_per_step"]! > 0);
+        // The predicted step is the board-sim's own steps' kernel work, tuning's kernels included, priced per firmware.
+        JsonNode predicted = tune["predicted"]!;
+        Assert.Equal(12, (int)predicted["units_counted"]!);
+        Assert.Equal((double)tune["predicted_ms_per_step"]!, (double)predicted["native_kernels"]!["ms_per_step"]!["total"]!, 0.01);
+        Assert.True((double)predicted["portable_only"]!["ms_per_step"]!["total"]! > (double)predicted["native_kernels"]!["ms_per_step"]!["total"]!);
+        foreach (string kernel in new[] { "Ger", "AdamStep", "MatVecF32", "MatTVecF32" })
+            Assert.True((double)predicted["by_kernel"]![kernel]!["calls"]! > 0, $"{kernel} is counted in a step");
+        Assert.Contains("ms per tuning step (native kernels", r.Stdout);
+        Assert.Contains(EdgeTiny.Host.Prediction.OnBoardPrediction.WithNativeKernels, r.Stdout);
         JsonArray prompts = tune["prompts"]!.AsArray();
         Assert.Equal(3, prompts.Count);
         Assert.All(prompts, p => Assert.False(string.IsNullOrWhiteSpace((string)p!["before"]!) || string.IsNullOrWhiteSpace((string)p!["after"]!)));

@@ -77,6 +77,9 @@ public sealed class TuneCommandTests(CliModels models, ITestOutputHelper output)
         Assert.Equal(sd, (double)native["sd"]!, 0.01);
         Assert.True((double)portable["total"]! > (double)native["total"]!);
         Assert.True((double)cost["predicted"]!["by_kernel"]!["MatTVecQ"]!["calls"]! > 0, "the backward pass's transposed products are counted");
+        foreach (string kernel in new[] { "Ger", "AdamStep", "MatVecF32", "MatTVecF32" })
+            Assert.True((bool)cost["predicted"]!["by_kernel"]![kernel]!["native_in_firmware"]!, $"tuning's {kernel} is counted and native in the image");
+        Assert.DoesNotContain("Dot", cost["predicted"]!["by_kernel"]!.AsObject().Select(p => p.Key)); // the attention backward: AttentionScores now
     }
 
     [SharedDataFact]

@@ -253,4 +253,55 @@ public sealed partial class Cases
             vq.Magnitude[vq.YOff + i] = (float)Enumerable.Range(0, count).Sum(s => Math.Abs((double)weights[s] * scales[s * scaleStride] * (sbyte)keys8[s * stride + i])) + 1e-30f;
         All.Add(vq);
     }
+
+    /// <summary>
+    /// a += (alpha · x) yᵀ over rows × cols at YOff, row r at YOff + r·Stride (Y), x = X, y = C; some x exactly ±0 (rows
+    /// that add zeros). Elements between rows (stride > cols) must stay.
+    /// </summary>
+    public void Ger(int rows, int cols, int stride)
+    {
+        VectorCase c = New(Kind.Ger, $"ger {rows}x{cols} stride {stride}");
+        c.Rows = rows; c.Cols = cols; c.Stride = stride; c.Scalar = Gaussian(); c.XOff = Offset(); c.COff = Offset();
+        float[] x = Vector(rows), y = Vector(cols);
+        for (int r = 0; r < rows; r += 5) x[r] = r % 10 == 0 ? 0f : -0f;
+        c.X = Padded(c.XOff, x, _rng.Next(0, 3));
+        c.C = Padded(c.COff, y, _rng.Next(0, 3));
+        Output(c, rows == 0 ? 0 : (rows - 1) * stride + cols);
+        _ref.Ger(c.Scalar, c.X, c.XOff, c.C, c.COff, c.Expected, c.YOff, rows, cols, stride);
+        for (int r = 0; r < rows; r++)
+            for (int j = 0; j < cols; j++)
+                c.Magnitude[c.YOff + r * stride + j] = Math.Abs(c.Y0[c.YOff + r * stride + j]) + Math.Abs(c.Scalar * x[r] * y[j]) + 1e-30f;
+        All.Add(c);
+    }
+
+    /// <summary>
+    /// One Adam update of n parameters at bias-correction step <paramref name="step"/>: X = g; Y = m, v, p one after the
+    /// other, each Stride long (elements past n must stay); Scalar = gradient scale; Act = learning rate, beta1, beta2,
+    /// c1, c2, epsilon.
+    /// </summary>
+    public void AdamStep(int n, int step, float gradScale)
+    {
+        VectorCase c = New(Kind.AdamStep, $"adam {n} step {step} scale {gradScale}");
+        int length = n + _rng.Next(0, 3);
+        const float beta1 = 0.9f, beta2 = 0.999f;
+        c.Cols = n; c.Stride = length; c.Scalar = gradScale;
+        c.Act = [1e-3f, beta1, beta2, 1f - (float)Math.Pow(beta1, step), 1f - (float)Math.Pow(beta2, step), 1e-8f];
+        c.X = Padded(0, Vector(n), length - n);
+        float[] m = Padded(0, Vector(n), length - n), v = Padded(0, Vector(n), length - n), p = Padded(0, Vector(n), length - n);
+        for (int i = 0; i < n; i++) { m[i] *= 0.05f; v[i] = v[i] * v[i] * 1e-3f; }
+        c.Y0 = [.. m, .. v, .. p];
+        c.Expected = (float[])c.Y0.Clone();
+        float[] em = (float[])m.Clone(), ev = (float[])v.Clone(), ep = (float[])p.Clone();
+        _ref.AdamStep(c.X, em, ev, ep, n, gradScale, c.Act[0], beta1, beta2, c.Act[3], c.Act[4], c.Act[5]);
+        c.Expected = [.. em, .. ev, .. ep];
+        c.Magnitude = new float[c.Y0.Length];
+        for (int i = 0; i < n; i++)
+        {
+            float gj = c.X[i] * gradScale;
+            c.Magnitude[i] = Math.Abs(beta1 * m[i]) + Math.Abs((1f - beta1) * gj) + 1e-30f;
+            c.Magnitude[length + i] = Math.Abs(beta2 * v[i]) + Math.Abs((1f - beta2) * gj * gj) + 1e-30f;
+            c.Magnitude[2 * length + i] = Math.Abs(p[i]) + Math.Abs(ep[i] - p[i]) + 1e-30f;
+        }
+        All.Add(c);
+    }
 }

@@ -76,6 +76,13 @@ foreach (int n in new[] { 1, 172, 13 }) { cases.GatedActivation(n, 0); cases.Gat
 foreach ((int count, int head, int stride, int scaleStride) in new[] { (1, 8, 32, 4), (77, 8, 32, 4), (5, 16, 16, 1), (12, 4, 9, 3), (0, 8, 32, 4) })
     cases.Attention(count, head, stride, scaleStride);
 
+// Tuning's kernels: the outer-product gradient (LoRA dA, dB) and the Adam update.
+foreach ((int rows, int cols, int stride) in new[] { (1, 1, 1), (4, 64, 64), (64, 4, 4), (172, 4, 4), (4, 172, 172), (7, 33, 33), (0, 5, 5), (3, 0, 0),
+    (77, 8, 32), (12, 16, 48), (5, 3, 7) }) // the last three: rows of a KV cache (one head of several)
+    cases.Ger(rows, cols, stride);
+foreach ((int n, int step, float scale) in new[] { (0, 1, 1f), (1, 1, 1f), (7, 2, 0.3f), (64, 1, 1f), (333, 50, 0.5f), (1156, 3, 1f) })
+    cases.AdamStep(n, step, scale);
+
 Directory.CreateDirectory(args[0]);
 string path = Path.Combine(args[0], "kernel-vectors.bin");
 VectorFile.Write(path, cases.All);

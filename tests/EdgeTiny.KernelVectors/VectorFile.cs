@@ -10,6 +10,7 @@ public enum Kind
     MatVecF32 = 5, MatTVecF32 = 6, MatTVecQ = 7, MatTVecSparseQ = 8,
     RmsNorm = 9, Softmax = 10, Rope = 11, Dot = 12, Axpy = 13, DotQ8 = 14, AxpyQ8 = 15, GatedActivation = 16,
     AttentionScores = 17, AttentionValues = 18, AttentionScoresQ8 = 19, AttentionValuesQ8 = 20,
+    Ger = 21, AdamStep = 22,
 }
 
 /// <summary>
@@ -29,6 +30,9 @@ public enum Kind
 /// GatedActivation     Y = gate, X = up, Activation      AttentionScores    X = q, C = keys, Scalar = scale
 /// AttentionValues     Act = weights, C = values         AttentionScoresQ8  X = q, W = keys, C = key scales, Scalar = scale
 /// AttentionValuesQ8   Act = weights, W = values, C = value scales
+/// Ger                 X = x, C = y, Y = a (accumulated, row r at YOff + r·Stride), Scalar = alpha
+/// AdamStep            X = g, Y = m | v | p (each Stride long), Cols = n, Scalar = gradient scale,
+///                     Act = learning rate, beta1, beta2, c1, c2, epsilon
 /// </code>
 /// Attention: Rows = count, Cols = head size, Stride, ScaleStride.
 /// </remarks>

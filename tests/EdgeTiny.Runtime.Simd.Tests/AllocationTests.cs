@@ -48,6 +48,8 @@ public sealed class AllocationTests
             ("AttentionValues", () => k.AttentionValues(scores, 0, keys, 0, head, 0, 256, 8, 16)),
             ("AttentionScoresQ8", () => k.AttentionScoresQ8(a, 0, keys8, 0, scales, 0, scores, 0, 256, 8, 16, 2, 2.8f)),
             ("AttentionValuesQ8", () => k.AttentionValuesQ8(scores, 0, keys8, 0, scales, 0, head, 0, 256, 8, 16, 2)),
+            ("Ger", () => k.Ger(1e-3f, a, 0, b, 0, w, 0, rows, cols, cols)),
+            ("AdamStep", () => k.AdamStep(a, o, scores, b, 256, 1f, 1e-6f, 0.9f, 0.999f, 0.1f, 0.001f, 1e-8f)),
         };
         foreach ((string name, Action call) in kernels)
         {

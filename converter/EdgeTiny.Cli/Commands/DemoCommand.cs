@@ -1,6 +1,7 @@
 using System.CommandLine;
 using EdgeTiny.Converter;
 using EdgeTiny.Host.Boards;
+using EdgeTiny.Host.Prediction;
 using EdgeTiny.Demo;
 using Spectre.Console;
 
@@ -80,8 +81,11 @@ public static class DemoCommand
             + $"base-domain (village) perplexity {t2.BasePerplexityBefore:F3} → {t2.BasePerplexityAfter:F3} ([bold]{t2.BasePerplexityRise * 100:+0.0;-0.0}%[/])");
         AnsiConsole.MarkupLine($"[grey]as the board measured it: held-out tenth of the text {t2.Reply.HeldOutLossBefore:F3} → {t2.Reply.HeldOutLossAfter:F3}; "
             + $"perplexity on its own samples {Math.Exp(t2.Reply.BaseLossBefore):F2} → {Math.Exp(t2.Reply.BaseLossAfter):F2} (drift from what the compressed model said before, errors included)[/]");
-        AnsiConsole.MarkupLine($"predicted on {Markup.Escape(o.Board.Name)}: {t2.PredictedMsPerStep:N0} ms per tuning step "
-            + $"({t2.StepMacs / 1e6:F1} M MACs at the board's kernel rate + {t2.SimulatedSdMsPerStep:F1} ms simulated SD)");
+        PredictedTime step = t2.PredictedStep, stockStep = t2.PredictedStepPortableOnly;
+        AnsiConsole.MarkupLine(Markup.Escape($"predicted on {o.Board.Name}, {step.Firmware}: {step.TotalMs:N0} ms per tuning step "
+            + $"(native kernels {step.KernelsNativeMs:F1}, interpreted kernels {step.KernelsInterpretedMs:F1}, glue {step.GlueMs:F1}, SD {step.SdMs:F1}; "
+            + $"most: {step.Dominant}); {stockStep.Firmware}: {stockStep.TotalMs:N0} ms "
+            + $"({t2.StepKernels.TotalOperations / (double)Math.Max(1, t2.Reply.Steps) / 1e6:F1} M kernel operations per step, counted on the board-sim's steps)"));
         var texts = new Table().AddColumns("prompt", "before tuning", "after tuning");
         foreach (PromptPair p in t2.Prompts)
             texts.AddRow(Markup.Escape($"{p.Prompt} ({p.Domain})"), Markup.Escape(p.Before), Markup.Escape(p.After));

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json.Nodes;
 using EdgeTiny.Converter;
 using EdgeTiny.Host;
+using EdgeTiny.Host.Prediction;
 using EdgeTiny.Host.Protocol;
 using EdgeTiny.Runtime.Protocol;
 using EdgeTiny.Runtime.Training;
@@ -224,7 +225,7 @@ public static class TuneCommand
             ["simulated_sd_ms"] = r.SimulatedSdMsPerStep is double sd ? Math.Round(sd, 3) : null,
             ["predicted_ms_on_board"] = r.PredictedMsPerStep is double ms ? Math.Round(ms, 2) : null,
             ["predicted"] = r.PredictedStep is null || r.PredictedStepPortableOnly is null || board is null ? null
-                : SessionJson.Predicted(board, r.StepKernels, r.Steps, r.PredictedStep, r.PredictedStepPortableOnly, "step"),
+                : PredictionJson.Predicted(board, r.StepKernels, r.Steps, r.PredictedStep, r.PredictedStepPortableOnly, "step"),
         },
         ["seconds"] = Math.Round(r.Seconds, 2),
     };

@@ -2,6 +2,7 @@ using System.Net;
 using EdgeTiny.Converter;
 using EdgeTiny.Converter.Conversion;
 using EdgeTiny.Host.Boards;
+using EdgeTiny.Host.Prediction;
 using EdgeTiny.Runtime;
 using EdgeTiny.Runtime.IO;
 using EdgeTiny.Runtime.Kernels;
@@ -15,6 +16,9 @@ namespace EdgeTiny.Host.BoardSim;
 /// kernels) behind the device protocol's <see cref="DeviceServer"/>. With a card folder it behaves as the firmware does
 /// on a real card: it serves DIR/model.etb, loads DIR/adapters.eta at start when present, keeps uploaded text in
 /// DIR/upload.txt and saves tuned adapters to DIR/adapters.eta. `edgetiny board-sim` and the demo both start one.
+/// The server's kernels are counted, and the kernel work of its tuning steps (each step alone: not the sampling before
+/// nor the measuring after) is kept in <see cref="TuningSteps"/>, so what a step asks of the kernels can be priced for
+/// the board (<see cref="OnBoardPrediction"/>).
 /// </summary>
 public sealed class SimulatedBoard : IDisposable
 {
@@ -33,10 +37,14 @@ public sealed class SimulatedBoard : IDisposable
     public string? CardNote { get; }
     /// <summary>The budget the session was opened with (the board's, less what the firmware keeps).</summary>
     public long BudgetBytes => _session.Options.EffectiveBudget;
+    /// <summary>Kernel calls and operations of every tuning step the server ran, and how many steps that was.</summary>
+    public TuningStepCounter TuningSteps { get; }
 
-    private SimulatedBoard(BoardProfile board, string modelPath, BoardSession session, StreamBlockSource? cardSource, DeviceServer server, string? note)
+    private SimulatedBoard(BoardProfile board, string modelPath, BoardSession session, StreamBlockSource? cardSource, DeviceServer server, string? note,
+        TuningStepCounter steps)
     {
-        (Board, ModelPath, _session, _cardSource, Server, CardNote) = (board, modelPath, session, cardSource, server, note);
+        (Board, ModelPath, _session, _cardSource, Server, CardNote, TuningSteps) = (board, modelPath, session, cardSource, server, note, steps);
+        server.Observer = steps;
     }
 
     /// <summary>
@@ -51,7 +59,10 @@ public sealed class SimulatedBoard : IDisposable
         var options = new SessionOptions { Board = board, Kernels = kernels };
         BoardSession session = BoardSession.Open(path, options);
         var info = new DeviceInfo(board.Id, FirmwareVersion);
-        if (cardDir is null) return new SimulatedBoard(board, path, session, null, new DeviceServer(session.Model, session.Transformer, kernels, info, maxPayload), null);
+        var counted = new CountingKernels(kernels);
+        var steps = new TuningStepCounter(counted);
+        if (cardDir is null) // serves, cannot tune: nothing for the step counter
+            return new SimulatedBoard(board, path, session, null, new DeviceServer(session.Model, session.Transformer, kernels, info, maxPayload), null, steps);
 
         // The server opens (and re-plans) the model itself: tuning and adapters change the plan.
         RuntimeOptions runtime = options.Runtime.Copy();
@@ -62,8 +73,8 @@ public sealed class SimulatedBoard : IDisposable
         {
             string dir = Path.GetFullPath(cardDir);
             var card = new DeviceCard(SimCardStore.FromEnvironment(), Path.Combine(dir, AdaptersFile), Path.Combine(dir, UploadFile));
-            DeviceServer server = EtbFile.Guard(path, () => new DeviceServer(source, runtime, kernels, info, maxPayload, card));
-            return new SimulatedBoard(board, path, session, source, server, $"card {dir}: {server.StartNote}");
+            DeviceServer server = EtbFile.Guard(path, () => new DeviceServer(source, runtime, counted, info, maxPayload, card));
+            return new SimulatedBoard(board, path, session, source, server, $"card {dir}: {server.StartNote}", steps);
         }
         catch
         {
@@ -81,6 +92,39 @@ public sealed class SimulatedBoard : IDisposable
         _cardSource?.Dispose();
         _session.Dispose();
     }
+}
+
+/// <summary>
+/// The device observer of a simulated board: adds the counted kernel work between the start and the end of each tuning
+/// step to <see cref="Counts"/> (the work outside steps, and every other request, is left out).
+/// </summary>
+public sealed class TuningStepCounter(CountingKernels kernels) : IDeviceObserver
+{
+    private readonly KernelCounts _atStart = new();
+
+    /// <summary>Kernel work of the steps counted so far.</summary>
+    public KernelCounts Counts { get; } = new();
+    public int Steps { get; private set; }
+
+    public void TuningStepStarted(int step)
+    {
+        kernels.Counts.Calls.CopyTo(_atStart.Calls, 0);
+        kernels.Counts.Operations.CopyTo(_atStart.Operations, 0);
+    }
+
+    public void TuningStepFinished(int step, float loss)
+    {
+        for (int k = 0; k < Counts.Calls.Length; k++)
+        {
+            Counts.Calls[k] += kernels.Counts.Calls[k] - _atStart.Calls[k];
+            Counts.Operations[k] += kernels.Counts.Operations[k] - _atStart.Operations[k];
+        }
+        Steps++;
+    }
+
+    public void RequestStarted(int kind) { }
+    public void RequestFinished(int kind, int errorCode) { }
+    public void FrameRejected(int errorCode) { }
 }
 
 /// <summary>A <see cref="TcpDeviceHost"/> running on its own thread: its address to connect to, and Dispose to stop it.</summary>

@@ -148,4 +148,19 @@ public sealed class CountingKernels(IKernels inner) : IKernels
         Add(KernelKind.AxpyQ8, n);
         Inner.AxpyQ8(alpha, q, qOff, y, yOff, n);
     }
+
+    /// <summary>One multiply-add per element of the rows × cols block.</summary>
+    public void Ger(float alpha, float[] x, int xOff, float[] y, int yOff, float[] a, int aOff, int rows, int cols, int stride)
+    {
+        Add(KernelKind.Ger, (long)rows * cols);
+        Inner.Ger(alpha, x, xOff, y, yOff, a, aOff, rows, cols, stride);
+    }
+
+    /// <summary>One pass over the n parameters (two moments, a square root, a division each): n operations.</summary>
+    public void AdamStep(float[] g, float[] m, float[] v, float[] p, int n, float gradScale, float learningRate, float beta1, float beta2,
+        float c1, float c2, float epsilon)
+    {
+        Add(KernelKind.AdamStep, n);
+        Inner.AdamStep(g, m, v, p, n, gradScale, learningRate, beta1, beta2, c1, c2, epsilon);
+    }
 }

@@ -11,4 +11,5 @@ public enum KernelKind
     RmsNorm, Softmax, Rope, Dot, Axpy, FfnBundles, GatedActivation,
     AttentionScores, AttentionValues, AttentionScoresQ8, AttentionValuesQ8,
     DotQ8, AxpyQ8,
+    Ger, AdamStep,
 }

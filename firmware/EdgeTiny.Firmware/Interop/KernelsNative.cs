@@ -106,5 +106,14 @@ namespace EdgeTiny.Firmware.Interop
         /// <summary><c>IKernels.AxpyQ8</c>.</summary>
         [MethodImpl(MethodImplOptions.InternalCall)]
         public static extern void AxpyQ8(float alpha, byte[] q, int qOff, float[] y, int yOff, int n);
+
+        /// <summary><c>IKernels.Ger</c>: a += (alpha · x) yᵀ.</summary>
+        [MethodImpl(MethodImplOptions.InternalCall)]
+        public static extern void Ger(float alpha, float[] x, int xOff, float[] y, int yOff, float[] a, int aOff, int rows, int cols, int stride);
+
+        /// <summary><c>IKernels.AdamStep</c>, in place on <paramref name="m"/>, <paramref name="v"/> and <paramref name="p"/>.</summary>
+        [MethodImpl(MethodImplOptions.InternalCall)]
+        public static extern void AdamStep(float[] g, float[] m, float[] v, float[] p, int n, float gradScale, float learningRate,
+            float beta1, float beta2, float c1, float c2, float epsilon);
     }
 }

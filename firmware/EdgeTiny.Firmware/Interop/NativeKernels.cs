@@ -118,5 +118,16 @@ namespace EdgeTiny.Firmware.Interop
         {
             KernelsNative.AxpyQ8(alpha, q, qOff, y, yOff, n);
         }
+
+        public void Ger(float alpha, float[] x, int xOff, float[] y, int yOff, float[] a, int aOff, int rows, int cols, int stride)
+        {
+            KernelsNative.Ger(alpha, x, xOff, y, yOff, a, aOff, rows, cols, stride);
+        }
+
+        public void AdamStep(float[] g, float[] m, float[] v, float[] p, int n, float gradScale, float learningRate, float beta1, float beta2,
+            float c1, float c2, float epsilon)
+        {
+            KernelsNative.AdamStep(g, m, v, p, n, gradScale, learningRate, beta1, beta2, c1, c2, epsilon);
+        }
     }
 }

@@ -140,6 +140,17 @@ int et_attention_values_q8(const float *weights, const uint8_t *values, const fl
                            int count, int head_size, int stride, int scale_stride);
 
 /*
+ * Tuning (IKernels.Ger, AdamStep).
+ *   et_ger: a (rows, cols; row r at r * stride) += (alpha * x) y^T, row by row: g = alpha * x[r];
+ *   a[r * stride + c] += g * y[c]. Every row is added (no skipping of g = 0). stride >= 0 (BLAS lda).
+ *   et_adam_step: for j in [0, n): gj = g[j] * grad_scale; m[j] = beta1 m[j] + (1 - beta1) gj;
+ *   v[j] = beta2 v[j] + (1 - beta2) gj gj; p[j] -= learning_rate (m[j] / c1) / (sqrt(v[j] / c2) + epsilon).
+ */
+int et_ger(float alpha, const float *x, const float *y, float *a, int rows, int cols, int stride);
+int et_adam_step(const float *g, float *m, float *v, float *p, int n, float grad_scale, float learning_rate,
+                 float beta1, float beta2, float c1, float c2, float epsilon);
+
+/*
  * Checked entry points with the C# signatures of IKernels: whole arrays (first element + length in elements) and
  * offsets, for the nanoFramework interop glue (Array->GetFirstElement(), Array->m_numOfElements). They check every
  * offset and length against its array (64-bit arithmetic, no overflow) and return ET_ERANGE before touching
@@ -202,6 +213,11 @@ int et_attention_values_q8_checked(const float *weights, int32_t weights_len, in
                                    const float *value_scales, int32_t scales_len, int32_t scales_off, float *out,
                                    int32_t out_len, int32_t out_off, int count, int head_size, int stride,
                                    int scale_stride);
+int et_ger_checked(float alpha, const float *x, int32_t x_len, int32_t x_off, const float *y, int32_t y_len,
+                   int32_t y_off, float *a, int32_t a_len, int32_t a_off, int rows, int cols, int stride);
+int et_adam_step_checked(const float *g, int32_t g_len, float *m, int32_t m_len, float *v, int32_t v_len, float *p,
+                         int32_t p_len, int n, float grad_scale, float learning_rate, float beta1, float beta2,
+                         float c1, float c2, float epsilon);
 
 #ifdef __cplusplus
 }

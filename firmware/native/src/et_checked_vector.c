@@ -184,3 +184,25 @@ int et_attention_values_q8_checked(const float *weights, int32_t weights_len, in
     return et_attention_values_q8(weights + weights_off, values + values_off, value_scales + scales_off, out + out_off,
                                   count, head_size, stride, scale_stride);
 }
+
+int et_ger_checked(float alpha, const float *x, int32_t x_len, int32_t x_off, const float *y, int32_t y_len,
+                   int32_t y_off, float *a, int32_t a_len, int32_t a_off, int rows, int cols, int stride)
+{
+    if (rows < 0 || cols < 0 || stride < 0) return ET_EINVAL;
+    if (rows == 0 || cols == 0) return ET_OK;
+    if (!et_in_range(x_len, x_off, rows) || !et_in_range(y_len, y_off, cols)
+        || !et_in_range_strided(a_len, a_off, rows, stride, cols))
+        return ET_ERANGE;
+    return et_ger(alpha, x + x_off, y + y_off, a + a_off, rows, cols, stride);
+}
+
+int et_adam_step_checked(const float *g, int32_t g_len, float *m, int32_t m_len, float *v, int32_t v_len, float *p,
+                         int32_t p_len, int n, float grad_scale, float learning_rate, float beta1, float beta2,
+                         float c1, float c2, float epsilon)
+{
+    if (n < 0) return ET_EINVAL;
+    if (n == 0) return ET_OK;
+    if (!et_in_range(g_len, 0, n) || !et_in_range(m_len, 0, n) || !et_in_range(v_len, 0, n) || !et_in_range(p_len, 0, n))
+        return ET_ERANGE;
+    return et_adam_step(g, m, v, p, n, grad_scale, learning_rate, beta1, beta2, c1, c2, epsilon);
+}

@@ -251,3 +251,44 @@ TEST(Checked, NewKernelsRejectBadArgumentsBeforeAnyWrite)
     EXPECT_EQ(et_mattvec_f32_checked(a.data(), 16, 0, a.data(), 16, 0, y.data(), 16, 0, 4, 5), ET_ERANGE);
     EXPECT_EQ(y, std::vector<float>(16, 7.0f));
 }
+
+TEST(Known, GerAndAdamStep)
+{
+    // a (2 x 2, at 1) += (0.5 * (2, -1)) (1, 3)^T.
+    std::vector<float> x{0, 2, -1}, y{9, 1, 3}, a{5, 1, 1, 1, 1, 1};
+    ASSERT_EQ(et_ger_checked(0.5f, x.data(), 3, 1, y.data(), 3, 1, a.data(), 6, 1, 2, 2, 2), ET_OK);
+    EXPECT_EQ(a, (std::vector<float>{5, 2, 4, 0.5f, -0.5f, 1}));
+    std::vector<float> strided{5, 1, 1, 1, 1, 1, 7}; // rows 3 apart: a[1..3) and a[4..6), a[3] stays
+    ASSERT_EQ(et_ger_checked(0.5f, x.data(), 3, 1, y.data(), 3, 1, strided.data(), 7, 1, 2, 2, 3), ET_OK);
+    EXPECT_EQ(strided, (std::vector<float>{5, 2, 4, 1, 0.5f, -0.5f, 7}));
+    // First Adam step (c1 = 0.1, c2 = 0.001) from zero moments: m = 0.1 g, v = 0.001 g^2, so p moves by lr * g / (|g| + eps).
+    std::vector<float> g{2, -0.5f}, m{0, 0}, v{0, 0}, p{1, 1};
+    ASSERT_EQ(et_adam_step_checked(g.data(), 2, m.data(), 2, v.data(), 2, p.data(), 2, 2, 1.0f, 0.25f, 0.9f, 0.999f,
+                                   1.0f - 0.9f, 1.0f - 0.999f, 0.0f),
+              ET_OK);
+    EXPECT_NEAR(m[0], 0.2f, 1e-6);
+    EXPECT_FLOAT_EQ(v[1], (1.0f - 0.999f) * 0.25f); // 1 - 0.999f is 0.00099998713f
+    EXPECT_FLOAT_EQ(p[0], 0.75f);
+    EXPECT_FLOAT_EQ(p[1], 1.25f);
+}
+
+TEST(Checked, TuningKernelsRejectBadArgumentsBeforeAnyWrite)
+{
+    std::vector<float> a(12, 7.0f), x(3, 1.0f), y(4, 1.0f);
+    EXPECT_EQ(et_ger_checked(1.0f, x.data(), 3, 0, y.data(), 4, 0, a.data(), 12, 1, 3, 4, 4), ET_ERANGE); // a one short
+    EXPECT_EQ(et_ger_checked(1.0f, x.data(), 3, 1, y.data(), 4, 0, a.data(), 12, 0, 3, 4, 4), ET_ERANGE); // x one short
+    EXPECT_EQ(et_ger_checked(1.0f, x.data(), 3, 0, y.data(), 4, -1, a.data(), 12, 0, 3, 4, 4), ET_ERANGE);
+    EXPECT_EQ(et_ger_checked(1.0f, x.data(), 3, 0, y.data(), 4, 0, a.data(), 12, 0, -1, 4, 4), ET_EINVAL);
+    EXPECT_EQ(et_ger_checked(1.0f, x.data(), 3, 0, y.data(), 4, 0, a.data(), 12, 0, 3, 4, 5), ET_ERANGE); // ends at 14
+    EXPECT_EQ(et_ger_checked(1.0f, x.data(), 3, 0, y.data(), 4, 0, a.data(), 12, 0, 3, 4, -1), ET_EINVAL);
+    EXPECT_EQ(et_adam_step_checked(x.data(), 3, a.data(), 12, a.data() + 4, 4, a.data() + 8, 4, 4, 1.0f, 1.0f, 0.9f,
+                                   0.999f, 1.0f, 1.0f, 1e-8f),
+              ET_ERANGE); // g has 3 of 4
+    EXPECT_EQ(et_adam_step_checked(y.data(), 4, a.data(), 4, a.data() + 4, 3, a.data() + 8, 4, 4, 1.0f, 1.0f, 0.9f,
+                                   0.999f, 1.0f, 1.0f, 1e-8f),
+              ET_ERANGE); // v has 3 of 4
+    EXPECT_EQ(et_adam_step_checked(y.data(), 4, a.data(), 4, a.data() + 4, 4, a.data() + 8, 4, -1, 1.0f, 1.0f, 0.9f,
+                                   0.999f, 1.0f, 1.0f, 1e-8f),
+              ET_EINVAL);
+    EXPECT_EQ(a, std::vector<float>(12, 7.0f));
+}

@@ -75,6 +75,16 @@ int RunKernel(const VectorCase &c, std::vector<float> &y)
     case Kind::AttentionValuesQ8:
         return et_attention_values_q8_checked(act, an, c.act_off, w, wn, c.w_off, m, mn, c.c_off, y.data(), yn, c.y_off,
                                               c.rows, c.cols, c.stride, c.scale_stride);
+    case Kind::Ger:
+        return et_ger_checked(c.scalar, x, xn, c.x_off, m, mn, c.c_off, y.data(), yn, c.y_off, c.rows, c.cols, c.stride);
+    case Kind::AdamStep:
+    {
+        // y holds m, v and p one after the other, each c.stride long; act the learning rate, betas, c1, c2, epsilon.
+        if (an != 6 || yn != 3 * c.stride) return -101;
+        float *mv = y.data();
+        return et_adam_step_checked(x, xn, mv, c.stride, mv + c.stride, c.stride, mv + 2 * c.stride, c.stride, c.cols,
+                                    c.scalar, act[0], act[1], act[2], act[3], act[4], act[5]);
+    }
     }
     return -100;
 }

@@ -11,6 +11,7 @@ enum class Kind : int32_t
     MatVecF32 = 5, MatTVecF32 = 6, MatTVecQ = 7, MatTVecSparseQ = 8,
     RmsNorm = 9, Softmax = 10, Rope = 11, Dot = 12, Axpy = 13, DotQ8 = 14, AxpyQ8 = 15, GatedActivation = 16,
     AttentionScores = 17, AttentionValues = 18, AttentionScoresQ8 = 19, AttentionValuesQ8 = 20,
+    Ger = 21, AdamStep = 22,
 };
 
 struct VectorCase

@@ -124,5 +124,22 @@ namespace EdgeTiny.Runtime.Kernels
 
         /// <summary>y[yOff + i] += alpha · (sbyte)q[qOff + i] for i in [0, n).</summary>
         void AxpyQ8(float alpha, byte[] q, int qOff, float[] y, int yOff, int n);
+
+        /// <summary>
+        /// x (rows) ⊗ y (cols) -> a (rows, cols; row r at aOff + r·stride), accumulated (BLAS sger, stride = lda): for each
+        /// row r, g = alpha · x[xOff + r], then a[aOff + r·stride + c] += g · y[yOff + c] for c in [0, cols). Tuning's
+        /// gradient of a product, dW += (alpha · dy) xᵀ (the LoRA adapters' dA and dB, stride = cols), and the attention
+        /// backward's dV and dK rows of one head over the KV cache (stride = kv_dim). Every row is added, even where g = 0.
+        /// </summary>
+        void Ger(float alpha, float[] x, int xOff, float[] y, int yOff, float[] a, int aOff, int rows, int cols, int stride);
+
+        /// <summary>
+        /// One Adam update of n parameters from their gradients, in place on the moments m, v and the parameters p:
+        /// for j in [0, n): gj = g[j] · gradScale; m[j] = beta1 · m[j] + (1 − beta1) · gj; v[j] = beta2 · v[j] + (1 − beta2) · gj · gj;
+        /// p[j] −= learningRate · (m[j] / c1) / (sqrt(v[j] / c2) + epsilon), with c1, c2 the bias corrections 1 − beta^step.
+        /// gradScale is the global-norm clipping factor (1 = none).
+        /// </summary>
+        void AdamStep(float[] g, float[] m, float[] v, float[] p, int n, float gradScale, float learningRate, float beta1, float beta2,
+            float c1, float c2, float epsilon);
     }
 }

@@ -268,5 +268,28 @@ namespace EdgeTiny.Runtime.Kernels
         {
             for (int i = 0; i < n; i++) y[yOff + i] += alpha * (sbyte)q[qOff + i];
         }
+
+        public void Ger(float alpha, float[] x, int xOff, float[] y, int yOff, float[] a, int aOff, int rows, int cols, int stride)
+        {
+            for (int r = 0; r < rows; r++)
+            {
+                float g = alpha * x[xOff + r];
+                int ai = aOff + r * stride;
+                for (int c = 0; c < cols; c++) a[ai + c] += g * y[yOff + c];
+            }
+        }
+
+        public void AdamStep(float[] g, float[] m, float[] v, float[] p, int n, float gradScale, float learningRate, float beta1, float beta2,
+            float c1, float c2, float epsilon)
+        {
+            float oneMinusBeta1 = 1f - beta1, oneMinusBeta2 = 1f - beta2;
+            for (int j = 0; j < n; j++)
+            {
+                float gj = g[j] * gradScale;
+                m[j] = beta1 * m[j] + oneMinusBeta1 * gj;
+                v[j] = beta2 * v[j] + oneMinusBeta2 * gj * gj;
+                p[j] -= learningRate * (m[j] / c1) / ((float)System.Math.Sqrt(v[j] / c2) + epsilon);
+            }
+        }
     }
 }

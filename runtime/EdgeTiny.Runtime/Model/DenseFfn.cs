@@ -31,13 +31,13 @@ namespace EdgeTiny.Runtime.Model
         {
             _w1.MatVec(k, x, 0, _hb, 0);
             _w3.MatVec(k, x, 0, _hb2, 0);
-            hooks.Adapt(layer, AdapterSet.Gate, x, _hb);
-            hooks.Adapt(layer, AdapterSet.Up, x, _hb2);
+            hooks.Adapt(k, layer, AdapterSet.Gate, x, _hb);
+            hooks.Adapt(k, layer, AdapterSet.Up, x, _hb2);
             hooks.Save(layer, pos, ActivationSlot.Gate, _hb);
             hooks.Save(layer, pos, ActivationSlot.Up, _hb2);
             k.GatedActivation(_hb, _hb2, _hidden, _activation);
             _w2.MatVec(k, _hb, 0, output, 0);
-            hooks.Adapt(layer, AdapterSet.Down, _hb, output);
+            hooks.Adapt(k, layer, AdapterSet.Down, _hb, output);
         }
     }
 }

@@ -1,3 +1,4 @@
+using EdgeTiny.Runtime.Kernels;
 using EdgeTiny.Runtime.Training;
 
 namespace EdgeTiny.Runtime.Model
@@ -77,10 +78,10 @@ namespace EdgeTiny.Runtime.Model
             if (Recorder != null && Recorder.Records(layer)) Recorder.Save(layer, pos, slot, values);
         }
 
-        /// <summary>y += LoRA(x) for one projection, when adapters cover this layer.</summary>
-        public void Adapt(int layer, int projection, float[] x, float[] y)
+        /// <summary>y += LoRA(x) for one projection, when adapters cover this layer, on the pass's kernels <paramref name="k"/>.</summary>
+        public void Adapt(IKernels k, int layer, int projection, float[] x, float[] y)
         {
-            if (Adapts(layer)) Adapters.Apply(layer, projection, x, y);
+            if (Adapts(layer)) Adapters.Apply(k, layer, projection, x, y);
         }
     }
 }

@@ -142,9 +142,9 @@ namespace EdgeTiny.Runtime.Model
                 _w.Wq[l].MatVec(_kern, _xb, 0, _q, 0);
                 _w.Wk[l].MatVec(_kern, _xb, 0, _k, 0);
                 _w.Wv[l].MatVec(_kern, _xb, 0, _v, 0);
-                hooks.Adapt(l, AdapterSet.Q, _xb, _q);
-                hooks.Adapt(l, AdapterSet.K, _xb, _k);
-                hooks.Adapt(l, AdapterSet.V, _xb, _v);
+                hooks.Adapt(_kern, l, AdapterSet.Q, _xb, _q);
+                hooks.Adapt(_kern, l, AdapterSet.K, _xb, _k);
+                hooks.Adapt(_kern, l, AdapterSet.V, _xb, _v);
                 // RoPE on every query and key head; then this position's key and value go into the cache.
                 _kern.Rope(_ropeCos, _ropeSin, _q, 0, dim, headSize);
                 _kern.Rope(_ropeCos, _ropeSin, _k, 0, c.KvDim, headSize);
@@ -166,7 +166,7 @@ namespace EdgeTiny.Runtime.Model
                 hooks.Save(l, pos, ActivationSlot.AttentionOutput, _xb);
                 hooks.Phase(ForwardPhase.AttentionProjections);
                 _w.Wo[l].MatVec(_kern, _xb, 0, _xb2, 0);
-                hooks.Adapt(l, AdapterSet.O, _xb, _xb2);
+                hooks.Adapt(_kern, l, AdapterSet.O, _xb, _xb2);
                 _kern.Axpy(1f, _xb2, 0, _x, 0, dim);
                 hooks.Save(l, pos, ActivationSlot.AttentionResidual, _x);
 

@@ -566,8 +566,10 @@ namespace EdgeTiny.Runtime.Protocol
                 // From here on nothing is allocated per step: the progress frame is written into the reply buffer.
                 for (int step = 0; step < s.Steps; step++)
                 {
+                    if (Observer != null) Observer.TuningStepStarted(step);
                     long stepStart = System.DateTime.UtcNow.Ticks;
                     float loss = session.Step();
+                    if (Observer != null) Observer.TuningStepFinished(step, loss);
                     if (step == 0) first = loss;
                     _lastLoss = loss;
                     _stepsDone = step + 1;

@@ -14,5 +14,11 @@ namespace EdgeTiny.Runtime.Protocol
 
         /// <summary>A malformed frame was answered with an error reply.</summary>
         void FrameRejected(int errorCode);
+
+        /// <summary>Tuning step <paramref name="step"/> (0-based) is about to run: from here to <see cref="TuningStepFinished"/> is the step alone.</summary>
+        void TuningStepStarted(int step);
+
+        /// <summary>Tuning step <paramref name="step"/> is done, with the loss it measured before its update.</summary>
+        void TuningStepFinished(int step, float loss);
     }
 }

@@ -1,4 +1,5 @@
 using EdgeTiny.Runtime.Format;
+using EdgeTiny.Runtime.Kernels;
 using EdgeTiny.Runtime.Memory;
 using EdgeTiny.Runtime.Model;
 
@@ -40,10 +41,11 @@ namespace EdgeTiny.Runtime.Training
             Window = c.Layers - firstLayer;
             Trainable = trainable;
             _adapters = new LoraAdapter[(c.Layers - firstLayer) * Projections];
+            float[] product = ledger.Floats("lora.product", _hidden > _dim ? _hidden : _dim); // the widest output: hidden or dim (≥ kv_dim)
             for (int l = firstLayer; l < c.Layers; l++)
                 for (int p = 0; p < Projections; p++)
                     _adapters[(l - firstLayer) * Projections + p] = new LoraAdapter(InputsOf(p), OutputsOf(p), rank, alpha, trainable, ledger,
-                        "lora." + TensorNames.Layer(l, ProjectionName(p)));
+                        "lora." + TensorNames.Layer(l, ProjectionName(p)), product);
         }
 
         /// <summary>Trainable parameters (A and B of every adapter).</summary>
@@ -58,10 +60,10 @@ namespace EdgeTiny.Runtime.Training
         public LoraAdapter At(int index) { return _adapters[index]; }
         public LoraAdapter Get(int layer, int projection) { return _adapters[(layer - FirstLayer) * Projections + projection]; }
 
-        /// <summary>y += LoRA(x) for one projection of one layer.</summary>
-        public void Apply(int layer, int projection, float[] x, float[] y)
+        /// <summary>y += LoRA(x) for one projection of one layer, on the pass's kernels.</summary>
+        public void Apply(IKernels k, int layer, int projection, float[] x, float[] y)
         {
-            Get(layer, projection).Forward(x, 0, y, 0);
+            Get(layer, projection).Forward(k, x, 0, y, 0);
         }
 
         public void Initialize(ulong seed)
@@ -105,9 +107,9 @@ namespace EdgeTiny.Runtime.Training
 
         // As a gradient sink: the adapter of (layer, projection) adds its part of dx and its gradients; the classifier,
         // norms and embedding have no adapters and stay frozen.
-        void IParameterGradients.Linear(int layer, int projection, float[] x, int xOff, float[] dy, int dyOff, float[] dx, int dxOff)
+        void IParameterGradients.Linear(IKernels k, int layer, int projection, float[] x, int xOff, float[] dy, int dyOff, float[] dx, int dxOff)
         {
-            if (projection < Projections && Has(layer)) Get(layer, projection).Backward(x, xOff, dy, dyOff, dx, dxOff);
+            if (projection < Projections && Has(layer)) Get(layer, projection).Backward(k, x, xOff, dy, dyOff, dx, dxOff);
         }
 
         float[] IParameterGradients.NormGradient(int layer, int norm) { return null; }

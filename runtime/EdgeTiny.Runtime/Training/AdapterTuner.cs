@@ -14,11 +14,13 @@ namespace EdgeTiny.Runtime.Training
         private readonly AdapterSet _adapters;
         private readonly Optimizer _optimizer;
         private readonly Backprop _backprop;
+        private readonly Kernels.IKernels _kernels; // the model's: the optimiser's update runs on them too
 
         public AdapterTuner(Transformer model, LlamaWeights weights, AdapterSet adapters, OptimizerKind optimizer, float learningRate,
             float clipNorm, int sequenceLength, int windowLayers, MemoryLedger ledger)
         {
             _adapters = adapters;
+            _kernels = model.Kernels;
             _backprop = new Backprop(model, weights, adapters, sequenceLength, windowLayers, ledger);
             _backprop.Gradients = adapters;
             _optimizer = new Optimizer(adapters, optimizer, learningRate, clipNorm, ledger);
@@ -52,7 +54,7 @@ namespace EdgeTiny.Runtime.Training
         {
             _adapters.ZeroGrad();
             float loss = _backprop.ForwardBackward(tokens, count, targets);
-            _optimizer.Step();
+            _optimizer.Step(_kernels);
             return loss;
         }
 
@@ -78,7 +80,7 @@ namespace EdgeTiny.Runtime.Training
         /// <summary>One optimiser update from the accumulated gradients.</summary>
         public void Update()
         {
-            _optimizer.Step();
+            _optimizer.Step(_kernels);
         }
 
         /// <summary>Mean next-token loss at this window's exit, with adapters on the window (no update).</summary>

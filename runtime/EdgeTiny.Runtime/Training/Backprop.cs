@@ -193,7 +193,7 @@ namespace EdgeTiny.Runtime.Training
                 System.Array.Clear(_tmp, 0, dim);
                 _w.Classifier.MatTVecAdd(_k, _dlogits, 0, _tmp, 0);
                 _k.RmsNorm(_t.Hidden, _w.RmsFinal.F32, 0, _xf, dim, _c.NormEps);
-                _grads.Linear(_c.Layers, Classifier, _xf, 0, _dlogits, 0, _tmp, 0);
+                _grads.Linear(_k, _c.Layers, Classifier, _xf, 0, _dlogits, 0, _tmp, 0);
                 System.Array.Clear(_gTop, pos * dim, dim);
                 Backward.RmsNorm(_t.Hidden, 0, _w.RmsFinal.F32, _tmp, 0, _gTop, pos * dim, finalNormGrad, dim, _c.NormEps);
             }
@@ -228,24 +228,26 @@ namespace EdgeTiny.Runtime.Training
             int h1 = b + _slotOffset[ActivationSlot.Gate], h3 = b + _slotOffset[ActivationSlot.Up];
 
             // FFN: f = W2·(act(h1) ⊙ h3), x_out = x_mid + f.
-            for (int i = 0; i < hidden; i++) _hb[i] = FfnActivation.Apply(s[h1 + i], c.FfnActivation) * s[h3 + i];
+            System.Array.Copy(s, h1, _hb, 0, hidden);
+            System.Array.Copy(s, h3, _dhb, 0, hidden); // the up activations, for the kernel's second operand only
+            _k.GatedActivation(_hb, _dhb, hidden, c.FfnActivation);
             System.Array.Clear(_dhb, 0, hidden);
             _w.W2[l].MatTVecAdd(_k, _g, 0, _dhb, 0);
-            grads.Linear(l, AdapterSet.Down, _hb, 0, _g, 0, _dhb, 0);
+            grads.Linear(_k, l, AdapterSet.Down, _hb, 0, _g, 0, _dhb, 0);
             Backward.GatedActivation(s, h1, s, h3, _dhb, _dh1, _dh3, hidden, c.FfnActivation);
             if (_penaltyScale != 0f) Backward.AddActivationL1(s, h1, _dh1, hidden, c.FfnActivation, _penaltyScale);
             System.Array.Clear(_dxb, 0, dim);
             _w.W1[l].MatTVecAdd(_k, _dh1, 0, _dxb, 0);
-            grads.Linear(l, AdapterSet.Gate, s, xbF, _dh1, 0, _dxb, 0);
+            grads.Linear(_k, l, AdapterSet.Gate, s, xbF, _dh1, 0, _dxb, 0);
             _w.W3[l].MatTVecAdd(_k, _dh3, 0, _dxb, 0);
-            grads.Linear(l, AdapterSet.Up, s, xbF, _dh3, 0, _dxb, 0);
+            grads.Linear(_k, l, AdapterSet.Up, s, xbF, _dh3, 0, _dxb, 0);
             System.Array.Copy(_g, _dMid, dim);
             Backward.RmsNorm(s, xMid, _w.RmsFfn[l].F32, _dxb, 0, _dMid, 0, grads.NormGradient(l, FfnNorm), dim, c.NormEps);
 
             // Attention output projection: x_mid = x_in + Wo·a.
             System.Array.Clear(_da, 0, dim);
             _w.Wo[l].MatTVecAdd(_k, _dMid, 0, _da, 0);
-            grads.Linear(l, AdapterSet.O, s, a, _dMid, 0, _da, 0);
+            grads.Linear(_k, l, AdapterSet.O, s, a, _dMid, 0, _da, 0);
 
             // Attention: recompute the probabilities of query pos over keys 0..pos with the forward pass's kernels.
             float[] keys = _t.Cache.Keys(l), values = _t.Cache.Values(l);
@@ -257,20 +259,15 @@ namespace EdgeTiny.Runtime.Training
                 int qh = q + h * hs, dh = h * hs, kvOff = (h / c.KvMul) * hs;
                 _k.AttentionScores(s, qh, keys, kvOff, _p, 0, pos + 1, hs, kv, sqrt);
                 _k.Softmax(_p, 0, pos + 1);
-                // out_h = Σ_u p_u v_u: dp_u = da_h · v_u, dv_u += p_u da_h.
-                for (int u = 0; u <= pos; u++)
-                {
-                    _dp[u] = _k.Dot(_da, dh, values, u * kv + kvOff, hs);
-                    _k.Axpy(_p[u], _da, dh, dV, u * kv + kvOff, hs);
-                }
+                // out_h = Σ_u p_u v_u: dp_u = da_h · v_u (scores against the values, scale 1), dv_u += p_u da_h.
+                _k.AttentionScores(_da, dh, values, kvOff, _dp, 0, pos + 1, hs, kv, 1f);
+                _k.Ger(1f, _p, 0, _da, dh, dV, kvOff, pos + 1, hs, kv);
                 Backward.Softmax(_p, 0, _dp, 0, pos + 1);
-                // score_u = q_h · k_u / sqrt(hs): dq_h += ds_u k_u, dk_u += ds_u q_h.
-                for (int u = 0; u <= pos; u++)
-                {
-                    float ds = _dp[u] / sqrt;
-                    _k.Axpy(ds, keys, u * kv + kvOff, _dq, dh, hs);
-                    _k.Axpy(ds, s, qh, dK, u * kv + kvOff, hs);
-                }
+                // score_u = q_h · k_u / sqrt(hs): with ds_u = dp_u / sqrt(hs), dq_h = Σ_u ds_u k_u (dq_h is still 0:
+                // a weighted sum of keys, as the forward pass's of values) and dk_u += ds_u q_h.
+                for (int u = 0; u <= pos; u++) _dp[u] /= sqrt;
+                _k.AttentionValues(_dp, 0, keys, kvOff, _dq, dh, pos + 1, hs, kv);
+                _k.Ger(1f, _dp, 0, s, qh, dK, kvOff, pos + 1, hs, kv);
             }
 
             // Key and value of this position are complete now; undo RoPE on dq and dk, then through the projections.
@@ -280,11 +277,11 @@ namespace EdgeTiny.Runtime.Training
             System.Array.Copy(dV, pos * kv, _dv, 0, kv);
             System.Array.Clear(_dxb, 0, dim);
             _w.Wq[l].MatTVecAdd(_k, _dq, 0, _dxb, 0);
-            grads.Linear(l, AdapterSet.Q, s, xbA, _dq, 0, _dxb, 0);
+            grads.Linear(_k, l, AdapterSet.Q, s, xbA, _dq, 0, _dxb, 0);
             _w.Wk[l].MatTVecAdd(_k, _dk, 0, _dxb, 0);
-            grads.Linear(l, AdapterSet.K, s, xbA, _dk, 0, _dxb, 0);
+            grads.Linear(_k, l, AdapterSet.K, s, xbA, _dk, 0, _dxb, 0);
             _w.Wv[l].MatTVecAdd(_k, _dv, 0, _dxb, 0);
-            grads.Linear(l, AdapterSet.V, s, xbA, _dv, 0, _dxb, 0);
+            grads.Linear(_k, l, AdapterSet.V, s, xbA, _dv, 0, _dxb, 0);
 
             // x_in feeds both the residual and the attention RMSNorm.
             System.Array.Copy(_dMid, _g, dim);

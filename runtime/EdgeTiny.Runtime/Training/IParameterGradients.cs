@@ -1,3 +1,5 @@
+using EdgeTiny.Runtime.Kernels;
+
 namespace EdgeTiny.Runtime.Training
 {
     /// <summary>
@@ -10,9 +12,9 @@ namespace EdgeTiny.Runtime.Training
         /// <summary>
         /// For y = W·x (+ whatever the sink adds) of <paramref name="projection"/> (AdapterSet.Q .. AdapterSet.Down, or
         /// <see cref="Backprop.Classifier"/> at layer = n_layers): accumulate parameter gradients from x and dy, and add the
-        /// sink's own part of dL/dx into dx.
+        /// sink's own part of dL/dx into dx. The products run on <paramref name="k"/>, the backward pass's kernels.
         /// </summary>
-        void Linear(int layer, int projection, float[] x, int xOff, float[] dy, int dyOff, float[] dx, int dxOff);
+        void Linear(IKernels k, int layer, int projection, float[] x, int xOff, float[] dy, int dyOff, float[] dx, int dxOff);
 
         /// <summary>
         /// The gradient array of an RMSNorm weight (<see cref="Backprop.AttentionNorm"/>, <see cref="Backprop.FfnNorm"/>,

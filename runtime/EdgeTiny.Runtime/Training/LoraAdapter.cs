@@ -1,3 +1,4 @@
+using EdgeTiny.Runtime.Kernels;
 using EdgeTiny.Runtime.Memory;
 
 namespace EdgeTiny.Runtime.Training
@@ -6,6 +7,8 @@ namespace EdgeTiny.Runtime.Training
     /// A low-rank adapter on a frozen projection: y += s · B (A x), A (rank × in), B (out × rank), s = alpha / rank.
     /// B starts at zero so a fresh adapter changes nothing; A starts small and random (seeded). A trainable adapter
     /// accumulates gradients in GradA / GradB until the optimizer steps; one loaded for inference has none (null).
+    /// Every product runs on the kernels the pass gives (so a board's native kernels do them, and a counting wrapper
+    /// sees them); what stays here is glue over rank-sized vectors.
     /// </summary>
     public sealed class LoraAdapter
     {
@@ -19,8 +22,10 @@ namespace EdgeTiny.Runtime.Training
         public readonly float[] GradB;
         private readonly float[] _t;   // A x
         private readonly float[] _u;   // Bᵀ dy
+        private readonly float[] _bt;  // B (A x): at least Out long, shared by the adapters of a set (one runs at a time)
 
-        public LoraAdapter(int inputs, int outputs, int rank, float alpha, bool trainable, MemoryLedger ledger, string name)
+        /// <param name="product">Scratch of at least <paramref name="outputs"/> floats, which adapters of one set share.</param>
+        public LoraAdapter(int inputs, int outputs, int rank, float alpha, bool trainable, MemoryLedger ledger, string name, float[] product)
         {
             In = inputs;
             Out = outputs;
@@ -35,6 +40,7 @@ namespace EdgeTiny.Runtime.Training
             }
             _t = ledger.Floats(name + ".t", rank);
             _u = ledger.Floats(name + ".u", rank);
+            _bt = product;
         }
 
         /// <summary>A ~ U(-1/sqrt(in), 1/sqrt(in)) from a seeded xorshift; B = 0.</summary>
@@ -53,56 +59,26 @@ namespace EdgeTiny.Runtime.Training
         }
 
         /// <summary>y[yOff..] += s · B (A x[xOff..]).</summary>
-        public void Forward(float[] x, int xOff, float[] y, int yOff)
+        public void Forward(IKernels k, float[] x, int xOff, float[] y, int yOff)
         {
-            for (int r = 0; r < Rank; r++)
-            {
-                float sum = 0f;
-                int a = r * In;
-                for (int i = 0; i < In; i++) sum += A[a + i] * x[xOff + i];
-                _t[r] = sum;
-            }
-            for (int o = 0; o < Out; o++)
-            {
-                float sum = 0f;
-                int b = o * Rank;
-                for (int r = 0; r < Rank; r++) sum += B[b + r] * _t[r];
-                y[yOff + o] += Scale * sum;
-            }
+            k.MatVecF32(A, 0, x, xOff, _t, 0, Rank, In);
+            k.MatVecF32(B, 0, _t, 0, _bt, 0, Out, Rank);
+            k.Axpy(Scale, _bt, 0, y, yOff, Out);
         }
 
         /// <summary>
         /// Given the forward input x and the output gradient dy: accumulates GradA, GradB, and adds the adapter's share
         /// of the input gradient into dx (the frozen weight's share is added by the caller).
         /// </summary>
-        public void Backward(float[] x, int xOff, float[] dy, int dyOff, float[] dx, int dxOff)
+        public void Backward(IKernels k, float[] x, int xOff, float[] dy, int dyOff, float[] dx, int dxOff)
         {
-            for (int r = 0; r < Rank; r++)
-            {
-                float t = 0f;
-                int a = r * In;
-                for (int i = 0; i < In; i++) t += A[a + i] * x[xOff + i];
-                _t[r] = t;
-                float u = 0f;
-                for (int o = 0; o < Out; o++) u += B[o * Rank + r] * dy[dyOff + o];
-                _u[r] = u;
-            }
-            for (int o = 0; o < Out; o++)
-            {
-                float g = Scale * dy[dyOff + o];
-                int b = o * Rank;
-                for (int r = 0; r < Rank; r++) GradB[b + r] += g * _t[r];
-            }
-            for (int r = 0; r < Rank; r++)
-            {
-                float g = Scale * _u[r];
-                int a = r * In;
-                for (int i = 0; i < In; i++)
-                {
-                    GradA[a + i] += g * x[xOff + i];
-                    dx[dxOff + i] += g * A[a + i];
-                }
-            }
+            k.MatVecF32(A, 0, x, xOff, _t, 0, Rank, In);                // t = A x
+            System.Array.Clear(_u, 0, Rank);
+            k.MatTVecF32(B, 0, dy, dyOff, _u, 0, Out, Rank);            // u = Bᵀ dy
+            k.Ger(Scale, dy, dyOff, _t, 0, GradB, 0, Out, Rank, Rank);  // dB += s · dy tᵀ
+            k.Ger(Scale, _u, 0, x, xOff, GradA, 0, Rank, In, In);       // dA += s · u xᵀ
+            for (int r = 0; r < Rank; r++) _u[r] *= Scale;
+            k.MatTVecF32(A, 0, _u, 0, dx, dxOff, Rank, In);             // dx += Aᵀ (s · u)
         }
 
         public void ZeroGrad()

@@ -1,3 +1,4 @@
+using EdgeTiny.Runtime.Kernels;
 using EdgeTiny.Runtime.Memory;
 
 namespace EdgeTiny.Runtime.Training
@@ -6,7 +7,9 @@ namespace EdgeTiny.Runtime.Training
     /// Updates parameter arrays from their accumulated gradients: plain SGD (no state, the MCU-friendly choice of
     /// tiny-training) or Adam (two moment vectors per parameter), with optional decoupled weight decay (AdamW) on the
     /// arrays marked for it. Gradients are first clipped to a global L2 norm. Used for the device's adapters and, on the
-    /// desktop, for training a whole model.
+    /// desktop, for training a whole model. The Adam update runs on the kernels the caller gives <see cref="Step"/>
+    /// (<see cref="IKernels.AdamStep"/>, native on a board); the norm and SGD loops are one pass of a few operations per
+    /// parameter and stay here.
     /// </summary>
     public sealed class Optimizer
     {
@@ -65,7 +68,8 @@ namespace EdgeTiny.Runtime.Training
         /// <summary>Steps taken so far.</summary>
         public int Steps { get { return _step; } }
 
-        public void Step()
+        /// <summary>One update of every parameter array; the Adam update on <paramref name="k"/>.</summary>
+        public void Step(IKernels k)
         {
             float ss = 0f;
             for (int i = 0; i < _grads.Length; i++)
@@ -87,11 +91,11 @@ namespace EdgeTiny.Runtime.Training
                     float[] p = _params[i];
                     for (int j = 0; j < p.Length; j++) p[j] *= keep;
                 }
-                Update(_params[i], _grads[i], scale, i, c1, c2);
+                Update(k, _params[i], _grads[i], scale, i, c1, c2);
             }
         }
 
-        private void Update(float[] p, float[] g, float scale, int slot, float c1, float c2)
+        private void Update(IKernels k, float[] p, float[] g, float scale, int slot, float c1, float c2)
         {
             float lr = LearningRate;
             if (_kind == OptimizerKind.Sgd)
@@ -99,14 +103,7 @@ namespace EdgeTiny.Runtime.Training
                 for (int j = 0; j < p.Length; j++) p[j] -= lr * g[j] * scale;
                 return;
             }
-            float[] m = _m[slot], v = _v[slot];
-            for (int j = 0; j < p.Length; j++)
-            {
-                float gj = g[j] * scale;
-                m[j] = Beta1 * m[j] + (1f - Beta1) * gj;
-                v[j] = Beta2 * v[j] + (1f - Beta2) * gj * gj;
-                p[j] -= lr * (m[j] / c1) / ((float)System.Math.Sqrt(v[j] / c2) + Epsilon);
-            }
+            k.AdamStep(g, _m[slot], _v[slot], p, p.Length, scale, lr, Beta1, Beta2, c1, c2, Epsilon);
         }
     }
 

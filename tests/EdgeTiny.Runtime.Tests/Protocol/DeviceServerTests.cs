@@ -281,6 +281,8 @@ public sealed class DeviceServerTests(ConvertedModels models)
         public void RequestStarted(int kind) { lock (Events) Events.Add($"start {kind}"); }
         public void RequestFinished(int kind, int errorCode) { lock (Events) Events.Add($"end {kind} {errorCode}"); }
         public void FrameRejected(int errorCode) { lock (Events) Events.Add($"rejected {errorCode}"); }
+        public void TuningStepStarted(int step) { lock (Events) Events.Add($"step {step}"); }
+        public void TuningStepFinished(int step, float loss) { lock (Events) Events.Add($"step {step} done"); }
     }
 
     [SharedDataFact]

@@ -152,16 +152,16 @@ public sealed class BackwardOpTests
     public void Lora_linear_and_the_frozen_transposed_product()
     {
         var ledger = new EdgeTiny.Runtime.Memory.MemoryLedger();
-        var lora = new LoraAdapter(6, 5, 3, 6f, true, ledger, "t");
+        var lora = new LoraAdapter(6, 5, 3, 6f, true, ledger, "t", new float[5]);
         ulong seed = 3;
         lora.Initialize(ref seed);
         for (int i = 0; i < lora.B.Length; i++) lora.B[i] = (float)(_rng.NextDouble() - 0.5);
         float[] w = R(30), x = R(6), dy = R(5);
         var k = new PortableKernels();
-        double F() { var y = new float[5]; k.MatVecF32(w, 0, x, 0, y, 0, 5, 6); lora.Forward(x, 0, y, 0); return Dot(y, dy); }
+        double F() { var y = new float[5]; k.MatVecF32(w, 0, x, 0, y, 0, 5, 6); lora.Forward(k, x, 0, y, 0); return Dot(y, dy); }
         var dx = new float[6];
         k.MatTVecF32(w, 0, dy, 0, dx, 0, 5, 6);
-        lora.Backward(x, 0, dy, 0, dx, 0);
+        lora.Backward(k, x, 0, dy, 0, dx, 0);
         for (int i = 0; i < 6; i++) Close(Fd(_ => F(), x, i, 1e-3f), dx[i], $"dx[{i}]");
         for (int i = 0; i < lora.A.Length; i++) Close(Fd(_ => F(), lora.A, i, 1e-3f), lora.GradA[i], $"dA[{i}]");
         for (int i = 0; i < lora.B.Length; i++) Close(Fd(_ => F(), lora.B, i, 1e-3f), lora.GradB[i], $"dB[{i}]");

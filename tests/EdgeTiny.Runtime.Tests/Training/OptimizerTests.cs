@@ -1,3 +1,4 @@
+using EdgeTiny.Runtime.Kernels;
 using EdgeTiny.Runtime.Memory;
 using EdgeTiny.Runtime.Training;
 
@@ -31,7 +32,7 @@ public sealed class OptimizerTests
         float[][] before = Copy(p);
         const float lr = 0.1f;
         var opt = new Optimizer(p, g, null, OptimizerKind.Sgd, lr, clipNorm: 0f, new MemoryLedger());
-        opt.Step();
+        opt.Step(new PortableKernels());
         for (int i = 0; i < p.Length; i++)
             for (int j = 0; j < p[i].Length; j++) Assert.Equal(before[i][j] - lr * g[i][j], p[i][j]);
         Assert.Equal(1, opt.Steps);
@@ -51,7 +52,7 @@ public sealed class OptimizerTests
             for (int step = 0; step < 3; step++)
             {
                 float[][] before = Copy(p);
-                opt.Step();
+                opt.Step(new PortableKernels());
                 for (int i = 0; i < p.Length; i++)
                     for (int j = 0; j < p[i].Length; j++)
                     {
@@ -69,7 +70,7 @@ public sealed class OptimizerTests
         // Without bias correction the first step would be lr·(1-β1)g / sqrt((1-β2)g²) ≈ 0.316·lr·sign(g); with it, lr·sign(g).
         var (p, g) = Arrays();
         float[][] before = Copy(p);
-        new Optimizer(p, g, null, OptimizerKind.Adam, 0.01f, 0f, new MemoryLedger()).Step();
+        new Optimizer(p, g, null, OptimizerKind.Adam, 0.01f, 0f, new MemoryLedger()).Step(new PortableKernels());
         double mean = p.Zip(before).Average(a => a.First.Zip(a.Second).Average(x => Math.Abs(x.First - x.Second)));
         Assert.InRange(mean, 0.0099, 0.0101);
     }
@@ -83,7 +84,7 @@ public sealed class OptimizerTests
         float[][] before = Copy(p);
         const float lr = 0.5f;
         var opt = new Optimizer(p, g, null, OptimizerKind.Sgd, lr, clip, new MemoryLedger());
-        opt.Step();
+        opt.Step(new PortableKernels());
         Assert.Equal(norm, opt.LastGradientNorm, 4); // reported before clipping
         // The applied gradient, (p_before − p_after) / lr, points along g with norm = clip.
         float[][] applied = [.. p.Select((x, i) => x.Select((v, j) => (before[i][j] - v) / lr).ToArray())];
@@ -96,7 +97,7 @@ public sealed class OptimizerTests
         // Below the clip norm nothing is scaled.
         var (p2, g2) = Arrays(gradScale: 2f);
         float[][] before2 = Copy(p2);
-        new Optimizer(p2, g2, null, OptimizerKind.Sgd, lr, (float)(norm * 2), new MemoryLedger()).Step();
+        new Optimizer(p2, g2, null, OptimizerKind.Sgd, lr, (float)(norm * 2), new MemoryLedger()).Step(new PortableKernels());
         for (int i = 0; i < p2.Length; i++)
             for (int j = 0; j < p2[i].Length; j++) Assert.Equal(before2[i][j] - lr * g2[i][j], p2[i][j]);
     }
@@ -112,8 +113,8 @@ public sealed class OptimizerTests
         float[][] before = Copy(p);
         const float lr = 0.1f, decay = 0.5f;
         var opt = new Optimizer(p, g, [true, false, true], kind, lr, 1f, new MemoryLedger()) { WeightDecay = decay };
-        opt.Step();
-        opt.Step();
+        opt.Step(new PortableKernels());
+        opt.Step(new PortableKernels());
         float keep = 1f - lr * decay;
         foreach (int i in new[] { 0, 2 })
             for (int j = 0; j < p[i].Length; j++) Assert.Equal(before[i][j] * keep * keep, p[i][j], 6);
@@ -121,7 +122,7 @@ public sealed class OptimizerTests
 
         // Without a decay rate, marked arrays are left alone too.
         float[][] q = Copy(before);
-        new Optimizer(q, g, [true, false, true], kind, lr, 1f, new MemoryLedger()).Step();
+        new Optimizer(q, g, [true, false, true], kind, lr, 1f, new MemoryLedger()).Step(new PortableKernels());
         for (int i = 0; i < q.Length; i++) Assert.Equal(before[i], q[i]);
     }
 }
