@@ -54,6 +54,8 @@ namespace EdgeTiny.Runtime
                 throw new ModelFormatException("tokenizer has " + m.Tokenizer.VocabSize.ToString() + " tokens, the model's vocabulary is "
                     + m.Config.VocabSize.ToString());
             ledger.Record("tokenizer", m.Tokenizer.HeldBytes);
+            m.Config.BosToken = m.Tokenizer.Bos;
+            m.Config.EosToken = m.Tokenizer.Eos;
             SectionEntry manifest = m.Reader.Find(TensorNames.Manifest);
             if (manifest != null) m.Manifest = new string(System.Text.Encoding.UTF8.GetChars(m.Reader.ReadSection(manifest)));
 

@@ -130,7 +130,7 @@ public static class DecodeRunner
 
     private static void Decode(Transformer t, Sampler greedy, int[] tokens)
     {
-        int token = Tokenizer.Bos;
+        int token = t.Config.BosToken;
         for (int pos = 0; pos < tokens.Length; pos++)
         {
             token = greedy.Sample(t.Forward(token, pos));

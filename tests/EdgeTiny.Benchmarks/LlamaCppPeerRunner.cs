@@ -40,11 +40,11 @@ public static class LlamaCppPeerRunner
                 int[] llamaTokens;
                 using (var llama = new LlamaCppModel(gguf, contextSize: steps + 2, threads: 1))
                 {
-                    llamaTokens = llama.Greedy([Tokenizer.Bos], steps);
+                    llamaTokens = llama.Greedy([Tokenizer.DefaultBos], steps);
                     llamaTps = Median(Enumerable.Range(0, Runs).Select(_ =>
                     {
                         var sw = Stopwatch.StartNew();
-                        llama.Greedy([Tokenizer.Bos], steps);
+                        llama.Greedy([Tokenizer.DefaultBos], steps);
                         return steps / sw.Elapsed.TotalSeconds;
                     }));
                 }
@@ -85,7 +85,7 @@ public static class LlamaCppPeerRunner
     {
         Transformer t = m.CreateTransformer(k, m.Config.SeqLen);
         var tokens = new int[steps];
-        int token = Tokenizer.Bos;
+        int token = m.Tokenizer.Bos;
         for (int s = 0; s < steps; s++)
         {
             float[] logits = t.Forward(token, s);

@@ -74,7 +74,7 @@ namespace EdgeTiny.Device.Tests
             int[] tokens = new int[Tokenizer.MaxTokens(2)];
             int n = t.Encode("ab", true, false, tokens);
             Assert.AreEqual(2, n);
-            Assert.AreEqual(Tokenizer.Bos, tokens[0]);
+            Assert.AreEqual(Tokenizer.DefaultBos, tokens[0]);
             Assert.AreEqual(SpaceAB, tokens[1]);
         }
 

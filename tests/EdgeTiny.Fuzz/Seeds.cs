@@ -59,6 +59,9 @@ public static class Seeds
             Put(root, "etb-tokenizer", "stories260K", reader.ReadSection(reader.Require(TensorNames.Tokenizer)));
         }
 
+        // A byte-level BPE tokenizer section (version 2: header, raw-byte pieces, merges).
+        Put(root, "etb-tokenizer", "bytelevel", EdgeTiny.Converter.Etb.TokenizerSection.Encode(ByteLevelBpeTrainer.Train(ByteLevelBpeTrainer.TrainingText, 40)));
+
         // .eta: adapters for the tiny shape, from one layer and from all.
         foreach (int first in new[] { 0, 2 })
         {

@@ -68,6 +68,11 @@ public static unsafe class GgufExport
 
     private static void WriteTokenizer(IntPtr gguf, SourceTokenizer tok)
     {
+        if (tok.Kind == EdgeTiny.Runtime.Text.Tokenizer.KindByteLevel)
+        {
+            WriteByteLevelTokenizer(gguf, tok);
+            return;
+        }
         int n = tok.Pieces.Length;
         var texts = new string[n];
         var types = new int[n];
@@ -84,21 +89,46 @@ public static unsafe class GgufExport
             };
         }
         GgmlNative.gguf_set_val_str(gguf, "tokenizer.ggml.model", "llama");
-        var handles = texts.Select(s => Marshal.StringToCoTaskMemUTF8(s)).ToArray();
+        SetStrings(gguf, "tokenizer.ggml.tokens", texts);
+        fixed (float* s = tok.Scores) GgmlNative.gguf_set_arr_data(gguf, "tokenizer.ggml.scores", GgmlNative.GgufFloat32, s, (nuint)n);
+        fixed (int* t = types) GgmlNative.gguf_set_arr_data(gguf, "tokenizer.ggml.token_type", GgmlNative.GgufInt32, t, (nuint)n);
+        GgmlNative.gguf_set_val_u32(gguf, "tokenizer.ggml.unknown_token_id", 0);
+        GgmlNative.gguf_set_val_u32(gguf, "tokenizer.ggml.bos_token_id", (uint)tok.Bos);
+        GgmlNative.gguf_set_val_u32(gguf, "tokenizer.ggml.eos_token_id", (uint)tok.Eos);
+        GgmlNative.gguf_set_val_bool(gguf, "tokenizer.ggml.add_bos_token", true);
+        GgmlNative.gguf_set_val_bool(gguf, "tokenizer.ggml.add_eos_token", false);
+    }
+
+    /// <summary>
+    /// A byte-level BPE vocabulary as llama.cpp's converter writes one: tokenizer.ggml.model "gpt2", the pre-tokenizer's
+    /// name in tokenizer.ggml.pre, tokens in GPT-2's byte alphabet (control tokens — BOS, EOS, … — CONTROL, the rest NORMAL), the
+    /// merges as "left right" strings by rank, the BOS/EOS ids (added_bos so llama.cpp prepends BOS, as the runtime does).
+    /// </summary>
+    private static void WriteByteLevelTokenizer(IntPtr gguf, SourceTokenizer tok)
+    {
+        int n = tok.Pieces.Length;
+        int[] types = [.. Enumerable.Range(0, n).Select(i => EdgeTiny.TestSupport.ByteLevelBpeTrainer.IsControl(tok, i) ? GgufTokenizer.TypeControl : GgufTokenizer.TypeNormal)];
+        GgmlNative.gguf_set_val_str(gguf, "tokenizer.ggml.model", "gpt2");
+        GgmlNative.gguf_set_val_str(gguf, "tokenizer.ggml.pre", EdgeTiny.Runtime.Text.PreTokenizer.Name(tok.PreTokenizer));
+        SetStrings(gguf, "tokenizer.ggml.tokens", EdgeTiny.TestSupport.ByteLevelBpeTrainer.TokenStrings(tok));
+        fixed (int* t = types) GgmlNative.gguf_set_arr_data(gguf, "tokenizer.ggml.token_type", GgmlNative.GgufInt32, t, (nuint)n);
+        SetStrings(gguf, "tokenizer.ggml.merges", EdgeTiny.TestSupport.ByteLevelBpeTrainer.MergeStrings(tok));
+        GgmlNative.gguf_set_val_u32(gguf, "tokenizer.ggml.bos_token_id", (uint)tok.Bos);
+        GgmlNative.gguf_set_val_u32(gguf, "tokenizer.ggml.eos_token_id", (uint)tok.Eos);
+        GgmlNative.gguf_set_val_bool(gguf, "tokenizer.ggml.add_bos_token", true);
+        GgmlNative.gguf_set_val_bool(gguf, "tokenizer.ggml.add_eos_token", false);
+    }
+
+    private static void SetStrings(IntPtr gguf, string key, string[] values)
+    {
+        var handles = values.Select(s => Marshal.StringToCoTaskMemUTF8(s)).ToArray();
         try
         {
-            fixed (IntPtr* p = handles) GgmlNative.gguf_set_arr_str(gguf, "tokenizer.ggml.tokens", p, (nuint)n);
+            fixed (IntPtr* p = handles) GgmlNative.gguf_set_arr_str(gguf, key, p, (nuint)values.Length);
         }
         finally
         {
             foreach (IntPtr h in handles) Marshal.FreeCoTaskMem(h);
         }
-        fixed (float* s = tok.Scores) GgmlNative.gguf_set_arr_data(gguf, "tokenizer.ggml.scores", GgmlNative.GgufFloat32, s, (nuint)n);
-        fixed (int* t = types) GgmlNative.gguf_set_arr_data(gguf, "tokenizer.ggml.token_type", GgmlNative.GgufInt32, t, (nuint)n);
-        GgmlNative.gguf_set_val_u32(gguf, "tokenizer.ggml.unknown_token_id", 0);
-        GgmlNative.gguf_set_val_u32(gguf, "tokenizer.ggml.bos_token_id", 1);
-        GgmlNative.gguf_set_val_u32(gguf, "tokenizer.ggml.eos_token_id", 2);
-        GgmlNative.gguf_set_val_bool(gguf, "tokenizer.ggml.add_bos_token", true);
-        GgmlNative.gguf_set_val_bool(gguf, "tokenizer.ggml.add_eos_token", false);
     }
 }

@@ -35,6 +35,19 @@ public sealed class GgufFiles : IDisposable
     public SourceModel Generated => _generated.Value;
     private readonly Lazy<SourceModel> _generated;
 
+    /// <summary>
+    /// A random 2-layer model, dim 64, with a GPT-2-style byte-level BPE vocabulary of 300 merges trained on the project's
+    /// story text (<see cref="ByteLevelBpeTrainer"/>; BOS and EOS are its last two ids), matrices scaled as
+    /// <see cref="Generated"/>'s.
+    /// </summary>
+    public SourceModel ByteLevel => _byteLevel.Value;
+    private readonly Lazy<SourceModel> _byteLevel = new(() =>
+    {
+        SourceTokenizer tok = ByteLevelBpeTrainer.Train(ByteLevelBpeTrainer.TrainingText, 300);
+        SourceModel m = TinyModels.Source(TinyModels.Shape(dim: 64, hidden: 128, layers: 2, heads: 4, kvHeads: 2, vocab: tok.Pieces.Length, seqLen: 512), seed: 1818);
+        return m with { Tokenizer = tok, Tensors = [.. m.Tensors.Select(t => t.IsNorm ? t : t with { Data = [.. t.Data.Select(v => v * 0.1f)] })] };
+    });
+
     public GgufFiles()
     {
         _generated = new(() => TinyModels.Source(TinyModels.Shape(dim: 256, hidden: 512, layers: 2, heads: 4, kvHeads: 2, vocab: 512, seqLen: 512), seed: 18)
@@ -45,7 +58,7 @@ public sealed class GgufFiles : IDisposable
             } : null!);
     }
 
-    /// <summary>The model ("stories" or "generated") as a GGUF file of this type (ALL_F32 = as ggml's writer wrote it).</summary>
+    /// <summary>The model ("stories", "generated" or "bytelevel") as a GGUF file of this type (ALL_F32 = as ggml's writer wrote it).</summary>
     public string File(string model, LLamaFtype type = LLamaFtype.ALL_F32)
     {
         lock (_lock)
@@ -53,7 +66,7 @@ public sealed class GgufFiles : IDisposable
             string key = $"{model}-{type}";
             if (_files.TryGetValue(key, out string? path)) return path;
             path = _dir.File(key + ".gguf");
-            SourceModel source = model == "stories" ? Stories : Generated;
+            SourceModel source = model switch { "stories" => Stories, "bytelevel" => ByteLevel, _ => Generated };
             if (type == LLamaFtype.ALL_F32) GgufExport.Write(source, path, model);
             else if (QuantizedByWriter(model, type) is GgmlType t) GgufExport.Write(source, path, model, t);
             else LlamaCppModel.Quantize(File(model), path, type);

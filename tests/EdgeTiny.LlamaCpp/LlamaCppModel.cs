@@ -32,11 +32,23 @@ public sealed class LlamaCppModel : IDisposable
 
     public int VocabSize => _weights.Vocab.Count;
 
+    /// <summary>llama.cpp's BOS and EOS ids for the file.</summary>
+    public (int Bos, int Eos) Special => ((int)(_weights.Vocab.BOS ?? throw new InvalidOperationException("no BOS")), (int)(_weights.Vocab.EOS ?? throw new InvalidOperationException("no EOS")));
+
     /// <summary>llama.cpp's token ids for a text (special-token text is not parsed).</summary>
     public int[] Tokenize(string text, bool bos)
     {
         using var ctx = _weights.CreateContext(_params);
         return ctx.Tokenize(text, bos, special: false).Select(t => (int)t).ToArray();
+    }
+
+    /// <summary>llama.cpp's bytes for one token (token_to_piece, special tokens invisible, no space stripped).</summary>
+    public byte[] Piece(int token)
+    {
+        var buffer = new byte[256];
+        int n = (int)_weights.NativeHandle.TokenToSpan((LLamaToken)token, buffer, 0, false);
+        if (n > buffer.Length) throw new InvalidOperationException($"token {token}'s piece is longer than {buffer.Length} bytes");
+        return buffer[..n];
     }
 
     /// <summary>The logits at every position of a token sequence, in one batch.</summary>

@@ -26,7 +26,7 @@ public static class HfFolders
             ["num_attention_heads"] = c.Heads, ["num_key_value_heads"] = c.KvHeads, ["vocab_size"] = c.VocabSize,
             ["max_position_embeddings"] = c.SeqLen, ["rms_norm_eps"] = c.NormEps, ["rope_theta"] = c.RopeTheta,
             ["tie_word_embeddings"] = c.SharedClassifier, ["rope_scaling"] = null, ["torch_dtype"] = dtype == "F32" ? "float32" : dtype == "F16" ? "float16" : "bfloat16",
-            ["bos_token_id"] = 1, ["eos_token_id"] = 2,
+            ["bos_token_id"] = m.Tokenizer.Bos, ["eos_token_id"] = m.Tokenizer.Eos,
         };
         File.WriteAllText(Path.Combine(folder, "config.json"), config.ToJsonString());
 
@@ -94,6 +94,7 @@ public static class HfFolders
 
     private static JsonObject TokenizerJson(SourceTokenizer t)
     {
+        if (t.Kind == EdgeTiny.Runtime.Text.Tokenizer.KindByteLevel) return ByteLevelTokenizerJson(t);
         int n = t.Pieces.Length;
         string[] pieces = [.. Enumerable.Range(0, n).Select(i => i switch
         {
@@ -138,6 +139,35 @@ public static class HfFolders
             ["model"] = new JsonObject
             {
                 ["type"] = "BPE", ["unk_token"] = "<unk>", ["fuse_unk"] = true, ["byte_fallback"] = true, ["vocab"] = vocab, ["merges"] = merges,
+            },
+        };
+    }
+
+    /// <summary>
+    /// A GPT-2-style tokenizer.json as tokenizers saves one: model BPE (no byte fallback) with vocab and "left right"
+    /// merges, the control tokens (BOS, EOS, …) as special added tokens, no normalizer, pre_tokenizer and decoder ByteLevel.
+    /// </summary>
+    private static JsonObject ByteLevelTokenizerJson(SourceTokenizer t)
+    {
+        string[] tokens = ByteLevelBpeTrainer.TokenStrings(t);
+        var vocab = new JsonObject();
+        for (int i = 0; i < tokens.Length; i++) vocab[tokens[i]] = i;
+        JsonObject Special(int id) => new() { ["id"] = id, ["content"] = tokens[id], ["single_word"] = false, ["lstrip"] = false, ["rstrip"] = false, ["normalized"] = false, ["special"] = true };
+        return new JsonObject
+        {
+            ["version"] = "1.0",
+            ["truncation"] = null,
+            ["padding"] = null,
+            ["added_tokens"] = new JsonArray([.. Enumerable.Range(0, tokens.Length).Where(i => ByteLevelBpeTrainer.IsControl(t, i)).Select(i => (JsonNode)Special(i))]),
+            ["normalizer"] = null,
+            ["pre_tokenizer"] = new JsonObject { ["type"] = "ByteLevel", ["add_prefix_space"] = false, ["trim_offsets"] = true, ["use_regex"] = true },
+            ["post_processor"] = null,
+            ["decoder"] = new JsonObject { ["type"] = "ByteLevel", ["add_prefix_space"] = true, ["trim_offsets"] = true, ["use_regex"] = true },
+            ["model"] = new JsonObject
+            {
+                ["type"] = "BPE", ["dropout"] = null, ["unk_token"] = null, ["continuing_subword_prefix"] = null, ["end_of_word_suffix"] = null,
+                ["fuse_unk"] = false, ["byte_fallback"] = false, ["ignore_merges"] = false, ["vocab"] = vocab,
+                ["merges"] = new JsonArray([.. ByteLevelBpeTrainer.MergeStrings(t).Select(m => (JsonNode)m)]),
             },
         };
     }

@@ -26,15 +26,15 @@ public sealed record TokenSequences(int[][] Sequences, string Source, ulong Seed
         int context = Math.Min(length, m.Config.SeqLen);
         var generator = new Generator(m.CreateTransformer(kernels, context), m.CreateSampler(1f, 1f, seed, kernels));
         var sequences = new int[count][];
-        int[] bos = [Tokenizer.Bos];
+        int[] bos = [m.Tokenizer.Bos];
         for (int s = 0; s < count; s++)
         {
-            var seq = new List<int>(context) { Tokenizer.Bos };
+            var seq = new List<int>(context) { m.Tokenizer.Bos };
             while (seq.Count < context)
             {
                 generator.Start(bos, 1, context - seq.Count);
                 for (int t = generator.Next(); t >= 0 && seq.Count < context; t = generator.Next()) seq.Add(t);
-                if (seq.Count < context) seq.Add(Tokenizer.Bos);
+                if (seq.Count < context) seq.Add(m.Tokenizer.Bos);
             }
             sequences[s] = [.. seq];
         }
@@ -56,7 +56,7 @@ public sealed record TokenSequences(int[][] Sequences, string Source, ulong Seed
         int body = Math.Min(length, seqLen) - 1;
         var sequences = new List<int[]>();
         for (int at = 1; at < n && sequences.Count < maxCount; at += body)
-            sequences.Add([Tokenizer.Bos, .. buffer.AsSpan(at, Math.Min(body, n - at)).ToArray()]);
+            sequences.Add([tokenizer.Bos, .. buffer.AsSpan(at, Math.Min(body, n - at)).ToArray()]);
         return new TokenSequences([.. sequences], "text:" + Path.GetFileName(path), 0);
     }
 }

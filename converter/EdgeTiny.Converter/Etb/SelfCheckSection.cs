@@ -46,7 +46,7 @@ public static class SelfCheckSection
                 tokens = [];
             }
             if (tokens.Length < 2 || tokens.Any(t => t < 0 || t >= vocab))
-                tokens = [Tokenizer.Bos, .. Enumerable.Range(0, 4).Select(j => 3 + (p * 7 + j * 13) % Math.Max(1, vocab - 3)).Select(t => t < vocab ? t : Tokenizer.Bos)];
+                tokens = [tokenizer.Bos, .. Enumerable.Range(0, 4).Select(j => 3 + (p * 7 + j * 13) % Math.Max(1, vocab - 3)).Select(t => t < vocab ? t : tokenizer.Bos)];
             prompts[p] = tokens.Length > room ? tokens[..room] : tokens;
         }
         return prompts;

@@ -22,8 +22,21 @@ public sealed record Int8Groups(sbyte[] Values, float[] Scales, int GroupSize)
     public bool FitsRows(int cols, int groupSize) => groupSize == GroupSize && cols % GroupSize == 0;
 }
 
-/// <summary>A tokenizer as llama2.c stores it: one byte string and merge score per token.</summary>
-public sealed record SourceTokenizer(byte[][] Pieces, float[] Scores, int MaxTokenLength);
+/// <summary>
+/// A tokenizer as the runtime stores it (<see cref="EdgeTiny.Runtime.Text.Tokenizer"/>): one byte string and merge score per
+/// token (llama2.c's layout); for a byte-level BPE vocabulary also its pre-tokenizer and ranked merges (left, right,
+/// result ids, three ints per merge); the BOS and EOS ids.
+/// </summary>
+public sealed record SourceTokenizer(byte[][] Pieces, float[] Scores, int MaxTokenLength)
+{
+    public int Kind { get; init; } = EdgeTiny.Runtime.Text.Tokenizer.KindSentencePiece;
+    public int PreTokenizer { get; init; } = EdgeTiny.Runtime.Text.PreTokenizer.None;
+    /// <summary>llama.cpp's ignore_merges (Llama 3): a word that is a whole token is not merged.</summary>
+    public bool IgnoreMerges { get; init; }
+    public int Bos { get; init; } = EdgeTiny.Runtime.Text.Tokenizer.DefaultBos;
+    public int Eos { get; init; } = EdgeTiny.Runtime.Text.Tokenizer.DefaultEos;
+    public int[] Merges { get; init; } = [];
+}
 
 /// <summary>A trained model read from disk, before compression: config, float32 tensors in file order, tokenizer.</summary>
 public sealed record SourceModel(ModelConfig Config, IReadOnlyList<SourceTensor> Tensors, SourceTokenizer Tokenizer, string SourcePath, string SourceSha256)

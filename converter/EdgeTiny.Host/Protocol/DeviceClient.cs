@@ -320,8 +320,8 @@ namespace EdgeTiny.Host.Protocol
         public string Text(EdgeTiny.Runtime.Text.Tokenizer tokenizer)
         {
             var bytes = new System.Collections.Generic.List<byte>();
-            var piece = new byte[256];
-            int prev = PromptTokens.Length > 0 ? PromptTokens[PromptTokens.Length - 1] : EdgeTiny.Runtime.Text.Tokenizer.Bos;
+            var piece = new byte[tokenizer.MaxTokenLength + 1];
+            int prev = PromptTokens.Length > 0 ? PromptTokens[PromptTokens.Length - 1] : tokenizer.Bos;
             foreach (int t in Tokens)
             {
                 int n = tokenizer.Decode(prev, t, piece, 0);

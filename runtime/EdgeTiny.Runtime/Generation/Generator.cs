@@ -5,7 +5,7 @@ namespace EdgeTiny.Runtime.Generation
 {
     /// <summary>
     /// Autoregressive generation: feeds the prompt through the transformer, then samples one new token per call to
-    /// <see cref="Next"/>. Stops at EOS or BOS (the sampled EOS/BOS is not returned), after the requested number of
+    /// <see cref="Next"/>. Stops at EOS or BOS (the model's, <see cref="ModelConfig.BosToken"/>) (the sampled EOS/BOS is not returned), after the requested number of
     /// new tokens, or when the context is full. Allocates nothing after <see cref="Start"/>.
     /// </summary>
     public sealed class Generator
@@ -74,7 +74,7 @@ namespace EdgeTiny.Runtime.Generation
             float[] logits = _model.Forward(_token, _pos, _hooks);
             _pos++;
             int next = _sampler.Sample(logits);
-            if (next == Tokenizer.Bos || next == Tokenizer.Eos)
+            if (next == _model.Config.BosToken || next == _model.Config.EosToken)
             {
                 _done = true;
                 return -1;

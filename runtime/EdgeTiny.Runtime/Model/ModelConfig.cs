@@ -29,6 +29,13 @@ namespace EdgeTiny.Runtime.Model
         public int FfnActivation = ActivationSwiGlu;
         public float NormEps = 1e-5f;
         public float RopeTheta = 10000f;
+        /// <summary>
+        /// Not stored in the config section: the tokenizer section's BOS and EOS ids, set by <see cref="EtbModel.Open"/>
+        /// (and by the converter's importers) so whatever runs the model — generation, tuning — starts and stops where the
+        /// vocabulary says. llama2.c's 1 and 2 until then.
+        /// </summary>
+        public int BosToken = Text.Tokenizer.DefaultBos;
+        public int EosToken = Text.Tokenizer.DefaultEos;
 
         /// <summary>
         /// Longest context a config may declare. Nothing in a file bounds seq_len (no tensor is sized by it), yet the KV

@@ -3,30 +3,65 @@ using EdgeTiny.Runtime.Format;
 namespace EdgeTiny.Runtime.Text
 {
     /// <summary>
-    /// The byte-pair tokenizer of llama2.c. Encoding prepends a space ("dummy prefix"), splits the text into
-    /// UTF-8 code points (falling back to byte tokens id = byte + 3 for unknown ones), then repeatedly merges
-    /// the adjacent pair whose concatenation is in the vocabulary with the highest score. Decoding strips the
-    /// leading space of the first piece after BOS and maps "&lt;0xHH&gt;" pieces to raw bytes.
+    /// The runtime's tokenizer, of one of two kinds:
+    /// <list type="bullet">
+    /// <item><see cref="KindSentencePiece"/>: llama2.c's (and SentencePiece-style GGUF / tokenizer.json) BPE. Encoding
+    /// prepends a space ("dummy prefix"), splits the text into UTF-8 code points (falling back to byte tokens, the piece
+    /// "&lt;0xHH&gt;" or id = byte + 3, for unknown ones), then repeatedly merges the adjacent pair whose concatenation is in the
+    /// vocabulary with the highest score. Decoding strips the leading space of the first piece after BOS and maps
+    /// "&lt;0xHH&gt;" pieces to raw bytes.</item>
+    /// <item><see cref="KindByteLevel"/>: GPT-2-style byte-level BPE. The text is split into words by a
+    /// <see cref="PreTokenizer"/>; each word starts as one token per byte and is merged by the ranked <see cref="BpeMerges"/>.
+    /// Pieces are stored as the raw bytes they stand for (the converter undoes GPT-2's byte→unicode mapping), so decoding
+    /// copies them; a token's score says whether it is a control token (negative: BOS, EOS, other specials), which decodes
+    /// to nothing, as in llama.cpp.</item>
+    /// </list>
     ///
-    /// Section layout: u32 vocab size | u32 max token length | per token: f32 score, u32 byte length, bytes.
+    /// Section layout, version 1 (SentencePiece kind, BOS 1, EOS 2; every file before byte-level BPE, and still what the
+    /// converter writes for such a vocabulary): u32 vocab size | u32 max token length | per token: f32 score, u32 byte
+    /// length, bytes. Version 2 starts with i32 -1 (a version-1 reader refuses it: vocab size must be positive) | u32 2 |
+    /// u32 kind | u32 pre-tokenizer (<see cref="PreTokenizer"/>) | u32 flags (bit 0: a word that is a whole token is not
+    /// merged, llama.cpp's ignore_merges) | u32 BOS id | u32 EOS id | the version-1 body | u32 merge count | per merge, by
+    /// rank: u32 left, u32 right, u32 result.
     /// </summary>
     public sealed class Tokenizer
     {
-        public const int Bos = 1;
-        public const int Eos = 2;
+        /// <summary>BOS and EOS of llama2.c's vocabularies and of every version-1 section.</summary>
+        public const int DefaultBos = 1, DefaultEos = 2;
+        public const int KindSentencePiece = 0, KindByteLevel = 1;
+        public const int FlagIgnoreMerges = 1;
+        private const int Version2Marker = -1;
+        private const int Version2HeaderBytes = 28;
 
         // All pieces back to back in one blob (one heap object instead of one per token — cheaper on a board).
         private readonly byte[] _blob;
         private readonly int[] _start;       // token → offset of its piece in _blob; _start[vocab] = blob length
-        private readonly float[] _scores;
+        private readonly float[] _scores;         // SentencePiece kind only: byte-level BPE merges by rank, not score
+        private readonly int _vocab;
         private readonly int[] _slots;       // open-addressing hash table: token id + 1, 0 = empty
         private readonly int _slotMask;
         private readonly int _maxTokenLength;
         private readonly byte[] _pair;       // scratch for pair concatenation during merges
 
-        public int VocabSize { get { return _scores.Length; } }
+        private readonly int _kind;
+        private readonly int _preTokenizer;
+        private readonly int _flags;
+        private readonly int _bos;
+        private readonly int _eos;
+        private readonly BpeMerges _merges;       // byte-level kind only
+        private readonly int[] _byteTokens;       // byte-level kind: the token of each single byte
+        private readonly byte[] _control;         // byte-level kind: a bit per token, set for control tokens (decode to nothing)
+        private readonly int[] _classRuns;        // byte-level kind: UnicodeClassRuns
+
+        public int VocabSize { get { return _vocab; } }
+        public int Kind { get { return _kind; } }
+        public int PreTokenizerKind { get { return _preTokenizer; } }
+        public int Bos { get { return _bos; } }
+        public int Eos { get { return _eos; } }
+        /// <summary>The merges of a byte-level vocabulary, or null.</summary>
+        public BpeMerges Merges { get { return _merges; } }
         public int MaxTokenLength { get { return _maxTokenLength; } }
-        public float Score(int token) { return _scores[token]; }
+        public float Score(int token) { return _scores != null ? _scores[token] : 0f; }
 
         /// <summary>A copy of the bytes of a token's piece (for tools and tests; not used on the hot path).</summary>
         public byte[] Piece(int token)
@@ -44,34 +79,74 @@ namespace EdgeTiny.Runtime.Text
             get
             {
                 return Memory.MemoryLedger.ArrayCost(_blob.Length) + Memory.MemoryLedger.ArrayCost(_start.Length * 4L)
-                    + Memory.MemoryLedger.ArrayCost(_scores.Length * 4L) + Memory.MemoryLedger.ArrayCost(_slots.Length * 4L)
-                    + Memory.MemoryLedger.ArrayCost(_pair.Length);
+                    + (_scores != null ? Memory.MemoryLedger.ArrayCost(_scores.Length * 4L) : 0) + Memory.MemoryLedger.ArrayCost(_slots.Length * 4L)
+                    + (_control != null ? Memory.MemoryLedger.ArrayCost(_control.Length) : 0)
+                    + Memory.MemoryLedger.ArrayCost(_pair.Length)
+                    + (_merges != null ? _merges.HeldBytes : 0)
+                    + (_byteTokens != null ? Memory.MemoryLedger.ArrayCost(_byteTokens.Length * 4L) : 0)
+                    + (_classRuns != null ? Memory.MemoryLedger.ArrayCost(_classRuns.Length * 4L) : 0);
             }
         }
 
         public Tokenizer(byte[] section)
         {
             if (section.Length < 8) throw new ModelFormatException("tokenizer section is truncated");
-            int vocab = LittleEndian.ReadInt32(section, 0);
-            _maxTokenLength = LittleEndian.ReadInt32(section, 4);
+            int at = 0;
+            _kind = KindSentencePiece;
+            _bos = DefaultBos;
+            _eos = DefaultEos;
+            if (LittleEndian.ReadInt32(section, 0) == Version2Marker)
+            {
+                if (section.Length < Version2HeaderBytes + 8) throw new ModelFormatException("tokenizer section is truncated");
+                int version = LittleEndian.ReadInt32(section, 4);
+                if (version != 2) throw new ModelFormatException("tokenizer section version " + version.ToString() + " is not supported (1 and 2)");
+                _kind = LittleEndian.ReadInt32(section, 8);
+                _preTokenizer = LittleEndian.ReadInt32(section, 12);
+                _flags = LittleEndian.ReadInt32(section, 16);
+                _bos = LittleEndian.ReadInt32(section, 20);
+                _eos = LittleEndian.ReadInt32(section, 24);
+                if (_kind != KindSentencePiece && _kind != KindByteLevel)
+                    throw new ModelFormatException("tokenizer kind " + _kind.ToString() + " is not supported (0 SentencePiece-style, 1 byte-level BPE)");
+                if (_preTokenizer < PreTokenizer.None || _preTokenizer > PreTokenizer.Last || (_kind == KindByteLevel) != (_preTokenizer != PreTokenizer.None))
+                    throw new ModelFormatException("tokenizer: pre-tokenizer " + _preTokenizer.ToString() + " does not fit tokenizer kind " + _kind.ToString());
+                at = Version2HeaderBytes;
+            }
+            int vocab = LittleEndian.ReadInt32(section, at);
+            _maxTokenLength = LittleEndian.ReadInt32(section, at + 4);
             if (vocab <= 0 || _maxTokenLength <= 0)
                 throw new ModelFormatException("tokenizer: vocab size " + vocab.ToString() + " / max token length "
                     + _maxTokenLength.ToString() + " must be positive");
-            if (vocab <= Eos) throw new ModelFormatException("tokenizer: vocab size " + vocab.ToString() + " has no room for BOS and EOS (ids 1 and 2)");
-            if ((long)vocab * 8 + 8 > section.Length) throw new ModelFormatException("tokenizer: truncated (" + vocab.ToString() + " tokens declared)");
+            if (_bos < 0 || _bos >= vocab || _eos < 0 || _eos >= vocab)
+                throw new ModelFormatException("tokenizer: BOS " + _bos.ToString() + " / EOS " + _eos.ToString() + " outside the vocabulary of " + vocab.ToString());
+            if ((long)vocab * 8 + 8 > section.Length - at) throw new ModelFormatException("tokenizer: truncated (" + vocab.ToString() + " tokens declared)");
             // The pair buffer is sized by the declared max token length: refuse one no token in this section can have.
             if (_maxTokenLength > section.Length)
                 throw new ModelFormatException("tokenizer: max token length " + _maxTokenLength.ToString() + " is longer than the section ("
                     + section.Length.ToString() + " bytes)");
-            _blob = new byte[section.Length - 8 - vocab * 8];
+            at += 8;
+            // A first pass sizes the blob exactly (a version-2 section has merges after the tokens).
+            long pieceBytes = 0;
+            for (int i = 0, p = at; i < vocab; i++)
+            {
+                if (p + 8 > section.Length) throw new ModelFormatException("tokenizer: truncated at token " + i.ToString());
+                int len = LittleEndian.ReadInt32(section, p + 4);
+                if (len < 0 || len > _maxTokenLength || (long)p + 8 + len > section.Length)
+                    throw new ModelFormatException("tokenizer: token " + i.ToString() + " has a bad length " + len.ToString());
+                pieceBytes += len;
+                p += 8 + len;
+            }
+            _blob = new byte[pieceBytes];
             _start = new int[vocab + 1];
-            _scores = new float[vocab];
-            int at = 8;
+            _vocab = vocab;
+            _scores = _kind == KindSentencePiece ? new float[vocab] : null;
+            _control = _kind == KindByteLevel ? new byte[(vocab + 7) >> 3] : null;
             int blobAt = 0;
             for (int i = 0; i < vocab; i++)
             {
                 if (at + 8 > section.Length) throw new ModelFormatException("tokenizer: truncated at token " + i.ToString());
-                _scores[i] = LittleEndian.ReadSingle(section, at);
+                float score = LittleEndian.ReadSingle(section, at);
+                if (_scores != null) _scores[i] = score;
+                else if (score < 0) _control[i >> 3] |= (byte)(1 << (i & 7));
                 int len = LittleEndian.ReadInt32(section, at + 4);
                 at += 8;
                 if (len < 0 || len > _maxTokenLength || at + len > section.Length || blobAt + len > _blob.Length)
@@ -82,7 +157,6 @@ namespace EdgeTiny.Runtime.Text
                 at += len;
             }
             _start[vocab] = blobAt;
-            if (at != section.Length) throw new ModelFormatException("tokenizer: " + (section.Length - at).ToString() + " stray bytes after the last token");
 
             int size = 1;
             while (size < vocab * 2) size <<= 1;
@@ -101,6 +175,24 @@ namespace EdgeTiny.Runtime.Text
                 if (!duplicate) _slots[slot] = i + 1;
             }
             _pair = new byte[_maxTokenLength * 2 + 2];
+
+            if (_kind == KindByteLevel)
+            {
+                if (at + 4 > section.Length) throw new ModelFormatException("tokenizer: truncated before the merges");
+                int merges = LittleEndian.ReadInt32(section, at);
+                _merges = new BpeMerges(section, at + 4, merges, vocab);
+                at += 4 + merges * BpeMerges.EntryBytes;
+                _byteTokens = new int[256];
+                for (int b = 0; b < 256; b++)
+                {
+                    _pair[0] = (byte)b;
+                    _byteTokens[b] = Lookup(_pair, 0, 1);
+                    if (_byteTokens[b] < 0)
+                        throw new ModelFormatException("tokenizer: the byte-level vocabulary has no token for byte 0x" + b.ToString("X2"));
+                }
+                _classRuns = UnicodeClassRuns.Create();
+            }
+            if (at != section.Length) throw new ModelFormatException("tokenizer: " + (section.Length - at).ToString() + " stray bytes after the last token");
         }
 
         /// <summary>Upper bound of tokens <see cref="Encode"/> can produce for a UTF-8 text of this many bytes.</summary>
@@ -116,7 +208,8 @@ namespace EdgeTiny.Runtime.Text
             if (tokens.Length < MaxTokens(utf8.Length))
                 throw new System.ArgumentException("token buffer too small", "tokens");
             int n = 0;
-            if (bos) tokens[n++] = Bos;
+            if (bos) tokens[n++] = _bos;
+            if (_kind == KindByteLevel) return EncodeByteLevel(utf8, eos, tokens, n);
             if (utf8.Length > 0)
             {
                 int space = Lookup(new byte[] { 0x20 }, 0, 1);
@@ -161,7 +254,35 @@ namespace EdgeTiny.Runtime.Text
                 for (int t = bestIdx + 1; t < n - 1; t++) tokens[t] = tokens[t + 1];
                 n--;
             }
-            if (eos) tokens[n++] = Eos;
+            if (eos) tokens[n++] = _eos;
+            return n;
+        }
+
+        /// <summary>Byte-level BPE: pre-tokenizer words, each one token per byte merged by rank (see the class summary).</summary>
+        private int EncodeByteLevel(byte[] utf8, bool eos, int[] tokens, int n)
+        {
+            int[] cps = new int[utf8.Length];
+            int[] starts = new int[utf8.Length + 1];
+            byte[] classes = new byte[utf8.Length];
+            int count = UnicodeClasses.Decode(utf8, utf8.Length, _classRuns, cps, starts, classes);
+            int[] wordEnds = new int[count];
+            int words = PreTokenizer.Split(_preTokenizer, cps, classes, count, wordEnds);
+            int wordStart = 0;
+            for (int w = 0; w < words; w++)
+            {
+                int from = starts[wordStart], to = starts[wordEnds[w]];
+                wordStart = wordEnds[w];
+                int whole = (_flags & FlagIgnoreMerges) != 0 ? Lookup(utf8, from, to - from) : -1;
+                if (whole >= 0)
+                {
+                    tokens[n++] = whole;
+                    continue;
+                }
+                int first = n;
+                for (int b = from; b < to; b++) tokens[n++] = _byteTokens[utf8[b]];
+                n = first + _merges.Merge(tokens, first, n - first);
+            }
+            if (eos) tokens[n++] = _eos;
             return n;
         }
 
@@ -171,16 +292,22 @@ namespace EdgeTiny.Runtime.Text
         /// </summary>
         public int Decode(int prevToken, int token, byte[] dest, int destOff)
         {
-            if (token < 0 || token >= _scores.Length) return 0;
+            if (token < 0 || token >= _vocab) return 0;
             int start = _start[token];
             int length = PieceLength(token);
+            if (_kind == KindByteLevel)
+            {
+                if (token == _bos || token == _eos || (_control[token >> 3] & (1 << (token & 7))) != 0) return 0;
+                System.Array.Copy(_blob, start, dest, destOff, length);
+                return length;
+            }
             int raw = ParseBytePiece(_blob, start, length);
             if (raw >= 0)
             {
                 dest[destOff] = (byte)raw;
                 return 1;
             }
-            int skip = prevToken == Bos && length > 0 && _blob[start] == 0x20 ? 1 : 0;
+            int skip = prevToken == _bos && length > 0 && _blob[start] == 0x20 ? 1 : 0;
             System.Array.Copy(_blob, start + skip, dest, destOff, length - skip);
             return length - skip;
         }

@@ -253,7 +253,7 @@ namespace EdgeTiny.Runtime.Training
         /// <summary>Sequence i into _seq (BOS, then its body); returns its token count.</summary>
         private int Load(int i)
         {
-            _seq[0] = Tokenizer.Bos;
+            _seq[0] = _t.Config.BosToken;
             System.Array.Copy(_text, _start[i], _seq, 1, _length[i]);
             return _length[i] + 1;
         }
@@ -279,16 +279,16 @@ namespace EdgeTiny.Runtime.Training
         private void Sample(int count, int at, ulong seed)
         {
             _sampler.Reset(1f, 1f, seed);
-            _seq[0] = Tokenizer.Bos;
+            _seq[0] = _t.Config.BosToken;
             for (int s = 0; s < count; s++)
             {
                 int o = (at + s) * _seqLen, filled = 1;
-                _sampled[o] = Tokenizer.Bos;
+                _sampled[o] = _t.Config.BosToken;
                 while (filled < _seqLen)
                 {
                     _generator.Start(_seq, 1, _seqLen - filled);
                     for (int t = _generator.Next(); t >= 0 && filled < _seqLen; t = _generator.Next()) _sampled[o + filled++] = t;
-                    if (filled < _seqLen) _sampled[o + filled++] = Tokenizer.Bos;
+                    if (filled < _seqLen) _sampled[o + filled++] = _t.Config.BosToken;
                 }
             }
         }

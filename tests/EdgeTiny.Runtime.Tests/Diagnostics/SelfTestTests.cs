@@ -63,7 +63,7 @@ public sealed class SelfTestTests
         Assert.Equal(3, c.Count);
         Assert.Equal(8, c.NewTokens);
         Assert.Equal(4, c.TopK);
-        Assert.All(c.Prompts, p => Assert.Equal(EdgeTiny.Runtime.Text.Tokenizer.Bos, p[0]));
+        Assert.All(c.Prompts, p => Assert.Equal(EdgeTiny.Runtime.Text.Tokenizer.DefaultBos, p[0]));
         Assert.Equal(raw, c.ToBytes()); // parse ∘ write is the identity
     }
 

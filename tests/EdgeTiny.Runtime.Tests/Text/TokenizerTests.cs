@@ -36,8 +36,8 @@ public sealed class TokenizerTests(ConvertedModels models)
     [SharedDataFact]
     public void Empty_text_is_just_BOS_and_EOS_when_asked()
     {
-        Assert.Equal([Tokenizer.Bos], Encode(Tok, ""));
-        Assert.Equal([Tokenizer.Bos, Tokenizer.Eos], Encode(Tok, "", eos: true));
+        Assert.Equal([Tokenizer.DefaultBos], Encode(Tok, ""));
+        Assert.Equal([Tokenizer.DefaultBos, Tokenizer.DefaultEos], Encode(Tok, "", eos: true));
         Assert.Equal([], Encode(Tok, "", bos: false));
     }
 
@@ -56,7 +56,7 @@ public sealed class TokenizerTests(ConvertedModels models)
         Tokenizer t = Tok;
         int once = Encode(t, "Once", bos: false)[0];
         var piece = new byte[64];
-        Assert.Equal("Once", Encoding.UTF8.GetString(piece, 0, t.Decode(Tokenizer.Bos, once, piece, 0)));
+        Assert.Equal("Once", Encoding.UTF8.GetString(piece, 0, t.Decode(t.Bos, once, piece, 0)));
         Assert.Equal(" Once", Encoding.UTF8.GetString(piece, 0, t.Decode(400, once, piece, 0)));
     }
 

@@ -8,6 +8,8 @@ namespace EdgeTiny.Converter.Import.Gguf;
 /// per piece, byte-fallback pieces "&lt;0xHH&gt;" (type 6). It is the algorithm of llama2.c's tokenizer (greedy highest-score
 /// merges of adjacent pieces, a dummy-prefix space, unknown code points as byte pieces), so the pieces are stored with
 /// "▁" turned back into a space and the runtime encodes them as llama.cpp does (the tests compare every id).
+/// <c>"gpt2"</c> is byte-level BPE (<see cref="ByteLevelVocabulary"/>). BOS and EOS come from tokenizer.ggml.bos_token_id /
+/// eos_token_id (1 and 2 when a SentencePiece vocabulary leaves them out, as llama.cpp assumes).
 /// </summary>
 public static class GgufTokenizer
 {
@@ -28,25 +30,49 @@ public static class GgufTokenizer
         int[] types = f.OptionalArray<int>("tokenizer.ggml.token_type") ?? Enumerable.Repeat(TypeNormal, vocabSize).ToArray();
         if (scores.Length != vocabSize || types.Length != vocabSize)
             throw new InputException(f.Path, $"tokenizer.ggml.scores ({scores.Length}) / token_type ({types.Length}) disagree with the {vocabSize} tokens");
-        CheckSpecial(f, "tokenizer.ggml.bos_token_id", EdgeTiny.Runtime.Text.Tokenizer.Bos);
-        CheckSpecial(f, "tokenizer.ggml.eos_token_id", EdgeTiny.Runtime.Text.Tokenizer.Eos);
-        if (f.OptionalBool("tokenizer.ggml.add_space_prefix") == false)
-            throw new InputException(f.Path, "tokenizer.ggml.add_space_prefix is false; only SentencePiece vocabularies with the dummy-prefix space are supported");
+        int bos = Special(f, "tokenizer.ggml.bos_token_id", vocabSize, model == "gpt2" ? null : EdgeTiny.Runtime.Text.Tokenizer.DefaultBos);
+        int eos = Special(f, "tokenizer.ggml.eos_token_id", vocabSize, model == "gpt2" ? null : EdgeTiny.Runtime.Text.Tokenizer.DefaultEos);
 
         switch (model)
         {
             case "llama":
+                if (f.OptionalBool("tokenizer.ggml.add_space_prefix") == false)
+                    throw new InputException(f.Path, "tokenizer.ggml.add_space_prefix is false; only SentencePiece vocabularies with the dummy-prefix space are supported");
                 byte[][] pieces = tokens.Select(t => Encoding.UTF8.GetBytes(t.Replace(SpaceMark, " "))).ToArray();
-                return new SourceTokenizer(pieces, scores, Math.Max(1, pieces.Max(p => p.Length)));
+                return new SourceTokenizer(pieces, scores, Math.Max(1, pieces.Max(p => p.Length))) { Bos = bos, Eos = eos };
+            case "gpt2":
+                return ReadByteLevel(f, tokens, types, bos, eos);
             default:
-                throw new InputException(f.Path, $"tokenizer.ggml.model '{model}' is not supported (only 'llama', SentencePiece-style BPE)");
+                throw new InputException(f.Path, $"tokenizer.ggml.model '{model}' is not supported ('llama', SentencePiece-style BPE; 'gpt2', byte-level BPE)");
         }
     }
 
-    /// <summary>The runtime's BOS/EOS ids are fixed (1 and 2, as in Llama's and llama2.c's vocabularies).</summary>
-    private static void CheckSpecial(GgufFile f, string key, int expected)
+    /// <summary>
+    /// GPT-2-style byte-level BPE: tokens in GPT-2's byte alphabet, tokenizer.ggml.merges ("left right", by rank) and the
+    /// pre-tokenizer llama.cpp picks by tokenizer.ggml.pre. USER_DEFINED tokens are refused: llama.cpp matches them in the
+    /// text before BPE, which the runtime does not.
+    /// </summary>
+    private static SourceTokenizer ReadByteLevel(GgufFile f, string[] tokens, int[] types, int bos, int eos)
     {
-        if (f.OptionalInt(key) is long id && id != expected)
-            throw new InputException(f.Path, $"{key} is {id}; the runtime's tokenizer uses {expected}");
+        string[] merges = f.OptionalArray<string>("tokenizer.ggml.merges")
+            ?? throw new InputException(f.Path, "tokenizer.ggml.model is gpt2 but tokenizer.ggml.merges is missing");
+        string pre = f.Metadata.ContainsKey("tokenizer.ggml.pre") ? f.RequireString("tokenizer.ggml.pre")
+            : throw new InputException(f.Path, "tokenizer.ggml.pre is missing (llama.cpp would fall back to its 'default' split, which the runtime does not implement)");
+        int preTokenizer = ByteLevelVocabulary.PreTokenizerOf(f.Path, pre);
+        int userDefined = Array.IndexOf(types, TypeUserDefined);
+        if (userDefined >= 0)
+            throw new InputException(f.Path, $"token {userDefined} ('{tokens[userDefined]}') is USER_DEFINED: llama.cpp matches such tokens in the text before BPE, which is not supported");
+        bool[] control = [.. types.Select(t => t is TypeControl or TypeUnknown or TypeUnused)];
+        // llama.cpp sets ignore_merges for the Llama 3 pre-tokenizer only.
+        return ByteLevelVocabulary.Build(f.Path, tokens, control, merges.Select(m => ByteLevelVocabulary.SplitMerge(f.Path, m)),
+            preTokenizer, preTokenizer == EdgeTiny.Runtime.Text.PreTokenizer.Llama3, bos, eos);
+    }
+
+    /// <summary>A special token id from the metadata (<paramref name="fallback"/> when absent; required when that is null).</summary>
+    private static int Special(GgufFile f, string key, int vocabSize, int? fallback)
+    {
+        long id = f.OptionalInt(key) ?? fallback ?? throw new InputException(f.Path, $"metadata {key} is missing");
+        if (id < 0 || id >= vocabSize) throw new InputException(f.Path, $"{key} is {id}, outside the vocabulary of {vocabSize}");
+        return (int)id;
     }
 }

@@ -14,6 +14,14 @@ public static class HfModel
 {
     public static bool IsFolder(string path) => Directory.Exists(path) && File.Exists(Path.Combine(path, "config.json"));
 
+    /// <summary>config.json's bos_token_id / eos_token_id: a number, or the first of a list (generation stops at that one only).</summary>
+    private static int? SpecialId(JsonElement cfg, string key) => !cfg.TryGetProperty(key, out var v) ? null : v.ValueKind switch
+    {
+        JsonValueKind.Number => v.GetInt32(),
+        JsonValueKind.Array when v.GetArrayLength() > 0 && v[0].ValueKind == JsonValueKind.Number => v[0].GetInt32(),
+        _ => null,
+    };
+
     public static SourceModel Read(string folder)
     {
         string configPath = Path.Combine(folder, "config.json");
@@ -79,7 +87,7 @@ public static class HfModel
             tensors.Add(new SourceTensor(slot.Name, slot.Rows, slot.Cols, data));
         }
         SourceLayout.CheckFinite(folder, tensors);
-        SourceTokenizer tokenizer = HfTokenizer.Read(Path.Combine(folder, "tokenizer.json"), config.VocabSize);
+        SourceTokenizer tokenizer = HfTokenizer.Read(Path.Combine(folder, "tokenizer.json"), config.VocabSize, SpecialId(cfg, "bos_token_id"), SpecialId(cfg, "eos_token_id"));
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         foreach (string f in entries.Values.Select(e => e.Entry.File).Distinct().Order().Prepend(configPath)) sha.AppendData(File.ReadAllBytes(f));
         string dtypes = string.Join("+", entries.Values.Select(e => e.Entry.DType).Distinct().Order());
