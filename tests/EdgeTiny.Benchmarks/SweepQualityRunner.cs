@@ -10,7 +10,8 @@ namespace EdgeTiny.Benchmarks;
 /// <summary>
 /// How well the fast sweep (`convert --policy luc --sweep fast`) stands in for the full one, per model (stories260K, the
 /// demo model): rank and log correlation of its estimates with the full table's KL, the forward passes and seconds
-/// each took, and held-out KL of LUC from each at the budgets of results/luc-curve.json (uniform q7 … q2 sizes).
+/// each took, and held-out KL of LUC from each at the budgets of results/luc-curve.json (uniform q7 … q2 sizes); at
+/// the same budgets, uniform --budget's choice and edge-llm's plan from the full table and from a fast one.
 /// </summary>
 public static class SweepQualityRunner
 {
@@ -54,6 +55,17 @@ public static class SweepQualityRunner
             CompressionPlan fromFast = Policies.LucMeasured(table, budget);
             double klFull = eval.Evaluate(fromFull).MeanKl, klFast = eval.Evaluate(fromFast).MeanKl;
             log.WriteLine($"  q{bits} size: KL luc full {klFull:F4}, fast {klFast:F4} ({table.Counts.ForwardPasses} passes vs {full.Counts.ForwardPasses})");
+            // uniform --budget and edge-llm at the same budget, from the full table and from a fast one each.
+            CompressionPlan uniformFull = Policies.Uniform(full, budget);
+            SensitivityTable forUniform = SensitivityTable.Estimate(source, calibration, Candidate.Grid, options.GroupSize);
+            CompressionPlan uniformFast = Policies.UniformMeasured(forUniform, budget);
+            CompressionPlan edgeFull = Policies.EdgeLlm(full, budget);
+            SensitivityTable forEdge = SensitivityTable.Estimate(source, calibration, Candidate.Grid, options.GroupSize);
+            CompressionPlan edgeFast = Policies.EdgeLlmMeasured(forEdge, budget);
+            double klEdgeFull = eval.Evaluate(edgeFull).MeanKl, klEdgeFast = eval.Evaluate(edgeFast).MeanKl;
+            double klUniformFull = eval.Evaluate(uniformFull).MeanKl, klUniformFast = eval.Evaluate(uniformFast).MeanKl;
+            log.WriteLine($"    uniform: full {uniformFull.Choices[0].Label} KL {klUniformFull:F4}, fast {uniformFast.Choices[0].Label} KL {klUniformFast:F4} ({forUniform.Counts.ForwardPasses} passes); "
+                + $"edge-llm: full KL {klEdgeFull:F4}, fast {klEdgeFast:F4} ({forEdge.Counts.ForwardPasses} passes)");
             points.Add(new JsonObject
             {
                 ["budget"] = $"uniform q{bits} size",
@@ -64,6 +76,16 @@ public static class SweepQualityRunner
                 ["fast_forward_passes"] = table.Counts.ForwardPasses,
                 ["fast_seconds"] = Math.Round(table.Elapsed.TotalSeconds, 2),
                 ["fast_plan"] = fromFast.Detail,
+                ["uniform_full_choice"] = uniformFull.Choices[0].Label,
+                ["uniform_fast_choice"] = uniformFast.Choices[0].Label,
+                ["kl_uniform_full"] = Math.Round(klUniformFull, 6),
+                ["kl_uniform_fast"] = Math.Round(klUniformFast, 6),
+                ["uniform_fast_forward_passes"] = forUniform.Counts.ForwardPasses,
+                ["kl_edge_llm_full"] = Math.Round(klEdgeFull, 6),
+                ["kl_edge_llm_fast"] = Math.Round(klEdgeFast, 6),
+                ["edge_llm_same_plan"] = edgeFull.Detail == edgeFast.Detail.Split("; fast sweep")[0]
+                    && edgeFull.Choices.Zip(edgeFast.Choices).All(p => p.First.Encoded.Payload.AsSpan().SequenceEqual(p.Second.Encoded.Payload)),
+                ["edge_llm_fast_forward_passes"] = forEdge.Counts.ForwardPasses,
             });
         }
         return new JsonObject

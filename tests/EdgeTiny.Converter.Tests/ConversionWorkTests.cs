@@ -81,6 +81,41 @@ public sealed class ConversionWorkTests(Stories260KTable fixture) : IClassFixtur
         Assert.True(table.Measured[0, anchor]);
     }
 
+    /// <summary>edge-llm on a fast table measures exactly the entries its rule reads: the same plan as from the full table.</summary>
+    [Fact]
+    public void Edge_llm_fast_sweep_makes_the_full_sweeps_plan_with_fewer_passes()
+    {
+        SourceModel source = Tiny();
+        TokenSequences calibration = TokenSequences.SampleFromModel(source, 2, 32, 5);
+        SensitivityTable full = SensitivityTable.Build(source, calibration, Candidate.Grid, 64, SensitivityMetric.Kl);
+        SensitivityTable fast = SensitivityTable.Estimate(source, calibration, Candidate.Grid, 64);
+        CompressionPlan expected = Policies.EdgeLlm(full, 40 * 1024), actual = Policies.EdgeLlmMeasured(fast, 40 * 1024);
+        AssertSamePayloads(expected, actual);
+        Assert.StartsWith(expected.Detail, actual.Detail);
+        int N = full.Matrices.Count;
+        Assert.Equal(2 + 2 * N + 2 * N * 8, fast.Counts.ForwardPasses); // anchors, then the 9 candidates edge-llm reads minus the anchor (q4)
+        Assert.True(fast.Counts.ForwardPasses < full.Counts.ForwardPasses / 2);
+    }
+
+    /// <summary>uniform --budget on a fast table: the candidate it returns is measured on the whole model, as the full sweep measures it.</summary>
+    [Fact]
+    public void Uniform_budget_fast_sweep_measures_the_chosen_candidate()
+    {
+        SourceModel source = Tiny();
+        TokenSequences calibration = TokenSequences.SampleFromModel(source, 2, 32, 5);
+        SensitivityTable full = SensitivityTable.Build(source, calibration, Candidate.Grid, 64, SensitivityMetric.Kl);
+        SensitivityTable fast = SensitivityTable.Estimate(source, calibration, Candidate.Grid, 64);
+        CompressionPlan plan = Policies.UniformMeasured(fast, 40 * 1024);
+        int k = fast.IndexOf(new Candidate(plan.Choices[0].Bits, plan.Choices[0].Sparsity));
+        for (int i = 0; i < fast.Matrices.Count; i++)
+        {
+            Assert.True(fast.Measured[i, k]);
+            Assert.Equal(full.Sensitivity[i, k], fast.Sensitivity[i, k]);
+        }
+        Assert.True(plan.MatrixBytes <= 40 * 1024);
+        Assert.Equal(Policies.Uniform(full, 40 * 1024).Choices[0].Label, plan.Choices[0].Label);
+    }
+
     [Fact]
     public void Policy_none_and_uniform_with_bits_take_no_sensitivity_files()
     {

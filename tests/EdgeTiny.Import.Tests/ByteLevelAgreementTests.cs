@@ -138,6 +138,34 @@ public sealed class ByteLevelAgreementTests(GgufFiles files, ITestOutputHelper o
         Assert.Equal(Converter.Etb.TokenizerSection.Encode(ModelImport.Read(gguf, null).Tokenizer), Converter.Etb.TokenizerSection.Encode(ModelImport.Read(folder, null).Tokenizer));
     }
 
+    /// <summary>
+    /// A vocabulary whose own tokenizer adds no BOS (GPT-2's, SmolLM's: add_bos_token = false in the GGUF, a ByteLevel
+    /// post-processor in tokenizer.json): llama.cpp's tokens start without one and so do ours, from both sources. An empty
+    /// prompt still gets BOS, the one token that means "nothing yet" (llama.cpp gives none and cannot start from it).
+    /// </summary>
+    [Fact]
+    public void A_vocabulary_without_add_bos_gets_llama_cpp_token_ids_without_BOS_from_gguf_and_hf()
+    {
+        SourceModel source = files.ByteLevel with { Tokenizer = files.ByteLevel.Tokenizer with { AddBos = false } };
+        string gguf = _dir.File("bytelevel-nobos.gguf");
+        GgufExport.Write(source, gguf, "nobos");
+        string folder = _dir.File("hf-nobos");
+        HfFolders.Write(source, folder);
+        using var llama = new LlamaCppModel(gguf);
+        foreach (var (label, m) in new[] { ("gguf", Converted(gguf)), ("hf", Converted(folder)) })
+        {
+            Assert.False(m.Tokenizer.AddsBos);
+            var (tokens, failures) = Compare(llama, m.Tokenizer);
+            output.WriteLine($"no BOS, {label}: {Texts.Length} texts, {tokens} llama.cpp tokens, {failures.Count} mismatching texts (the empty one, by design)");
+            // The one deliberate difference: llama.cpp gives no token for "", the runtime gives BOS to start from.
+            Assert.Equal([$"\"\": llama.cpp [], ours [{source.Tokenizer.Bos}]"], failures);
+            Assert.NotEqual(source.Tokenizer.Bos, Encode(m.Tokenizer, "Brindle the otter")[0]);
+        }
+        Assert.Equal(Converter.Etb.TokenizerSection.Encode(ModelImport.Read(gguf, null).Tokenizer),
+            Converter.Etb.TokenizerSection.Encode(ModelImport.Read(folder, null).Tokenizer));
+        Assert.True(Converted(files.File("bytelevel")).Tokenizer.AddsBos);
+    }
+
     [Fact]
     public void The_hf_folder_and_the_gguf_file_give_the_same_tokenizer_section()
     {

@@ -92,6 +92,30 @@ public sealed class ByteLevelBadInputTests : IDisposable
     }
 
     [Fact]
+    public void Post_processors_decide_BOS_and_unknown_ones_are_named()
+    {
+        JsonObject Template(bool bos) => new()
+        {
+            ["type"] = "TemplateProcessing",
+            ["single"] = bos ? new JsonArray(new JsonObject { ["SpecialToken"] = new JsonObject { ["id"] = "<s>", ["type_id"] = 0 } }, new JsonObject { ["Sequence"] = new JsonObject { ["id"] = "A", ["type_id"] = 0 } })
+                             : new JsonArray(new JsonObject { ["Sequence"] = new JsonObject { ["id"] = "A", ["type_id"] = 0 } }),
+        };
+        bool AddsBos(string name, JsonNode? processor) => ModelImport.Read(HfFolder(name, r => r["post_processor"] = processor), null).Tokenizer.AddBos;
+        Assert.True(AddsBos("none", null));
+        Assert.True(AddsBos("template-bos", Template(true)));
+        Assert.False(AddsBos("template", Template(false)));
+        Assert.False(AddsBos("bytelevel", new JsonObject { ["type"] = "ByteLevel" }));
+        Assert.True(AddsBos("sequence", new JsonObject { ["type"] = "Sequence", ["processors"] = new JsonArray(new JsonObject { ["type"] = "ByteLevel" }, Template(true)) }));
+        string bert = HfFolder("bert", r => r["post_processor"] = new JsonObject { ["type"] = "BertProcessing" });
+        Assert.Contains("post_processor 'BertProcessing' is not supported", Error(bert, Path.Combine(bert, "tokenizer.json")));
+        // A tokenizer section with a flag this runtime does not know is refused, not half-understood.
+        byte[] section = Converter.Etb.TokenizerSection.Encode(Vocabulary with { AddBos = false });
+        Assert.False(new EdgeTiny.Runtime.Text.Tokenizer(section).AddsBos);
+        section[16] |= 4;
+        Assert.Throws<EdgeTiny.Runtime.Format.ModelFormatException>(() => new EdgeTiny.Runtime.Text.Tokenizer(section));
+    }
+
+    [Fact]
     public void The_cli_exits_2_with_one_line_naming_the_file_and_writes_nothing()
     {
         string path = Gguf("bloom.gguf", "gpt-2", "bloom");

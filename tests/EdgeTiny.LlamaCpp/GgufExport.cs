@@ -95,14 +95,14 @@ public static unsafe class GgufExport
         GgmlNative.gguf_set_val_u32(gguf, "tokenizer.ggml.unknown_token_id", 0);
         GgmlNative.gguf_set_val_u32(gguf, "tokenizer.ggml.bos_token_id", (uint)tok.Bos);
         GgmlNative.gguf_set_val_u32(gguf, "tokenizer.ggml.eos_token_id", (uint)tok.Eos);
-        GgmlNative.gguf_set_val_bool(gguf, "tokenizer.ggml.add_bos_token", true);
+        GgmlNative.gguf_set_val_bool(gguf, "tokenizer.ggml.add_bos_token", tok.AddBos);
         GgmlNative.gguf_set_val_bool(gguf, "tokenizer.ggml.add_eos_token", false);
     }
 
     /// <summary>
     /// A byte-level BPE vocabulary as llama.cpp's converter writes one: tokenizer.ggml.model "gpt2", the pre-tokenizer's
     /// name in tokenizer.ggml.pre, tokens in GPT-2's byte alphabet (control tokens — BOS, EOS, … — CONTROL, the rest NORMAL), the
-    /// merges as "left right" strings by rank, the BOS/EOS ids (added_bos so llama.cpp prepends BOS, as the runtime does).
+    /// merges as "left right" strings by rank, the BOS/EOS ids and add_bos_token.
     /// </summary>
     private static void WriteByteLevelTokenizer(IntPtr gguf, SourceTokenizer tok)
     {
@@ -115,7 +115,7 @@ public static unsafe class GgufExport
         SetStrings(gguf, "tokenizer.ggml.merges", EdgeTiny.TestSupport.ByteLevelBpeTrainer.MergeStrings(tok));
         GgmlNative.gguf_set_val_u32(gguf, "tokenizer.ggml.bos_token_id", (uint)tok.Bos);
         GgmlNative.gguf_set_val_u32(gguf, "tokenizer.ggml.eos_token_id", (uint)tok.Eos);
-        GgmlNative.gguf_set_val_bool(gguf, "tokenizer.ggml.add_bos_token", true);
+        GgmlNative.gguf_set_val_bool(gguf, "tokenizer.ggml.add_bos_token", tok.AddBos);
         GgmlNative.gguf_set_val_bool(gguf, "tokenizer.ggml.add_eos_token", false);
     }
 

@@ -161,7 +161,8 @@ public static class HfFolders
             ["added_tokens"] = new JsonArray([.. Enumerable.Range(0, tokens.Length).Where(i => ByteLevelBpeTrainer.IsControl(t, i)).Select(i => (JsonNode)Special(i))]),
             ["normalizer"] = null,
             ["pre_tokenizer"] = new JsonObject { ["type"] = "ByteLevel", ["add_prefix_space"] = false, ["trim_offsets"] = true, ["use_regex"] = true },
-            ["post_processor"] = null,
+            // GPT-2's own tokenizer.json: a ByteLevel post-processor, which adds no BOS.
+            ["post_processor"] = t.AddBos ? null : new JsonObject { ["type"] = "ByteLevel", ["add_prefix_space"] = true, ["trim_offsets"] = false, ["use_regex"] = true },
             ["decoder"] = new JsonObject { ["type"] = "ByteLevel", ["add_prefix_space"] = true, ["trim_offsets"] = true, ["use_regex"] = true },
             ["model"] = new JsonObject
             {

@@ -32,7 +32,7 @@ public static class ConvertCommand
         var output = new Option<string>("--output", "-o") { Description = "The .etb file to write", Required = true };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text (progress events go to stderr, one JSON object a line)" };
         var shard = new Option<string?>("--sensitivity-shard") { Description = "Measure only shard i/n of the sensitivity sweep and write it to -o (JSON); merge with --sensitivity-from" };
-        var sweep = new Option<string>("--sweep") { Description = "luc's sweep: fast (layer output error for every candidate, whole-model KL only for an anchor per matrix and the knapsack's picks) or full (every candidate's KL on the whole model; what shards hold)", DefaultValueFactory = _ => "fast" };
+        var sweep = new Option<string>("--sweep") { Description = "The sensitivity sweep of luc, edge-llm and uniform --budget: fast (layer output error for every candidate, whole-model KL only for an anchor per matrix and what the policy weighs) or full (every candidate's KL on the whole model; what shards hold)", DefaultValueFactory = _ => "fast" };
         var report = new ReportOption();
         var from = new Option<string[]>("--sensitivity-from") { Description = "Sensitivity shard files (from --sensitivity-shard) to merge instead of sweeping here", AllowMultipleArgumentsPerToken = true };
 

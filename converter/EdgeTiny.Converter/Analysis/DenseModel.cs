@@ -39,29 +39,45 @@ public sealed class DenseModel
     public float[] Forward(int[] tokens, IReadOnlyDictionary<string, float[]>? swaps = null, Action<string, float[], int>? capture = null,
         LayerCache? cache = null, int fromLayer = 0, float[]? logits = null)
     {
+        float[] xb = FinalHidden(tokens, swaps, capture, cache, fromLayer);
+        logits ??= new float[tokens.Length * Config.VocabSize];
+        MatMul(xb, Classifier(swaps), logits, tokens.Length, Config.VocabSize, Config.Dim);
+        return logits;
+    }
+
+    /// <summary>The classifier's weights (vocab × dim; the embedding when shared), swapped if <paramref name="swaps"/> replaces them.</summary>
+    public float[] Classifier(IReadOnlyDictionary<string, float[]>? swaps = null)
+    {
+        string name = Config.SharedClassifier ? TensorNames.TokenEmbedding : TensorNames.Classifier;
+        return swaps is not null && swaps.TryGetValue(name, out float[]? s) ? s : _weights[name];
+    }
+
+    /// <summary>
+    /// As <see cref="Forward"/> without the classifier: the final-normed hidden states (T × dim) the logits are the
+    /// product of (<see cref="Classifier"/> · row). What the sweep keeps of a reference run instead of T × vocab
+    /// logits; <paramref name="capture"/> sees the classifier's input too.
+    /// </summary>
+    /// <param name="buffers">Activation buffers to reuse (the result is one of them: read it before the next call);
+    /// null = new arrays, the result the caller's to keep.</param>
+    public float[] FinalHidden(int[] tokens, IReadOnlyDictionary<string, float[]>? swaps = null, Action<string, float[], int>? capture = null,
+        LayerCache? cache = null, int fromLayer = 0, ForwardBuffers? buffers = null)
+    {
         ModelConfig c = Config;
         int T = tokens.Length, dim = c.Dim, kv = c.KvDim, hidden = c.HiddenDim;
         float[] W(string name) => swaps is not null && swaps.TryGetValue(name, out float[]? s) ? s : _weights[name];
 
-        float[] x;
+        ForwardBuffers b = buffers is not null && buffers.Positions == T ? buffers : new ForwardBuffers(c, T);
+        if (buffers is not null && !ReferenceEquals(b, buffers)) buffers.Take(b);
+        float[] x = b.X, xb = b.Xb, q = b.Q, k = b.K, v = b.V, att = b.Att, proj = b.Proj, h1 = b.H1, h3 = b.H3;
         if (fromLayer > 0)
         {
-            x = (float[])cache!.Inputs[fromLayer].Clone();
+            Array.Copy(cache!.Inputs[fromLayer], x, x.Length);
         }
         else
         {
-            x = new float[T * dim];
             float[] emb = W(TensorNames.TokenEmbedding);
             for (int t = 0; t < T; t++) Array.Copy(emb, tokens[t] * dim, x, t * dim, dim);
         }
-        var xb = new float[T * dim];
-        var q = new float[T * dim];
-        var k = new float[T * kv];
-        var v = new float[T * kv];
-        var att = new float[T * dim];
-        var proj = new float[T * dim];
-        var h1 = new float[T * hidden];
-        var h3 = new float[T * hidden];
 
         for (int l = fromLayer; l < c.Layers; l++)
         {
@@ -102,11 +118,8 @@ public sealed class DenseModel
         if (cache is not null && fromLayer == 0) cache.Inputs[c.Layers] = (float[])x.Clone();
 
         RmsNorm(x, W(TensorNames.RmsFinal), xb, T, dim, c.NormEps);
-        string classifier = c.SharedClassifier ? TensorNames.TokenEmbedding : TensorNames.Classifier;
-        capture?.Invoke(classifier, xb, dim);
-        logits ??= new float[T * c.VocabSize];
-        MatMul(xb, W(classifier), logits, T, c.VocabSize, dim);
-        return logits;
+        capture?.Invoke(c.SharedClassifier ? TensorNames.TokenEmbedding : TensorNames.Classifier, xb, dim);
+        return xb;
     }
 
     /// <summary>The layer a tensor belongs to (0.. layers-1), or -1 for the embedding (which feeds every layer).</summary>
@@ -117,18 +130,30 @@ public sealed class DenseModel
         return int.Parse(tensor.AsSpan(1, tensor.IndexOf('.') - 1));
     }
 
-    /// <summary>y (T × rows) = x (T × cols) · wᵀ, rows of w split across cores when the product is large.</summary>
+    /// <summary>
+    /// y (T × rows) = x (T × cols) · wᵀ, a tile of <see cref="TilePositions"/> positions at a time: each row of w is read
+    /// once per tile and dotted with every position in it (w streams from memory T / tile times, not T times), tiles
+    /// split across cores when the product is large. Every y is one <see cref="TensorPrimitives.Dot"/> of a row of x and a
+    /// row of w, so the order changes no value.
+    /// </summary>
     public static void MatMul(float[] x, float[] w, float[] y, int T, int rows, int cols)
     {
-        void Row(int t)
+        void Tile(int tile)
         {
-            ReadOnlySpan<float> xt = x.AsSpan(t * cols, cols);
-            Span<float> yt = y.AsSpan(t * rows, rows);
-            for (int r = 0; r < rows; r++) yt[r] = TensorPrimitives.Dot(xt, w.AsSpan(r * cols, cols));
+            int t0 = tile * TilePositions, t1 = Math.Min(T, t0 + TilePositions);
+            for (int r = 0; r < rows; r++)
+            {
+                ReadOnlySpan<float> wr = w.AsSpan(r * cols, cols);
+                for (int t = t0; t < t1; t++) y[t * rows + r] = TensorPrimitives.Dot(x.AsSpan(t * cols, cols), wr);
+            }
         }
-        if ((long)T * rows * cols < 1 << 18) for (int t = 0; t < T; t++) Row(t);
-        else Parallel.For(0, T, Row);
+        int tiles = (T + TilePositions - 1) / TilePositions;
+        if ((long)T * rows * cols < 1 << 18) for (int i = 0; i < tiles; i++) Tile(i);
+        else Parallel.For(0, tiles, Tile);
     }
+
+    /// <summary>Positions per tile of <see cref="MatMul"/>: 16 rows of x (dim 576: 37 KB) stay in the L1/L2 cache while w streams.</summary>
+    public const int TilePositions = 16;
 
     private static void RmsNorm(float[] x, float[] w, float[] o, int T, int dim, float eps)
     {
@@ -176,6 +201,35 @@ public sealed class DenseModel
                 for (int s = 0; s <= t; s++) TensorPrimitives.MultiplyAdd(v.AsSpan(s * kv + kvOff, hs), p[s], o, o);
             }
         });
+    }
+}
+
+/// <summary>
+/// A forward pass's activations for <see cref="Positions"/> positions, to reuse across the passes of one sweep job (each
+/// pass would otherwise leave ~2 MB of large-object garbage at stories15M's shape and 128 positions).
+/// </summary>
+public sealed class ForwardBuffers
+{
+    public int Positions { get; private set; }
+    internal float[] X = [], Xb = [], Q = [], K = [], V = [], Att = [], Proj = [], H1 = [], H3 = [];
+
+    public ForwardBuffers(ModelConfig c, int positions)
+    {
+        Positions = positions;
+        X = new float[positions * c.Dim]; Xb = new float[positions * c.Dim]; Q = new float[positions * c.Dim];
+        K = new float[positions * c.KvDim]; V = new float[positions * c.KvDim];
+        Att = new float[positions * c.Dim]; Proj = new float[positions * c.Dim];
+        H1 = new float[positions * c.HiddenDim]; H3 = new float[positions * c.HiddenDim];
+    }
+
+    /// <summary>Bytes these buffers take for <paramref name="positions"/> positions (what a sweep job reserves for them).</summary>
+    public static long Bytes(ModelConfig c, int positions) => (long)positions * (6L * c.Dim + 2L * c.KvDim + 2L * c.HiddenDim) * sizeof(float);
+
+    /// <summary>Adopts <paramref name="other"/>'s arrays (a sequence of another length came by).</summary>
+    internal void Take(ForwardBuffers other)
+    {
+        Positions = other.Positions;
+        (X, Xb, Q, K, V, Att, Proj, H1, H3) = (other.X, other.Xb, other.Q, other.K, other.V, other.Att, other.Proj, other.H1, other.H3);
     }
 }
 

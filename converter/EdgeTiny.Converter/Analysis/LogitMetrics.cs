@@ -7,12 +7,15 @@ public static class LogitMetrics
     public static float[] LogSoftmax(float[] logits, int vocab)
     {
         var output = new float[logits.Length];
-        for (int at = 0; at < logits.Length; at += vocab)
-        {
-            double log = LogSumExp(logits.AsSpan(at, vocab));
-            for (int i = 0; i < vocab; i++) output[at + i] = (float)(logits[at + i] - log);
-        }
+        for (int at = 0; at < logits.Length; at += vocab) LogSoftmaxRow(logits.AsSpan(at, vocab), output.AsSpan(at, vocab));
         return output;
+    }
+
+    /// <summary>Log-probabilities of one row, as floats (what <see cref="LogSoftmax"/> stores).</summary>
+    public static void LogSoftmaxRow(ReadOnlySpan<float> logits, Span<float> output)
+    {
+        double log = LogSumExp(logits);
+        for (int i = 0; i < logits.Length; i++) output[i] = (float)(logits[i] - log);
     }
 
     /// <summary>
@@ -22,16 +25,22 @@ public static class LogitMetrics
     public static double KlSum(float[] referenceLogProbs, float[] logits, int vocab)
     {
         double kl = 0;
-        for (int at = 0; at < referenceLogProbs.Length; at += vocab)
-        {
-            double log = LogSumExp(logits.AsSpan(at, vocab));
-            for (int i = at; i < at + vocab; i++)
-            {
-                double lp = referenceLogProbs[i];
-                kl += Math.Exp(lp) * (lp - (float)(logits[i] - log));
-            }
-        }
+        for (int at = 0; at < referenceLogProbs.Length; at += vocab) AddKl(referenceLogProbs.AsSpan(at, vocab), logits.AsSpan(at, vocab), ref kl);
         return kl;
+    }
+
+    /// <summary>
+    /// Adds one row's KL(p ‖ q) to <paramref name="kl"/> term by term (a running sum, so rows streamed one at a time
+    /// give the same double as <see cref="KlSum"/> over a buffer of them).
+    /// </summary>
+    public static void AddKl(ReadOnlySpan<float> referenceLogProbs, ReadOnlySpan<float> logits, ref double kl)
+    {
+        double log = LogSumExp(logits);
+        for (int i = 0; i < referenceLogProbs.Length; i++)
+        {
+            double lp = referenceLogProbs[i];
+            kl += Math.Exp(lp) * (lp - (float)(logits[i] - log));
+        }
     }
 
     private static double LogSumExp(ReadOnlySpan<float> row)

@@ -6,7 +6,8 @@ namespace EdgeTiny.Converter.Compression;
 /// <summary>
 /// One reference forward pass per calibration sequence, and what it leaves behind: every matrix's input-column norms
 /// (what Wanda prunes by) and, for a sensitivity sweep, each layer's residual input (to resume from), the reference
-/// log-probabilities (to measure KL against) and, for the MSE metric, every matrix's inputs.
+/// run's final hidden states (dim floats per position, not vocab: KL recomputes the reference logits from them, see
+/// <see cref="StreamedKl"/>) and, for the MSE metric, every matrix's inputs.
 /// </summary>
 public sealed class CalibrationPass
 {
@@ -14,15 +15,21 @@ public sealed class CalibrationPass
     public IReadOnlyDictionary<string, float[]> InputNorms { get; }
     /// <summary>Per sequence: residual input of every layer (sweep only).</summary>
     public LayerCache[]? Caches { get; }
-    /// <summary>Per sequence: log-softmax of the reference logits (sweep only).</summary>
-    public float[][]? ReferenceLogProbs { get; }
+    /// <summary>Per sequence: the reference run's final-normed hidden states, T × dim (KL sweep only).</summary>
+    public float[][]? ReferenceHidden { get; }
     /// <summary>Per matrix: its inputs, one array per sequence (MSE metric only).</summary>
     public IReadOnlyDictionary<string, List<float[]>>? MatrixInputs { get; }
 
     private CalibrationPass(IReadOnlyDictionary<string, float[]> norms, LayerCache[]? caches, float[][]? reference, IReadOnlyDictionary<string, List<float[]>>? inputs)
     {
-        InputNorms = norms; Caches = caches; ReferenceLogProbs = reference; MatrixInputs = inputs;
+        InputNorms = norms; Caches = caches; ReferenceHidden = reference; MatrixInputs = inputs;
     }
+
+    /// <summary>Bytes held per sequence (layer inputs, reference hidden states, matrix inputs): what the sweep keeps for its whole run.</summary>
+    public long HeldBytes =>
+        ((Caches?.Sum(c => c.Inputs.Sum(x => (long)(x?.Length ?? 0))) ?? 0)
+         + (ReferenceHidden?.Sum(h => (long)h.Length) ?? 0)
+         + (MatrixInputs?.Values.Sum(l => l.Sum(x => (long)x.Length)) ?? 0)) * sizeof(float);
 
     /// <summary>Only the input norms (what pruning needs); nothing per sequence is kept.</summary>
     public static CalibrationPass Norms(DenseModel model, TokenSequences calibration) => Run(model, calibration, forSweep: false, SensitivityMetric.Kl);
@@ -41,7 +48,7 @@ public sealed class CalibrationPass
         for (int s = 0; s < n; s++)
         {
             if (caches is not null) caches[s] = new LayerCache(c.Layers);
-            float[] logits = model.Forward(calibration.Sequences[s], capture: (name, x, cols) =>
+            float[] hidden = model.FinalHidden(calibration.Sequences[s], capture: (name, x, cols) =>
             {
                 if (!sums.TryGetValue(name, out double[]? acc)) sums[name] = acc = new double[cols];
                 Wanda.AccumulateSquares(x, cols, acc);
@@ -51,7 +58,7 @@ public sealed class CalibrationPass
                     list.Add((float[])x.Clone());
                 }
             }, cache: caches?[s]);
-            if (reference is not null) reference[s] = LogitMetrics.LogSoftmax(logits, c.VocabSize);
+            if (reference is not null) reference[s] = hidden;
         }
         var norms = sums.ToDictionary(p => p.Key, p => p.Value.Select(v => (float)Math.Sqrt(v)).ToArray());
         if (!c.SharedClassifier) norms.Remove(TensorNames.TokenEmbedding); // a lookup table has no input features: plain magnitude

@@ -19,7 +19,9 @@ public enum SensitivityMetric
 /// conversion (or study) from calibration data — in one process, or as shards (<see cref="SweepShard"/>) that any job
 /// runner schedules and <see cref="SensitivityParts"/> merges; the policies only choose from it. Only numbers are
 /// kept: a candidate is encoded while it is scored and dropped, and a policy encodes its choice again
-/// (<see cref="Encode"/>), so memory stays at about one candidate per core whatever the model.
+/// (<see cref="Encode"/>). What the sweep holds: the layer inputs and final hidden states of the reference run (no
+/// vocab-sized reference: KL is streamed, <see cref="StreamedKl"/>) and the jobs in flight, bounded in bytes by
+/// <see cref="Memory"/>.
 /// </summary>
 public sealed class SensitivityTable
 {
@@ -44,15 +46,20 @@ public sealed class SensitivityTable
     public SweepCounts Counts { get; private set; }
     /// <summary>Which part of the sweep this table holds (<see cref="SweepShard.All"/> for a whole one).</summary>
     public SweepShard Shard { get; }
+    /// <summary>The bound on jobs in flight, and the most they held at once (null for a merged table).</summary>
+    public SweepMemory? Memory { get; }
+    /// <summary>Bytes the reference run left for the sweep to resume from and measure against (0 for a merged table).</summary>
+    public long ReferenceBytes => _pass?.HeldBytes ?? 0;
 
     private readonly long[,] _bytes;
-    /// <summary>What measuring more entries resumes from (fast tables only).</summary>
+    /// <summary>What measuring more entries resumes from (fast tables only; built tables keep it for <see cref="ReferenceBytes"/>).</summary>
     private readonly CalibrationPass? _pass;
 
     internal SensitivityTable(SourceModel source, DenseModel model, TokenSequences calibration, IReadOnlyList<Candidate> candidates,
         int groupSize, SensitivityMetric metric, IReadOnlyDictionary<string, float[]> norms, double[,] sensitivity,
-        TimeSpan elapsed, SweepCounts counts, SweepShard shard, bool[,]? measured = null, CalibrationPass? pass = null)
+        TimeSpan elapsed, SweepCounts counts, SweepShard shard, bool[,]? measured = null, CalibrationPass? pass = null, SweepMemory? memory = null)
     {
+        Memory = memory;
         Source = source; Model = model; Calibration = calibration; Candidates = candidates; Matrices = LlamaWeights.MatrixNames(source.Config);
         GroupSize = groupSize; Metric = metric; InputNorms = norms; Sensitivity = sensitivity; Elapsed = elapsed; Counts = counts; Shard = shard;
         _pass = pass;
@@ -84,12 +91,12 @@ public sealed class SensitivityTable
     /// <param name="progress">Reports (done, total) over this shard's candidate evaluations.</param>
     /// <param name="shard">Which jobs (matrix × candidate) to score; the others stay NaN. Null = all.</param>
     public static SensitivityTable Build(SourceModel source, TokenSequences calibration, IReadOnlyList<Candidate> candidates,
-        int groupSize, SensitivityMetric metric, IProgress<(int Done, int Total)>? progress = null, SweepShard? shard = null)
+        int groupSize, SensitivityMetric metric, IProgress<(int Done, int Total)>? progress = null, SweepShard? shard = null, SweepMemory? memory = null)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         SweepShard part = shard ?? SweepShard.All;
+        memory ??= SweepMemory.For(source);
         var model = new DenseModel(source);
-        int vocab = source.Config.VocabSize;
         string[] matrices = LlamaWeights.MatrixNames(source.Config);
         CalibrationPass pass = CalibrationPass.ForSweep(model, calibration, metric);
 
@@ -97,9 +104,9 @@ public sealed class SensitivityTable
         var sensitivity = new double[N, K];
         int[] jobs = [.. Enumerable.Range(0, N * K).Where(part.Owns)];
         foreach (int job in Enumerable.Range(0, N * K).Where(j => !part.Owns(j))) sensitivity[job / K, job % K] = double.NaN;
-        int forward = calibration.Sequences.Length + Score(source, model, calibration, pass, candidates, groupSize, metric, jobs, sensitivity, progress, 0, jobs.Length);
+        int forward = calibration.Sequences.Length + Score(source, model, calibration, pass, candidates, groupSize, metric, jobs, sensitivity, progress, 0, jobs.Length, memory);
         return new SensitivityTable(source, model, calibration, candidates, groupSize, metric, pass.InputNorms, sensitivity,
-            clock.Elapsed, new SweepCounts(jobs.Length, forward), part);
+            clock.Elapsed, new SweepCounts(jobs.Length, forward), part, pass: pass, memory: memory);
     }
 
     /// <summary>
@@ -108,21 +115,28 @@ public sealed class SensitivityTable
     /// the values do not depend on how many cores ran them or in which order they finished.
     /// </summary>
     private static int Score(SourceModel source, DenseModel model, TokenSequences calibration, CalibrationPass pass, IReadOnlyList<Candidate> candidates,
-        int groupSize, SensitivityMetric metric, IReadOnlyList<int> jobs, double[,] sensitivity, IProgress<(int Done, int Total)>? progress, int doneBefore, int total)
+        int groupSize, SensitivityMetric metric, IReadOnlyList<int> jobs, double[,] sensitivity, IProgress<(int Done, int Total)>? progress, int doneBefore, int total,
+        SweepMemory memory)
     {
         string[] matrices = LlamaWeights.MatrixNames(source.Config);
-        int K = candidates.Count, sequences = calibration.Sequences.Length, tokens = calibration.Tokens, vocab = source.Config.VocabSize;
+        int K = candidates.Count, sequences = calibration.Sequences.Length, tokens = calibration.Tokens;
         int done = doneBefore, forward = 0;
+        // KL scratch and activation buffers, handed from job to job (at most one set per job running at once): a job's
+        // ~6 MB of them as fresh large objects each time piled up as ~60 MB of garbage between collections.
+        var scratch = new System.Collections.Concurrent.ConcurrentBag<KlScratch>();
         Parallel.ForEach(jobs, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, job =>
         {
             int i = job / K, k = job % K;
             if (candidates[k].Bits != 32)
             {
                 SourceTensor t = source.Tensor(matrices[i]);
+                using var held = memory.Reserve(SweepMemory.KlJobBytes(t, candidates[k], groupSize, source.Config, calibration.Sequences.Max(q => q.Length)));
                 float[] w = candidates[k].Encode(t, pass.InputNorms.GetValueOrDefault(t.Name), groupSize).Decode();
                 if (metric == SensitivityMetric.Kl)
                 {
-                    sensitivity[i, k] = KlIncrease(model, calibration, pass, t.Name, w, vocab) / tokens;
+                    KlScratch mine = scratch.TryTake(out KlScratch? free) ? free : new KlScratch(model.Config, calibration.Sequences[0].Length);
+                    sensitivity[i, k] = KlIncrease(model, calibration, pass, t.Name, w, mine) / tokens;
+                    scratch.Add(mine);
                     Interlocked.Add(ref forward, sequences);
                 }
                 else sensitivity[i, k] = OutputMse(t, w, pass.MatrixInputs![t.Name]);
@@ -143,9 +157,10 @@ public sealed class SensitivityTable
     /// </summary>
     /// <param name="stage">Called at each of the two steps with its name and job count; returns where to report (done, total).</param>
     public static SensitivityTable Estimate(SourceModel source, TokenSequences calibration, IReadOnlyList<Candidate> candidates,
-        int groupSize, Func<string, int, IProgress<(int Done, int Total)>?>? stage = null)
+        int groupSize, Func<string, int, IProgress<(int Done, int Total)>?>? stage = null, SweepMemory? memory = null)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
+        memory ??= SweepMemory.For(source);
         var model = new DenseModel(source);
         string[] matrices = LlamaWeights.MatrixNames(source.Config);
         CalibrationPass pass = CalibrationPass.ForSweep(model, calibration, SensitivityMetric.Kl);
@@ -159,13 +174,17 @@ public sealed class SensitivityTable
             int i = job / K, k = job % K;
             SourceTensor t = source.Tensor(matrices[i]);
             float[]? norms = pass.InputNorms.GetValueOrDefault(t.Name);
-            if (candidates[k].Bits != 32) error[i, k] = LayerError.Of(t, candidates[k].Encode(t, norms, groupSize), norms);
+            if (candidates[k].Bits != 32)
+            {
+                using var held = memory.Reserve(SweepMemory.EncodeBytes(t, candidates[k], groupSize));
+                error[i, k] = LayerError.Of(t, candidates[k].Encode(t, norms, groupSize), norms);
+            }
             progress?.Report((Interlocked.Increment(ref done), total));
         });
         var sensitivity = new double[N, K];
         var measured = new bool[N, K];
         int forward = calibration.Sequences.Length + Score(source, model, calibration, pass, candidates, groupSize, SensitivityMetric.Kl,
-            [.. Enumerable.Range(0, N).Select(i => i * K + anchor)], sensitivity, stage?.Invoke($"whole-model KL at {Anchor} (anchors)", N), 0, N);
+            [.. Enumerable.Range(0, N).Select(i => i * K + anchor)], sensitivity, stage?.Invoke($"whole-model KL at {Anchor} (anchors)", N), 0, N, memory);
         for (int i = 0; i < N; i++)
         {
             double scale = error[i, anchor] > 0 ? sensitivity[i, anchor] / error[i, anchor] : 0;
@@ -176,7 +195,7 @@ public sealed class SensitivityTable
             }
         }
         return new SensitivityTable(source, model, calibration, candidates, groupSize, SensitivityMetric.Kl, pass.InputNorms, sensitivity,
-            clock.Elapsed, new SweepCounts(N * K, forward), SweepShard.All, measured, pass);
+            clock.Elapsed, new SweepCounts(N * K, forward), SweepShard.All, measured, pass, memory);
     }
 
     /// <summary>Measures on the whole model those of <paramref name="entries"/> that are estimates; returns how many it measured.</summary>
@@ -188,7 +207,8 @@ public sealed class SensitivityTable
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var values = new double[Matrices.Count, K];
         int forward = Score(Source, Model, Calibration, _pass ?? throw new InvalidOperationException("only a fast table measures more"),
-            Candidates, GroupSize, Metric, jobs, values, stage?.Invoke("whole-model KL of the knapsack's picks", jobs.Length), 0, jobs.Length);
+            Candidates, GroupSize, Metric, jobs, values, stage?.Invoke("whole-model KL of the knapsack's picks", jobs.Length), 0, jobs.Length,
+            Memory ?? SweepMemory.For(Source));
         foreach (int job in jobs)
         {
             Sensitivity[job / K, job % K] = values[job / K, job % K];
@@ -199,22 +219,33 @@ public sealed class SensitivityTable
         return jobs.Length;
     }
 
-    /// <summary>Σ over calibration tokens of KL(reference ‖ model with <paramref name="tensor"/> replaced), resuming at its layer.</summary>
-    private static double KlIncrease(DenseModel model, TokenSequences calibration, CalibrationPass pass, string tensor, float[] weights, int vocab)
+    /// <summary>
+    /// Σ over calibration tokens of KL(reference ‖ model with <paramref name="tensor"/> replaced), resuming at its layer;
+    /// the reference's logits are recomputed from its final hidden states as the KL streams (<see cref="StreamedKl"/>).
+    /// </summary>
+    private static double KlIncrease(DenseModel model, TokenSequences calibration, CalibrationPass pass, string tensor, float[] weights, KlScratch scratch)
     {
         var swap = new Dictionary<string, float[]> { [tensor] = weights };
         int from = model.FirstLayerAffected(tensor);
+        (StreamedKl streamed, ForwardBuffers buffers) = (scratch.Kl, scratch.Buffers);
+        float[] referenceClassifier = model.Classifier(), classifier = model.Classifier(swap);
         double kl = 0;
-        // One logits buffer per job, reused for every sequence (a 32,000-token vocabulary makes it 16 MB).
-        var buffer = new float[calibration.Sequences.Max(s => s.Length) * vocab];
         for (int s = 0; s < calibration.Sequences.Length; s++)
         {
-            float[] logits = from > 0
-                ? model.Forward(calibration.Sequences[s], swap, cache: pass.Caches![s], fromLayer: from, logits: buffer)
-                : model.Forward(calibration.Sequences[s], swap, logits: buffer);
-            kl += LogitMetrics.KlSum(pass.ReferenceLogProbs![s], logits, vocab);
+            int[] tokens = calibration.Sequences[s];
+            float[] hidden = from > 0
+                ? model.FinalHidden(tokens, swap, cache: pass.Caches![s], fromLayer: from, buffers: buffers)
+                : model.FinalHidden(tokens, swap, buffers: buffers);
+            kl += streamed.Sum(pass.ReferenceHidden![s], referenceClassifier, hidden, classifier, tokens.Length);
         }
         return kl;
+    }
+
+    /// <summary>What one KL job works in: the streamed KL's tiles and the forward pass's activations.</summary>
+    private sealed class KlScratch(ModelConfig c, int positions)
+    {
+        public StreamedKl Kl { get; } = new(c.Dim, c.VocabSize);
+        public ForwardBuffers Buffers { get; } = new(c, positions);
     }
 
     /// <summary>Mean over calibration inputs and output rows of (x·w − x·w')².</summary>

@@ -34,11 +34,16 @@ public sealed record ConversionInsight(string Metric, IReadOnlyList<Candidate> C
     public static IReadOnlyList<PolicyPoint> PolicyPoints(SensitivityTable t, CompressionPlan chosen, long matrixBudget)
     {
         var points = new List<PolicyPoint>();
+        // From the table's byte counts and sensitivities alone, nothing encoded (20 uniform plans of a 15M-parameter model
+        // encoded are seconds and ~2x the model in garbage): the same sums CompressionPlan.MatrixBytes and
+        // PredictedSensitivity take over the encoded choices, in the same order.
+        (long Bytes, double Sensitivity) Sums(Func<int, int> pick) =>
+            (Enumerable.Range(0, t.Matrices.Count).Sum(i => t.Bytes(i, pick(i))), Enumerable.Range(0, t.Matrices.Count).Sum(i => t.Sensitivity[i, pick(i)]));
         // Every uniform candidate: the curve a single bit width / sparsity traces.
         for (int k = 0; k < t.Candidates.Count; k++)
         {
-            CompressionPlan p = Compression.Policies.Uniform(t, t.Candidates[k]);
-            points.Add(new PolicyPoint("uniform", t.Candidates[k].ToString(), p.MatrixBytes, p.PredictedSensitivity, false));
+            (long bytes, double sensitivity) = Sums(_ => k);
+            points.Add(new PolicyPoint("uniform", t.Candidates[k].ToString(), bytes, sensitivity, false));
         }
         // LUC at the same budget (cheap: a knapsack over the table already built); Edge-LLM's rule only when it was
         // the policy, because choosing its bit width measures whole models.
@@ -46,8 +51,9 @@ public sealed record ConversionInsight(string Metric, IReadOnlyList<Candidate> C
         {
             try
             {
-                CompressionPlan luc = Compression.Policies.Luc(t, matrixBudget);
-                points.Add(new PolicyPoint("luc", "luc", luc.MatrixBytes, luc.PredictedSensitivity, false));
+                int[] pick = Compression.Policies.LucPicks(t, matrixBudget).Pick;
+                (long bytes, double sensitivity) = Sums(i => pick[i]);
+                points.Add(new PolicyPoint("luc", "luc", bytes, sensitivity, false));
             }
             catch (InputException) { } // the budget is below LUC's minimum: nothing to draw
         }

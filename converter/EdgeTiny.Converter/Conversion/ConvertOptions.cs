@@ -50,10 +50,10 @@ public sealed record ConvertOptions
     public IReadOnlyList<string>? SensitivityFrom { get; init; }
 
     /// <summary>
-    /// luc's sensitivity sweep: fast (every candidate scored on the matrix's own output error, whole-model KL for one
-    /// anchor per matrix and for the candidates the knapsack picks; within ~2% of full's KL at equal bytes on
-    /// stories260K and the demo model, 7–12× fewer forward passes: results/sweep-quality.json) or full (every candidate's
-    /// KL on the whole model). edge-llm, uniform --budget, shards and --sensitivity-from always use the full table.
+    /// The sensitivity sweep of luc, edge-llm and uniform --budget: fast (every candidate scored on the matrix's own
+    /// output error, whole-model KL for one anchor per matrix and for what the policy weighs — luc's picks, uniform's
+    /// chosen candidate, the entries edge-llm's rule reads; results/sweep-quality.json) or full (every candidate's KL on
+    /// the whole model). Shards and --sensitivity-from always hold the full table.
     /// </summary>
     public string Sweep { get; init; } = "fast";
 
@@ -61,8 +61,9 @@ public sealed record ConvertOptions
 
     public bool Compresses => Policy != "none";
 
-    /// <summary>Whether this conversion sweeps fast (see <see cref="Sweep"/>): luc, KL, measured here.</summary>
-    public bool FastSweep => Policy == "luc" && Sweep == "fast" && Metric == SensitivityMetric.Kl && SensitivityFrom is not { Count: > 0 };
+    /// <summary>Whether this conversion sweeps fast (see <see cref="Sweep"/>): luc, edge-llm or uniform --budget, KL, measured here.</summary>
+    public bool FastSweep => (Policy is "luc" or "edge-llm" || (Policy == "uniform" && Bits == 0))
+        && Sweep == "fast" && Metric == SensitivityMetric.Kl && SensitivityFrom is not { Count: > 0 };
 
     /// <summary>
     /// Whether this conversion needs the sensitivity table: luc, edge-llm and uniform fitting a budget choose from it;

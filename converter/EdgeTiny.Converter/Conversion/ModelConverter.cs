@@ -66,6 +66,7 @@ public static class ModelConverter
             if (calibration is not null) return calibration;
             progress?.Stage("calibration", options.CalibrationSequences);
             calibration = Calibration(model, options);
+            ReturnFreedMemory(); // sampling ran the source on the runtime: an in-memory .etb and its resident copy, ~2x the model
             progress?.Advance(options.CalibrationSequences);
             return calibration;
         }
@@ -88,13 +89,16 @@ public static class ModelConverter
             {
                 "luc" when options.FastSweep => Policies.LucMeasured(table, matrixBudget, stage: Stages(progress)),
                 "luc" => Policies.Luc(table, matrixBudget),
+                "edge-llm" when options.FastSweep => Policies.EdgeLlmMeasured(table, matrixBudget, Stages(progress)),
                 "edge-llm" => Policies.EdgeLlm(table, matrixBudget),
+                "uniform" when options.FastSweep => Policies.UniformMeasured(table, matrixBudget, stage: Stages(progress)),
                 _ => options.Bits == 0 ? Policies.Uniform(table, matrixBudget) : Policies.Uniform(table, new Candidate(options.Bits, options.Sparsity)),
             };
             if (!options.FastSweep) progress?.Advance(1);
             (measuredTable, planBudget) = (table, matrixBudget);
             sweep = table.Counts; // after the policy: a fast table measures its picks there. The table (and the
-            forwardPasses += sweep.ForwardPasses; // reference log-probabilities it holds) is not needed from here on.
+            forwardPasses += sweep.ForwardPasses; // reference hidden states it holds) is not needed from here on.
+            ReturnFreedMemory();
         }
         else if (options.Compresses)
         {
@@ -230,6 +234,17 @@ public static class ModelConverter
         if (options.FastSweep) return SensitivityTable.Estimate(model, calibration, Candidate.Grid, options.GroupSize, Stages(progress));
         progress?.Stage("sensitivity", Jobs(model));
         return SensitivityTable.Build(model, calibration, Candidate.Grid, options.GroupSize, options.Metric, new SyncProgress(progress));
+    }
+
+    /// <summary>
+    /// A full, compacting collection that hands freed pages back to the OS, at the two points where most of the model's
+    /// size has just become garbage (after calibration sampling, after the sweep): the next stage's allocations then
+    /// reuse that memory instead of adding to it (the peak resident size is what `--scale` measures and #21 bounds).
+    /// </summary>
+    private static void ReturnFreedMemory()
+    {
+        System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
     }
 
     /// <summary>Ripple placement of one layer's neurons from their calibration co-activations.</summary>

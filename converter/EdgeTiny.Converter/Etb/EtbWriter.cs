@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using System.Text;
 using EdgeTiny.Converter.IO;
 using EdgeTiny.Converter.Quantization;
@@ -14,7 +15,12 @@ namespace EdgeTiny.Converter.Etb;
 /// </summary>
 public sealed class EtbWriter
 {
-    private sealed record Pending(string Name, int Kind, int Codec, int Param, int Rows, int Cols, int GroupSize, byte[] Payload);
+    /// <summary>A section: its payload as bytes, or (<see cref="Floats"/>) an f32 tensor's values, used in place.</summary>
+    private sealed record Pending(string Name, int Kind, int Codec, int Param, int Rows, int Cols, int GroupSize, byte[]? Payload, float[]? Floats = null)
+    {
+        public long Length => Payload?.LongLength ?? Floats!.LongLength * sizeof(float);
+        public ReadOnlySpan<byte> Bytes => Payload ?? MemoryMarshal.AsBytes(Floats.AsSpan());
+    }
 
     private readonly List<Pending> _sections = [];
 
@@ -26,6 +32,16 @@ public sealed class EtbWriter
         if (expected != t.Payload.Length)
             throw new InvalidOperationException($"tensor {name}: payload is {t.Payload.Length} bytes, {Codec.Describe(t.Codec, t.Param, t.Cols)} {t.Rows}x{t.Cols} needs {expected}");
         Add(new Pending(name, SectionKind.Tensor, t.Codec, t.Param, t.Rows, t.Cols, t.GroupSize, t.Payload));
+    }
+
+    /// <summary>
+    /// An f32 tensor section whose payload is <paramref name="data"/> itself, not a copy (the reference runtime's image
+    /// of a source model; a 135M-parameter model is 540 MB). The array must not change until the writer is done.
+    /// </summary>
+    public void AddFloats(string name, float[] data, int rows, int cols)
+    {
+        if (data.LongLength != (long)rows * cols) throw new InvalidOperationException($"tensor {name}: {data.Length} values for {rows}x{cols}");
+        Add(new Pending(name, SectionKind.Tensor, Codec.F32, 0, rows, cols, 0, null, data));
     }
 
     private void Add(Pending p)
@@ -47,23 +63,25 @@ public sealed class EtbWriter
         for (int i = 0; i < _sections.Count; i++)
         {
             offsets[i] = position;
-            position = EtbLayout.AlignToSector(position + _sections[i].Payload.Length);
+            position = EtbLayout.AlignToSector(position + _sections[i].Length);
         }
         return (offsets, position);
     }
 
-    /// <summary>Writes the whole file to <paramref name="output"/>; returns its length.</summary>
-    public long WriteTo(Stream output)
+    /// <summary>Header and directory (every section's CRC computed here), and where each section starts.</summary>
+    private (byte[] Head, long[] Offsets, long Length) Head()
     {
         int count = _sections.Count;
         long dirOffset = EtbLayout.HeaderBytes;
         (long[] offsets, long fileLength) = Place();
 
-        byte[] dir = new byte[count * EtbLayout.DirectoryEntryBytes];
+        byte[] head = new byte[EtbLayout.HeaderBytes + count * EtbLayout.DirectoryEntryBytes];
+        Span<byte> dir = head.AsSpan(EtbLayout.HeaderBytes);
+        var chunk = new byte[64 * 1024];
         for (int i = 0; i < count; i++)
         {
             Pending s = _sections[i];
-            Span<byte> e = dir.AsSpan(i * EtbLayout.DirectoryEntryBytes, EtbLayout.DirectoryEntryBytes);
+            Span<byte> e = dir.Slice(i * EtbLayout.DirectoryEntryBytes, EtbLayout.DirectoryEntryBytes);
             Encoding.ASCII.GetBytes(s.Name, e[..EtbLayout.NameBytes]);
             BinaryPrimitives.WriteInt32LittleEndian(e[20..], s.Param);
             BinaryPrimitives.WriteInt32LittleEndian(e[24..], s.Kind);
@@ -71,33 +89,86 @@ public sealed class EtbWriter
             BinaryPrimitives.WriteInt32LittleEndian(e[32..], s.Rows);
             BinaryPrimitives.WriteInt32LittleEndian(e[36..], s.Cols);
             BinaryPrimitives.WriteInt32LittleEndian(e[40..], s.GroupSize);
-            BinaryPrimitives.WriteUInt32LittleEndian(e[44..], Crc32.Compute(s.Payload, 0, s.Payload.Length));
+            BinaryPrimitives.WriteUInt32LittleEndian(e[44..], Crc(s, chunk));
             BinaryPrimitives.WriteInt64LittleEndian(e[48..], offsets[i]);
-            BinaryPrimitives.WriteInt64LittleEndian(e[56..], s.Payload.Length);
+            BinaryPrimitives.WriteInt64LittleEndian(e[56..], s.Length);
         }
 
-        byte[] header = new byte[EtbLayout.HeaderBytes];
+        Span<byte> header = head.AsSpan(0, EtbLayout.HeaderBytes);
         BinaryPrimitives.WriteUInt32LittleEndian(header, EtbLayout.Magic);
-        BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(4), EtbLayout.MajorVersion);
-        BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(6), EtbLayout.MinorVersion);
-        BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(8), EtbLayout.HeaderBytes);
-        BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(12), count);
-        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(16), (uint)dirOffset);
-        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(20), Crc32.Compute(dir, 0, dir.Length));
-        BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(24), fileLength);
-        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(60), Crc32.Compute(header, 0, 60));
+        BinaryPrimitives.WriteUInt16LittleEndian(header[4..], EtbLayout.MajorVersion);
+        BinaryPrimitives.WriteUInt16LittleEndian(header[6..], EtbLayout.MinorVersion);
+        BinaryPrimitives.WriteInt32LittleEndian(header[8..], EtbLayout.HeaderBytes);
+        BinaryPrimitives.WriteInt32LittleEndian(header[12..], count);
+        BinaryPrimitives.WriteUInt32LittleEndian(header[16..], (uint)dirOffset);
+        BinaryPrimitives.WriteUInt32LittleEndian(header[20..], Crc32.Compute(head, EtbLayout.HeaderBytes, head.Length - EtbLayout.HeaderBytes));
+        BinaryPrimitives.WriteInt64LittleEndian(header[24..], fileLength);
+        BinaryPrimitives.WriteUInt32LittleEndian(header[60..], Crc32.Compute(head, 0, 60));
+        return (head, offsets, fileLength);
+    }
 
-        output.Write(header);
-        output.Write(dir);
-        long written = header.Length + dir.Length;
-        for (int i = 0; i < count; i++)
+    /// <summary>A section's CRC; float payloads a chunk at a time (the runtime's CRC takes arrays, the floats are not bytes).</summary>
+    private static uint Crc(Pending s, byte[] chunk)
+    {
+        if (s.Payload is not null) return Crc32.Compute(s.Payload, 0, s.Payload.Length);
+        ReadOnlySpan<byte> bytes = s.Bytes;
+        uint state = Crc32.Initial;
+        for (int at = 0; at < bytes.Length; at += chunk.Length)
+        {
+            int n = Math.Min(chunk.Length, bytes.Length - at);
+            bytes.Slice(at, n).CopyTo(chunk);
+            state = Crc32.Update(state, chunk, 0, n);
+        }
+        return Crc32.Finish(state);
+    }
+
+    /// <summary>Writes the whole file to <paramref name="output"/>; returns its length.</summary>
+    public long WriteTo(Stream output)
+    {
+        (byte[] head, long[] offsets, long fileLength) = Head();
+        output.Write(head);
+        long written = head.Length;
+        for (int i = 0; i < _sections.Count; i++)
         {
             Pad(output, offsets[i] - written);
-            output.Write(_sections[i].Payload);
-            written = offsets[i] + _sections[i].Payload.Length;
+            output.Write(_sections[i].Bytes);
+            written = offsets[i] + _sections[i].Length;
         }
         Pad(output, fileLength - written);
         return fileLength;
+    }
+
+    /// <summary>
+    /// The file <see cref="WriteTo"/> would write, read in place: header and directory made once, sections read from
+    /// the payloads (and float arrays) the writer holds, zeros between them. What the runtime opens in memory (the
+    /// reference runtime, the self-check) without a second copy of the model as a file image.
+    /// </summary>
+    public BlockSource AsBlockSource()
+    {
+        (byte[] head, long[] offsets, long fileLength) = Head();
+        return new InPlace(head, [.. _sections], offsets, fileLength);
+    }
+
+    private sealed class InPlace(byte[] head, Pending[] sections, long[] offsets, long length) : BlockSource
+    {
+        public override long Length => length;
+
+        protected override void ReadCore(long position, byte[] buffer, int offset, int count)
+        {
+            Span<byte> target = buffer.AsSpan(offset, count);
+            target.Clear();
+            Copy(head, 0, position, target);
+            int i = Array.BinarySearch(offsets, position);
+            for (i = i >= 0 ? i : Math.Max(0, ~i - 1); i < sections.Length && offsets[i] < position + count; i++)
+                Copy(sections[i].Bytes, offsets[i], position, target);
+        }
+
+        /// <summary>Copies the part of <paramref name="bytes"/> (placed at <paramref name="at"/>) that overlaps the read.</summary>
+        private static void Copy(ReadOnlySpan<byte> bytes, long at, long position, Span<byte> target)
+        {
+            long from = Math.Max(at, position), to = Math.Min(at + bytes.Length, position + target.Length);
+            if (from < to) bytes.Slice((int)(from - at), (int)(to - from)).CopyTo(target[(int)(from - position)..]);
+        }
     }
 
     /// <summary>

@@ -59,15 +59,12 @@ public static class SelfCheckSection
     private static int Generated(SourceModel model) => Math.Max(1, Math.Min(NewTokens, model.Config.SeqLen - 1));
 
     /// <summary>
-    /// Computes the section for the model <paramref name="writer"/> holds: writes the file to memory, opens it with the
+    /// Computes the section for the model <paramref name="writer"/> holds: reads the file in place, opens it with the
     /// runtime (no budget: everything resident, float KV cache) and runs <see cref="SelfTest.Compute"/> with portable kernels.
     /// </summary>
     public static byte[] Compute(EtbWriter writer, SourceModel model)
     {
-        var memory = new MemoryStream(checked((int)writer.Length)); // sized once: no doubling copies of a large model
-        writer.WriteTo(memory);
-        memory.Position = 0;
-        using var source = new StreamBlockSource(memory, ownsStream: true);
+        using var source = writer.AsBlockSource(); // the file as it will be written, read in place (no image of it)
         EtbModel etb = EtbModel.Load(source);
         return SelfTest.Compute(etb, new PortableKernels(), Prompts(model), Generated(model), TopK).ToBytes();
     }

@@ -17,14 +17,14 @@ public static class TokenizerSection
         using var ms = new MemoryStream();
         byte[] word = new byte[4];
         void U32(int v) { BinaryPrimitives.WriteInt32LittleEndian(word, v); ms.Write(word); }
-        bool version1 = t.Kind == Tokenizer.KindSentencePiece && t.Bos == Tokenizer.DefaultBos && t.Eos == Tokenizer.DefaultEos;
+        bool version1 = t.Kind == Tokenizer.KindSentencePiece && t.Bos == Tokenizer.DefaultBos && t.Eos == Tokenizer.DefaultEos && t.AddBos;
         if (!version1)
         {
             U32(-1);
             U32(2);
             U32(t.Kind);
             U32(t.PreTokenizer);
-            U32(t.IgnoreMerges ? Tokenizer.FlagIgnoreMerges : 0);
+            U32((t.IgnoreMerges ? Tokenizer.FlagIgnoreMerges : 0) | (t.AddBos ? 0 : Tokenizer.FlagNoBos));
             U32(t.Bos);
             U32(t.Eos);
         }

@@ -35,6 +35,8 @@ public sealed record SourceTokenizer(byte[][] Pieces, float[] Scores, int MaxTok
     public bool IgnoreMerges { get; init; }
     public int Bos { get; init; } = EdgeTiny.Runtime.Text.Tokenizer.DefaultBos;
     public int Eos { get; init; } = EdgeTiny.Runtime.Text.Tokenizer.DefaultEos;
+    /// <summary>Whether a prompt starts with BOS (llama.cpp's add_bos_token; false for GPT-2-style vocabularies).</summary>
+    public bool AddBos { get; init; } = true;
     public int[] Merges { get; init; } = [];
 }
 

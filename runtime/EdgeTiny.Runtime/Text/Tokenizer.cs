@@ -21,7 +21,7 @@ namespace EdgeTiny.Runtime.Text
     /// converter writes for such a vocabulary): u32 vocab size | u32 max token length | per token: f32 score, u32 byte
     /// length, bytes. Version 2 starts with i32 -1 (a version-1 reader refuses it: vocab size must be positive) | u32 2 |
     /// u32 kind | u32 pre-tokenizer (<see cref="PreTokenizer"/>) | u32 flags (bit 0: a word that is a whole token is not
-    /// merged, llama.cpp's ignore_merges) | u32 BOS id | u32 EOS id | the version-1 body | u32 merge count | per merge, by
+    /// merged, llama.cpp's ignore_merges; bit 1: no BOS before a prompt, add_bos_token = false) | u32 BOS id | u32 EOS id | the version-1 body | u32 merge count | per merge, by
     /// rank: u32 left, u32 right, u32 result.
     /// </summary>
     public sealed class Tokenizer
@@ -30,6 +30,8 @@ namespace EdgeTiny.Runtime.Text
         public const int DefaultBos = 1, DefaultEos = 2;
         public const int KindSentencePiece = 0, KindByteLevel = 1;
         public const int FlagIgnoreMerges = 1;
+        /// <summary>Flags bit 1: the vocabulary's own tokenizer adds no BOS before a prompt (llama.cpp's add_bos_token = false).</summary>
+        public const int FlagNoBos = 2;
         private const int Version2Marker = -1;
         private const int Version2HeaderBytes = 28;
 
@@ -57,6 +59,8 @@ namespace EdgeTiny.Runtime.Text
         public int Kind { get { return _kind; } }
         public int PreTokenizerKind { get { return _preTokenizer; } }
         public int Bos { get { return _bos; } }
+        /// <summary>Whether <see cref="Encode"/> starts a non-empty prompt with BOS when asked (false: <see cref="FlagNoBos"/>).</summary>
+        public bool AddsBos { get { return (_flags & FlagNoBos) == 0; } }
         public int Eos { get { return _eos; } }
         /// <summary>The merges of a byte-level vocabulary, or null.</summary>
         public BpeMerges Merges { get { return _merges; } }
@@ -103,6 +107,8 @@ namespace EdgeTiny.Runtime.Text
                 _kind = LittleEndian.ReadInt32(section, 8);
                 _preTokenizer = LittleEndian.ReadInt32(section, 12);
                 _flags = LittleEndian.ReadInt32(section, 16);
+                if ((_flags & ~(FlagIgnoreMerges | FlagNoBos)) != 0)
+                    throw new ModelFormatException("tokenizer flags " + _flags.ToString() + " name behaviour this runtime does not have (bits 0 and 1 are known)");
                 _bos = LittleEndian.ReadInt32(section, 20);
                 _eos = LittleEndian.ReadInt32(section, 24);
                 if (_kind != KindSentencePiece && _kind != KindByteLevel)
@@ -208,6 +214,9 @@ namespace EdgeTiny.Runtime.Text
             if (tokens.Length < MaxTokens(utf8.Length))
                 throw new System.ArgumentException("token buffer too small", "tokens");
             int n = 0;
+            // A vocabulary trained without BOS gets none, as llama.cpp tokenizes it; an empty prompt still needs a token to
+            // start from, and BOS is the only one that means "nothing yet".
+            if (bos && !AddsBos && utf8.Length > 0) bos = false;
             if (bos) tokens[n++] = _bos;
             if (_kind == KindByteLevel) return EncodeByteLevel(utf8, eos, tokens, n);
             if (utf8.Length > 0)

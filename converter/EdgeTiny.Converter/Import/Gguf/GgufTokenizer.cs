@@ -33,18 +33,23 @@ public static class GgufTokenizer
         int bos = Special(f, "tokenizer.ggml.bos_token_id", vocabSize, model == "gpt2" ? null : EdgeTiny.Runtime.Text.Tokenizer.DefaultBos);
         int eos = Special(f, "tokenizer.ggml.eos_token_id", vocabSize, model == "gpt2" ? null : EdgeTiny.Runtime.Text.Tokenizer.DefaultEos);
 
-        switch (model)
+        // Absent, BOS is added: llama.cpp's default for SentencePiece vocabularies and what every earlier .etb did.
+        bool addBos = f.OptionalBool("tokenizer.ggml.add_bos_token") ?? true;
+        return (model switch
         {
-            case "llama":
-                if (f.OptionalBool("tokenizer.ggml.add_space_prefix") == false)
-                    throw new InputException(f.Path, "tokenizer.ggml.add_space_prefix is false; only SentencePiece vocabularies with the dummy-prefix space are supported");
-                byte[][] pieces = tokens.Select(t => Encoding.UTF8.GetBytes(t.Replace(SpaceMark, " "))).ToArray();
-                return new SourceTokenizer(pieces, scores, Math.Max(1, pieces.Max(p => p.Length))) { Bos = bos, Eos = eos };
-            case "gpt2":
-                return ReadByteLevel(f, tokens, types, bos, eos);
-            default:
-                throw new InputException(f.Path, $"tokenizer.ggml.model '{model}' is not supported ('llama', SentencePiece-style BPE; 'gpt2', byte-level BPE)");
-        }
+            "llama" => SentencePiece(f, tokens, scores, bos, eos),
+            "gpt2" => ReadByteLevel(f, tokens, types, bos, eos),
+            _ => throw new InputException(f.Path, $"tokenizer.ggml.model '{model}' is not supported ('llama', SentencePiece-style BPE; 'gpt2', byte-level BPE)"),
+        }) with { AddBos = addBos };
+    }
+
+    /// <summary>SentencePiece-style BPE (llama2.c's kind): tokens with ▁ for a space, merge scores.</summary>
+    private static SourceTokenizer SentencePiece(GgufFile f, string[] tokens, float[] scores, int bos, int eos)
+    {
+        if (f.OptionalBool("tokenizer.ggml.add_space_prefix") == false)
+            throw new InputException(f.Path, "tokenizer.ggml.add_space_prefix is false; only SentencePiece vocabularies with the dummy-prefix space are supported");
+        byte[][] pieces = tokens.Select(t => Encoding.UTF8.GetBytes(t.Replace(SpaceMark, " "))).ToArray();
+        return new SourceTokenizer(pieces, scores, Math.Max(1, pieces.Max(p => p.Length))) { Bos = bos, Eos = eos };
     }
 
     /// <summary>

@@ -33,7 +33,8 @@ public static class HfTokenizer
             JsonElement root = doc.RootElement, model = root.GetProperty("model");
             string type = model.TryGetProperty("type", out var t) ? t.GetString() ?? "" : "";
             if (type != "BPE") throw new InputException(path, $"tokenizer model '{type}' is not supported (BPE)");
-            if (root.GetRawText().Contains("\"ByteLevel\"", StringComparison.Ordinal)) return ReadByteLevel(path, root, model, vocabSize, bosId, eosId);
+            if (root.GetRawText().Contains("\"ByteLevel\"", StringComparison.Ordinal))
+                return ReadByteLevel(path, root, model, vocabSize, bosId, eosId) with { AddBos = AddsBos(path, root) };
             if (!(model.TryGetProperty("byte_fallback", out var bf) && bf.ValueKind == JsonValueKind.True))
                 throw new InputException(path, "BPE without byte_fallback is not supported (SentencePiece-style BPE with byte fallback only)");
 
@@ -62,12 +63,32 @@ public static class HfTokenizer
             // Vocabularies padded beyond the tokenizer (vocab_size rounded up) get unreachable placeholder pieces.
             byte[][] bytes = [.. pieces.Select((p, i) => Encoding.UTF8.GetBytes(p?.Replace(SpaceMark, " ") ?? $"<unused{i}>"))];
             if (bytes.Any(b => b.Length == 0)) throw new InputException(path, "has an empty token");
-            return new SourceTokenizer(bytes, scores, bytes.Max(b => b.Length)) { Bos = bos, Eos = eos };
+            return new SourceTokenizer(bytes, scores, bytes.Max(b => b.Length)) { Bos = bos, Eos = eos, AddBos = AddsBos(path, root) };
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
         {
             throw new InputException(path, $"is not a tokenizer.json this importer understands: {e.Message}");
         }
+    }
+
+    /// <summary>
+    /// Whether the tokenizer puts BOS before a text: its post_processor's template starts with a special token (Llama's
+    /// TemplateProcessing "&lt;s&gt; $A"); a ByteLevel processor or a template without one (GPT-2, SmolLM, Qwen2) adds none.
+    /// Without a post_processor BOS is added, as llama2.c's vocabularies always had it (Hugging Face itself would add none).
+    /// </summary>
+    private static bool AddsBos(string path, JsonElement root) =>
+        !root.TryGetProperty("post_processor", out var p) || p.ValueKind == JsonValueKind.Null || ProcessorAddsBos(path, p);
+
+    private static bool ProcessorAddsBos(string path, JsonElement p)
+    {
+        string type = p.TryGetProperty("type", out var t) ? t.GetString() ?? "" : "";
+        return type switch
+        {
+            "ByteLevel" => false,
+            "TemplateProcessing" => p.GetProperty("single") is var single && single.GetArrayLength() > 0 && single[0].TryGetProperty("SpecialToken", out _),
+            "Sequence" => p.GetProperty("processors").EnumerateArray().Any(q => ProcessorAddsBos(path, q)),
+            _ => throw new InputException(path, $"post_processor '{type}' is not supported (TemplateProcessing, ByteLevel or a Sequence of them)"),
+        };
     }
 
     private static int Special(string path, string?[] pieces, int? configured, string piece, int fallback)
