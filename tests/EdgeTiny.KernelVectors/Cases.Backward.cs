@@ -137,34 +137,6 @@ public sealed partial class Cases
         All.Add(c);
     }
 
-    /// <summary>Inverse rotation: as <see cref="Rope"/>.</summary>
-    public void RopeInverse(int length, int headSize)
-    {
-        VectorCase c = New(Kind.RopeInverse, $"rope inverse {length} head {headSize}");
-        c.Cols = length; c.Stride = headSize;
-        int half = headSize / 2;
-        var cos = new float[half];
-        var sin = new float[half];
-        for (int i = 0; i < half; i++)
-        {
-            double angle = _rng.NextDouble() * 40;
-            cos[i] = (float)Math.Cos(angle);
-            sin[i] = (float)Math.Sin(angle);
-        }
-        c.X = Padded(0, cos, _rng.Next(0, 3));
-        c.Act = Padded(0, sin, _rng.Next(0, 3));
-        Output(c, length);
-        _ref.RopeInverse(c.X, c.Act, c.Expected, c.YOff, length, headSize);
-        for (int i = 0; i < length; i += 2)
-        {
-            int p = (i % headSize) / 2;
-            float v0 = c.Y0[c.YOff + i], v1 = c.Y0[c.YOff + i + 1];
-            c.Magnitude[c.YOff + i] = Math.Abs(v0 * cos[p]) + Math.Abs(v1 * sin[p]);
-            c.Magnitude[c.YOff + i + 1] = Math.Abs(v0 * sin[p]) + Math.Abs(v1 * cos[p]);
-        }
-        All.Add(c);
-    }
-
     /// <summary>The gradient norm's running sum of squares: X = x at XOff, Cols = n, Scalar = sum so far; result in Y[YOff].</summary>
     public void SumOfSquares(int n, float sum)
     {

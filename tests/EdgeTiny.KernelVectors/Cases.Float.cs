@@ -123,9 +123,10 @@ public sealed partial class Cases
         All.Add(c);
     }
 
-    public void Rope(int length, int headSize)
+    /// <summary>RoPE, or with <paramref name="inverse"/> its backward (the rotation by the opposite angle).</summary>
+    public void Rope(int length, int headSize, bool inverse = false)
     {
-        VectorCase c = New(Kind.Rope, $"rope {length} head {headSize}");
+        VectorCase c = New(inverse ? Kind.RopeInverse : Kind.Rope, $"rope{(inverse ? " inverse" : "")} {length} head {headSize}");
         c.Cols = length; c.Stride = headSize;
         int half = headSize / 2;
         var cos = new float[half];
@@ -139,7 +140,8 @@ public sealed partial class Cases
         c.X = Padded(0, cos, _rng.Next(0, 3));
         c.Act = Padded(0, sin, _rng.Next(0, 3));
         Output(c, length);
-        _ref.Rope(c.X, c.Act, c.Expected, c.YOff, length, headSize);
+        if (inverse) _ref.RopeInverse(c.X, c.Act, c.Expected, c.YOff, length, headSize);
+        else _ref.Rope(c.X, c.Act, c.Expected, c.YOff, length, headSize);
         for (int i = 0; i < length; i += 2)
         {
             int p = (i % headSize) / 2;

@@ -93,7 +93,7 @@ cases.RmsNormBackward(64, 1e-2f, true);
 foreach (int n in new[] { 0, 1, 13, 172 }) { cases.GatedActivationBackward(n, 0); cases.GatedActivationBackward(n, 1); }
 foreach (int n in new[] { 0, 9, 172 }) { cases.ActivationL1Backward(n, 0, 0.3f); cases.ActivationL1Backward(n, 1, 0.3f); }
 foreach ((int n, float divisor) in new[] { (0, 1f), (1, 1f), (9, 1f), (33, 2.828427f), (256, 4f) }) cases.SoftmaxBackward(n, divisor);
-foreach ((int length, int head) in new[] { (64, 8), (6, 6), (0, 8), (48, 16) }) cases.RopeInverse(length, head);
+foreach ((int length, int head) in new[] { (64, 8), (6, 6), (0, 8), (48, 16) }) cases.Rope(length, head, inverse: true);
 
 foreach ((int n, float sum) in new[] { (0, 0.5f), (1, 0f), (256, 0f), (333, 12.5f), (4624, 3f) }) cases.SumOfSquares(n, sum);
 

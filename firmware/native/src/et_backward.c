@@ -6,31 +6,12 @@
  */
 #include "et_internal.h"
 
-/* probs = softmax(logits[0..n)) as et_softmax computes it; the max subtracted and the sum divided by. */
-static void softmax_into(const float *logits, int n, float *probs, float *max_out, float *sum_out)
-{
-    float max = logits[0], sum = 0.0f, inv;
-    int i;
-    for (i = 1; i < n; i++)
-        if (logits[i] > max) max = logits[i];
-    for (i = 0; i < n; i++)
-    {
-        float e = __builtin_expf(logits[i] - max);
-        probs[i] = e;
-        sum += e;
-    }
-    inv = 1.0f / sum;
-    for (i = 0; i < n; i++) probs[i] *= inv;
-    *max_out = max;
-    *sum_out = sum;
-}
-
 int et_cross_entropy(const float *logits, int n, int target, float *dlogits, float scale, float *loss)
 {
     float max, sum;
     int i;
     if (n < 1 || target < 0 || target >= n || logits == NULL || dlogits == NULL || loss == NULL) return ET_EINVAL;
-    softmax_into(logits, n, dlogits, &max, &sum);
+    et_softmax_into(logits, n, dlogits, &max, &sum);
     for (i = 0; i < n; i++) dlogits[i] = dlogits[i] * scale;
     dlogits[target] -= scale;
     /* In double, as the reference: log(sum) + max - logits[target]. */
@@ -43,7 +24,7 @@ int et_soft_cross_entropy(const float *logits, int n, const float *p, float *dlo
     float max, sum, log_sum, kl = 0.0f;
     int i;
     if (n < 1 || logits == NULL || p == NULL || dlogits == NULL || loss == NULL) return ET_EINVAL;
-    softmax_into(logits, n, dlogits, &max, &sum);
+    et_softmax_into(logits, n, dlogits, &max, &sum);
     log_sum = __builtin_logf(sum) + max;
     for (i = 0; i < n; i++)
     {
@@ -130,16 +111,5 @@ int et_softmax_backward(const float *p, float *dp, int n, float divisor)
 
 int et_rope_inverse(const float *cos_table, const float *sin_table, float *v, int length, int head_size)
 {
-    int i;
-    if (length < 0 || (length & 1) || head_size < 2 || (head_size & 1)) return ET_EINVAL;
-    if (length > 0 && (cos_table == NULL || sin_table == NULL || v == NULL)) return ET_EINVAL;
-    for (i = 0; i < length; i += 2)
-    {
-        int pair = (i % head_size) / 2;
-        float c = cos_table[pair], s = -sin_table[pair];
-        float v0 = v[i], v1 = v[i + 1];
-        v[i] = v0 * c - v1 * s;
-        v[i + 1] = v0 * s + v1 * c;
-    }
-    return ET_OK;
+    return et_rope_turn(cos_table, sin_table, v, length, head_size, -1.0f);
 }

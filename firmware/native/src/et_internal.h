@@ -87,4 +87,10 @@ static inline int et_bits_valid(int bits)
     return bits >= 2 && bits <= 8;
 }
 
+/* Shared by the forward kernels and their backward passes (et_vector.c). */
+/* RoPE by +angle (direction 1, et_rope) or -angle (direction -1, et_rope_inverse). */
+int et_rope_turn(const float *cos_table, const float *sin_table, float *v, int length, int head_size, float direction);
+/* out = softmax(x[0..n)) (out may be x), with the max it subtracted and the sum of exponentials it divided by; n >= 1. */
+void et_softmax_into(const float *x, int n, float *out, float *max_out, float *sum_out);
+
 #endif /* ET_INTERNAL_H */

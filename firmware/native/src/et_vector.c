@@ -47,26 +47,33 @@ int et_rmsnorm(const float *x, const float *w, float *o, int size, float eps)
     return ET_OK;
 }
 
-int et_softmax(float *x, int size)
+void et_softmax_into(const float *x, int n, float *out, float *max_out, float *sum_out)
 {
-    float max, sum = 0.0f, inv;
+    float max = x[0], sum = 0.0f, inv;
     int i;
-    if (size < 1 || x == NULL) return ET_EINVAL;
-    max = x[0];
-    for (i = 1; i < size; i++)
+    for (i = 1; i < n; i++)
         if (x[i] > max) max = x[i];
-    for (i = 0; i < size; i++)
+    for (i = 0; i < n; i++)
     {
         float e = __builtin_expf(x[i] - max);
-        x[i] = e;
+        out[i] = e;
         sum += e;
     }
     inv = 1.0f / sum;
-    for (i = 0; i < size; i++) x[i] *= inv;
+    for (i = 0; i < n; i++) out[i] *= inv;
+    *max_out = max;
+    *sum_out = sum;
+}
+
+int et_softmax(float *x, int size)
+{
+    float max, sum;
+    if (size < 1 || x == NULL) return ET_EINVAL;
+    et_softmax_into(x, size, x, &max, &sum);
     return ET_OK;
 }
 
-int et_rope(const float *cos_table, const float *sin_table, float *v, int length, int head_size)
+int et_rope_turn(const float *cos_table, const float *sin_table, float *v, int length, int head_size, float direction)
 {
     int i;
     if (length < 0 || (length & 1) || head_size < 2 || (head_size & 1)) return ET_EINVAL;
@@ -74,12 +81,17 @@ int et_rope(const float *cos_table, const float *sin_table, float *v, int length
     for (i = 0; i < length; i += 2)
     {
         int pair = (i % head_size) / 2;
-        float c = cos_table[pair], s = sin_table[pair];
+        float c = cos_table[pair], s = direction * sin_table[pair]; /* direction is +-1: exact */
         float v0 = v[i], v1 = v[i + 1];
         v[i] = v0 * c - v1 * s;
         v[i + 1] = v0 * s + v1 * c;
     }
     return ET_OK;
+}
+
+int et_rope(const float *cos_table, const float *sin_table, float *v, int length, int head_size)
+{
+    return et_rope_turn(cos_table, sin_table, v, length, head_size, 1.0f);
 }
 
 int et_gated_activation(float *gate, const float *up, int n, int activation)

@@ -171,17 +171,8 @@ namespace EdgeTiny.Runtime.Kernels
 
         public void Softmax(float[] x, int off, int size)
         {
-            float max = x[off];
-            for (int i = 1; i < size; i++) if (x[off + i] > max) max = x[off + i];
-            float sum = 0f;
-            for (int i = 0; i < size; i++)
-            {
-                float e = (float)System.Math.Exp(x[off + i] - max);
-                x[off + i] = e;
-                sum += e;
-            }
-            float inv = 1f / sum;
-            for (int i = 0; i < size; i++) x[off + i] *= inv;
+            float max, sum;
+            SoftmaxInto(x, off, x, off, size, out max, out sum);
         }
 
         public void Rope(float[] cos, float[] sin, float[] v, int vOff, int length, int headSize)
@@ -295,7 +286,7 @@ namespace EdgeTiny.Runtime.Kernels
         public float CrossEntropy(float[] logits, int n, int target, float[] dlogits, float scale)
         {
             float max, sum;
-            SoftmaxInto(logits, n, dlogits, out max, out sum);
+            SoftmaxInto(logits, 0, dlogits, 0, n, out max, out sum);
             for (int i = 0; i < n; i++) dlogits[i] = dlogits[i] * scale;
             dlogits[target] -= scale;
             return (float)(System.Math.Log(sum) + max - logits[target]);
@@ -304,7 +295,7 @@ namespace EdgeTiny.Runtime.Kernels
         public float SoftCrossEntropy(float[] logits, int n, float[] p, int pOff, float[] dlogits, float scale)
         {
             float max, sum;
-            SoftmaxInto(logits, n, dlogits, out max, out sum);
+            SoftmaxInto(logits, 0, dlogits, 0, n, out max, out sum);
             float logSum = (float)System.Math.Log(sum) + max, kl = 0f;
             for (int i = 0; i < n; i++)
             {
@@ -315,20 +306,23 @@ namespace EdgeTiny.Runtime.Kernels
             return kl;
         }
 
-        /// <summary>probs = softmax(logits[0..n)) as <see cref="Softmax"/> computes it, with the max it subtracted and the sum it divided by.</summary>
-        private static void SoftmaxInto(float[] logits, int n, float[] probs, out float max, out float sum)
+        /// <summary>
+        /// dst[dstOff..+n) = softmax(src[srcOff..+n)) (dst may be src, in place), with the max it subtracted and the sum of
+        /// exponentials it divided by: <see cref="Softmax"/>, and the losses' softmax over the vocabulary.
+        /// </summary>
+        private static void SoftmaxInto(float[] src, int srcOff, float[] dst, int dstOff, int n, out float max, out float sum)
         {
-            max = logits[0];
-            for (int i = 1; i < n; i++) if (logits[i] > max) max = logits[i];
+            max = src[srcOff];
+            for (int i = 1; i < n; i++) if (src[srcOff + i] > max) max = src[srcOff + i];
             sum = 0f;
             for (int i = 0; i < n; i++)
             {
-                float e = (float)System.Math.Exp(logits[i] - max);
-                probs[i] = e;
+                float e = (float)System.Math.Exp(src[srcOff + i] - max);
+                dst[dstOff + i] = e;
                 sum += e;
             }
             float inv = 1f / sum;
-            for (int i = 0; i < n; i++) probs[i] *= inv;
+            for (int i = 0; i < n; i++) dst[dstOff + i] *= inv;
         }
 
         public void RmsNormBackward(float[] x, int xOff, float[] w, float[] dy, int dyOff, float[] dx, int dxOff, float[] dw, int n, float eps)
