@@ -98,27 +98,24 @@ public static class HfModel
     /// Hugging Face's permutation of q/k rows, undone: within each head of size hs, HF row j·hs/2 + i holds the
     /// interleaved layout's row 2i + j (j = 0, 1).
     /// </summary>
-    public static float[] Unpermute(float[] hf, int heads, int rows, int cols)
-    {
-        int hs = rows / heads, half = hs / 2;
-        var w = new float[hf.Length];
-        for (int h = 0; h < heads; h++)
-            for (int i = 0; i < half; i++)
-                for (int j = 0; j < 2; j++)
-                    Array.Copy(hf, (long)(h * hs + j * half + i) * cols, w, (long)(h * hs + 2 * i + j) * cols, cols);
-        return w;
-    }
+    public static float[] Unpermute(float[] hf, int heads, int rows, int cols) => MoveRows(hf, heads, rows, cols, toHf: false);
 
     /// <summary>The inverse of <see cref="Unpermute"/> (what Hugging Face's conversion does), for writers.</summary>
-    public static float[] Permute(float[] w, int heads, int rows, int cols)
+    public static float[] Permute(float[] w, int heads, int rows, int cols) => MoveRows(w, heads, rows, cols, toHf: true);
+
+    /// <summary>Copies every row between its interleaved place (h·hs + 2i + j) and its HF place (h·hs + j·hs/2 + i).</summary>
+    private static float[] MoveRows(float[] from, int heads, int rows, int cols, bool toHf)
     {
         int hs = rows / heads, half = hs / 2;
-        var hf = new float[w.Length];
+        var to = new float[from.Length];
         for (int h = 0; h < heads; h++)
             for (int i = 0; i < half; i++)
                 for (int j = 0; j < 2; j++)
-                    Array.Copy(w, (long)(h * hs + 2 * i + j) * cols, hf, (long)(h * hs + j * half + i) * cols, cols);
-        return hf;
+                {
+                    long interleaved = (long)(h * hs + 2 * i + j) * cols, hf = (long)(h * hs + j * half + i) * cols;
+                    Array.Copy(from, toHf ? interleaved : hf, to, toHf ? hf : interleaved, cols);
+                }
+        return to;
     }
 
     /// <summary>The Hugging Face tensor name of an .etb tensor name.</summary>
